@@ -1,0 +1,40 @@
+using System.CommandLine;
+using NotebookRunner;
+
+var targets = new Argument<string[]>("notebooks") { Description = "Notebooks (.ipynb) or folders of notebooks, run in name order.", Arity = ArgumentArity.OneOrMore };
+var outFolder = new Option<string>("--out") { Description = "Where executed notebooks (.ipynb) and HTML pages go.", DefaultValueFactory = _ => Path.Combine("artifacts", "notebooks") };
+var cellTimeout = new Option<int>("--cell-timeout") { Description = "Seconds a single cell may run.", DefaultValueFactory = _ => 1800 };
+var root = new RootCommand("Execute .NET Interactive (C#) notebooks headlessly; write executed .ipynb and HTML copies.") { targets, outFolder, cellTimeout };
+root.SetAction(async (result, cancel) =>
+{
+    var notebooks = new List<string>();
+    foreach (string target in result.GetValue(targets)!)
+    {
+        if (Directory.Exists(target)) notebooks.AddRange(Directory.GetFiles(target, "*.ipynb").Order(StringComparer.Ordinal));
+        else if (File.Exists(target)) notebooks.Add(target);
+        else { Console.Error.WriteLine($"notebook-runner: no notebook or folder at '{target}'."); return 2; }
+    }
+    if (notebooks.Count == 0) { Console.Error.WriteLine("notebook-runner: no .ipynb files found."); return 2; }
+
+    string output = Path.GetFullPath(result.GetValue(outFolder)!);
+    Directory.CreateDirectory(output);
+    var failures = new List<CellFailure>();
+    foreach (string notebook in notebooks)
+    {
+        Console.WriteLine($"Running {notebook}");
+        var run = await NotebookExecutor.RunAsync(notebook, Console.Out, TimeSpan.FromSeconds(result.GetValue(cellTimeout)));
+        string name = Path.GetFileNameWithoutExtension(notebook);
+        File.WriteAllText(Path.Combine(output, name + ".ipynb"), run.Executed.ToJson());
+        File.WriteAllText(Path.Combine(output, name + ".html"), HtmlPage.Render(run.Executed, name));
+        if (run.Failure is null)
+            Console.WriteLine($"  ok: {run.CodeCells} code cells in {run.Duration.TotalSeconds:F1} s -> {Path.Combine(output, name)}.ipynb/.html");
+        else
+        {
+            Console.Error.WriteLine($"FAILED {run.Failure}");
+            failures.Add(run.Failure);
+        }
+    }
+    Console.WriteLine($"{notebooks.Count - failures.Count} of {notebooks.Count} notebooks ran without error; executed copies in {output}");
+    return failures.Count == 0 ? 0 : 1;
+});
+return await root.Parse(args).InvokeAsync();

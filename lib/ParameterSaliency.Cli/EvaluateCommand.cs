@@ -1,0 +1,27 @@
+using System.CommandLine;
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Models;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary><c>saliency evaluate</c>: accuracy and confusion matrix of a weights file on a data set.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Weights file (safetensors with model metadata).", DefaultValueFactory = _ => WorkbookPaths.DefaultModel };
+        var dataset = new Option<string>("--dataset") { Description = "Data set, e.g. fashion-mnist:test.", DefaultValueFactory = _ => "fashion-mnist:test" };
+        var command = new Command("evaluate", "Print the accuracy and the confusion matrix of a model on a data set.") { model, dataset };
+        command.SetAction(result =>
+        {
+            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            var report = Evaluator.Evaluate(saved.Model, data);
+            Console.WriteLine($"Model: {saved}");
+            Console.Write(report.ToText());
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Models;
+using ParameterSaliency.Runtime;
+using ParameterSaliency.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary><c>saliency train</c>: trains the CIFAR-style ResNet-18 on Fashion-MNIST and writes its weights atomically.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var defaults = new TrainingOptions();
+        var output = new Option<string>("--out") { Description = "Weights file to write (safetensors).", DefaultValueFactory = _ => WorkbookPaths.DefaultModel };
+        var dataset = new Option<string>("--dataset") { Description = "Training data.", DefaultValueFactory = _ => "fashion-mnist:train" };
+        var testDataset = new Option<string>("--test-dataset") { Description = "Data evaluated after every epoch ('none' to skip).", DefaultValueFactory = _ => "fashion-mnist:test" };
+        var width = new Option<int>("--width") { Description = "Base width w of the ResNet.", DefaultValueFactory = _ => 16 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => defaults.Epochs };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => defaults.BatchSize };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (one-cycle).", DefaultValueFactory = _ => defaults.MaxLearningRate };
+        var seed = new Option<int>("--seed") { Description = "Seed for initialisation, order and augmentation.", DefaultValueFactory = _ => defaults.Seed };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N training images (smoke tests)." };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Train without random shifts and flips." };
+
+        var command = new Command("train", "Train the default model (CIFAR-style ResNet-18) and write its weights.")
+        {
+            output, dataset, testDataset, width, epochs, batchSize, learningRate, seed, limit, noAugment,
+        };
+        command.SetAction(result =>
+        {
+            var options = new TrainingOptions
+            {
+                Epochs = result.GetValue(epochs),
+                BatchSize = result.GetValue(batchSize),
+                MaxLearningRate = result.GetValue(learningRate),
+                Seed = result.GetValue(seed),
+                Limit = result.GetValue(limit),
+                Augment = !result.GetValue(noAugment),
+            };
+            options.Validate();
+            NativeTorch.EnsureLoaded();
+            using var train = DatasetCatalog.Load(result.GetValue(dataset)!);
+            string testName = result.GetValue(testDataset)!;
+            using var test = testName == "none" ? null : DatasetCatalog.Load(testName);
+            var device = NativeTorch.DefaultDevice;
+            manual_seed(options.Seed);
+            var config = ResNetConfig.CifarResNet18(train.ImageShape.Channels, result.GetValue(width), train.ClassNames.Count);
+            using var model = new ResNet(config);
+            model.to(device);
+            Console.Error.WriteLine($"Training {config.Arch} (w = {config.Width}, {model.parameters().Sum(p => p.numel()):N0} parameters) on {train.Name} " +
+                                    $"({Math.Min(train.Count, options.Limit ?? int.MaxValue)} images), {options.Epochs} epochs, device {device.type}, {get_num_threads()} threads.");
+            var progress = new ConsoleProgress<TrainingProgress>(p => p.ToString(), p => p.TestAccuracy is not null || p.Step == p.StepsPerEpoch);
+            var history = new Trainer(options).Train(model, train, test, progress);
+            double? accuracy = history[^1].TestAccuracy;
+            string outPath = result.GetValue(output)!;
+            ModelFile.Save(model, train.Normalization, train.Name, outPath, new Dictionary<string, string>
+            {
+                ["trained_with"] = "saliency train",
+                ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+                ["max_lr"] = options.MaxLearningRate.ToString("R", CultureInfo.InvariantCulture),
+                ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+                ["augment"] = options.Augment ? "true" : "false",
+                ["images"] = Math.Min(train.Count, options.Limit ?? int.MaxValue).ToString(CultureInfo.InvariantCulture),
+                ["test_accuracy"] = accuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
+                ["train_seconds"] = history.Sum(h => h.Duration.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture),
+            });
+            Console.WriteLine($"Wrote {outPath}" + (accuracy is double a ? $" (test accuracy {a:F4})" : ""));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,49 @@
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Training;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace ParameterSaliency.Notebooks;
+
+/// <summary>Plotly.NET charts of the library's results; each displays itself in a notebook cell.</summary>
+public static class Charts
+{
+    /// <summary>Heatmap of the confusion matrix: rows are true classes, columns predicted classes; <paramref name="rowNormalised"/> shows each row as fractions.</summary>
+    public static GenericChart ConfusionMatrix(EvaluationReport report, bool rowNormalised = false)
+    {
+        var counts = report.ConfusionMatrix;
+        int classes = report.ClassNames.Count;
+        var rows = Enumerable.Range(0, classes).Select(r =>
+        {
+            double total = Enumerable.Range(0, classes).Sum(c => counts[r, c]);
+            return Enumerable.Range(0, classes).Select(c => rowNormalised && total > 0 ? counts[r, c] / total : counts[r, c]).ToArray();
+        }).ToArray();
+        return Chart.Heatmap<double, string, string, string>(
+                zData: rows,
+                X: new Optional<IEnumerable<string>>(report.ClassNames, true),
+                Y: new Optional<IEnumerable<string>>(report.ClassNames, true),
+                ReverseYAxis: new Optional<bool>(true, true))
+            .WithXAxisStyle<double, double, string>(TitleText: "predicted class")
+            .WithYAxisStyle<double, double, string>(TitleText: "true class")
+            .WithSize(660, 560)
+            .Titled($"Confusion matrix, {report.Dataset} (accuracy {report.Accuracy:P2})");
+    }
+
+    /// <summary>Train loss and test accuracy per epoch of a training run.</summary>
+    public static GenericChart TrainingCurve(IReadOnlyList<EpochSummary> history)
+    {
+        var epochs = history.Select(h => h.Epoch).ToArray();
+        return Chart.Combine(
+            [
+                Chart.Line<int, double, string>(epochs, history.Select(h => h.Loss), Name: "train loss"),
+                Chart.Line<int, double, string>(epochs, history.Select(h => h.TestAccuracy ?? double.NaN), Name: "test accuracy"),
+            ])
+            .WithXAxisStyle<double, double, string>(TitleText: "epoch")
+            .Titled("Training");
+    }
+
+    /// <summary>Sets the chart's title (Plotly.NET's F# <c>Chart.withTitle</c>, wrapped for C#).</summary>
+    public static GenericChart Titled(this GenericChart chart, string title) =>
+        Plotly.NET.Chart.withTitle(title, Microsoft.FSharp.Core.FSharpOption<Font>.None).Invoke(chart);
+}

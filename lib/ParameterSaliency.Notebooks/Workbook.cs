@@ -1,0 +1,46 @@
+using System.Net;
+using Microsoft.DotNet.Interactive.Formatting;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Imaging;
+using ParameterSaliency.Runtime;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Notebooks;
+
+/// <summary>
+/// The notebooks' entry point: <c>Workbook.Start()</c> in the first cell loads libtorch, registers
+/// the formatters that make the library's result types render themselves (image grids as PNG,
+/// reports as HTML tables) and shows what the session runs on.
+/// </summary>
+public static class Workbook
+{
+    static bool formattersRegistered;
+
+    /// <summary>Loads libtorch, registers formatters, returns the session's environment (which renders as a small table).</summary>
+    public static WorkbookEnvironment Start()
+    {
+        NativeTorch.EnsureLoaded();
+        if (!formattersRegistered)
+        {
+            Formatter.Register<ImageGrid>(grid => grid.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<EvaluationReport>(report => EvaluationHtml.Render(report), HtmlFormatter.MimeType);
+            Formatter.Register<WorkbookEnvironment>(environment => environment.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<Data.ImageDataset>(data => SummaryHtml.Of(data), HtmlFormatter.MimeType);
+            Formatter.Register<Models.SavedModel>(model => SummaryHtml.Of(model), HtmlFormatter.MimeType);
+            formattersRegistered = true;
+        }
+        return new WorkbookEnvironment(
+            typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?",
+            NativeTorch.DefaultDevice.type.ToString(),
+            get_num_threads(),
+            Data.WorkbookPaths.Root);
+    }
+}
+
+/// <summary>What a notebook session runs on.</summary>
+public sealed record WorkbookEnvironment(string TorchSharpVersion, string Device, int Threads, string Root)
+{
+    internal string ToHtml() =>
+        "<table><tr><th>TorchSharp</th><th>device</th><th>threads</th><th>workbook</th></tr>" +
+        $"<tr><td>{TorchSharpVersion}</td><td>{Device}</td><td>{Threads}</td><td>{WebUtility.HtmlEncode(Path.GetFileName(Root.TrimEnd('/')))}</td></tr></table>";
+}

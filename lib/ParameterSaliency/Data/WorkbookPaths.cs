@@ -1,0 +1,35 @@
+namespace ParameterSaliency.Data;
+
+/// <summary>Finds the workbook's folders (data/, notebooks/, artifacts/) from wherever the code runs.</summary>
+public static class WorkbookPaths
+{
+    /// <summary>
+    /// The repository root: <c>$PARAMETER_SALIENCY_ROOT</c> if set, else the first folder above the
+    /// working directory or above this assembly that holds <c>data/fashion-mnist</c>.
+    /// </summary>
+    public static string Root => root ??= FindRoot();
+    static string? root;
+
+    /// <summary>The folder of committed data (<c>data/</c>).</summary>
+    public static string Data => Path.Combine(Root, "data");
+
+    /// <summary>The committed default model, <c>data/models/fashion-resnet18-w16.safetensors</c>.</summary>
+    public static string DefaultModel => Path.Combine(Data, "models", "fashion-resnet18-w16.safetensors");
+
+    /// <summary>Where generated results go (<c>artifacts/</c>, ignored by git).</summary>
+    public static string Artifacts => Path.Combine(Root, "artifacts");
+
+    static string FindRoot()
+    {
+        string? configured = Environment.GetEnvironmentVariable("PARAMETER_SALIENCY_ROOT");
+        if (!string.IsNullOrEmpty(configured)) return Path.GetFullPath(configured);
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(typeof(WorkbookPaths).Assembly.Location) ?? "" })
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+                if (Directory.Exists(Path.Combine(folder.FullName, "data", "fashion-mnist"))) return folder.FullName;
+        }
+        throw new DirectoryNotFoundException(
+            "Cannot find the workbook's data/fashion-mnist folder above the working directory or the library. " +
+            "Run from inside the repository or set PARAMETER_SALIENCY_ROOT to its root.");
+    }
+}

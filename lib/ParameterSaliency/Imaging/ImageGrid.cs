@@ -1,0 +1,35 @@
+using System.Net;
+using System.Text;
+
+namespace ParameterSaliency.Imaging;
+
+/// <summary>A captioned gallery of images that renders itself as HTML (inline PNGs) in a notebook.</summary>
+public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int scale = 3)
+{
+    /// <summary>Heading shown above the grid.</summary>
+    public string Title { get; } = title;
+    /// <summary>The images, in display order.</summary>
+    public IReadOnlyList<ImageTile> Tiles { get; } = tiles;
+    /// <summary>Each pixel is drawn as a scale x scale block.</summary>
+    public int Scale { get; } = scale;
+
+    /// <summary>HTML: a wrapping grid of inline PNG images with captions; highlighted tiles get a red frame.</summary>
+    public string ToHtml()
+    {
+        var html = new StringBuilder();
+        html.Append("<div class=\"saliency-grid\">");
+        if (!string.IsNullOrEmpty(Title)) html.Append($"<div style=\"font-weight:bold;margin:4px 0\">{WebUtility.HtmlEncode(Title)}</div>");
+        html.Append("<div style=\"display:flex;flex-wrap:wrap;gap:6px\">");
+        foreach (var tile in Tiles)
+        {
+            string border = tile.Highlight ? "2px solid #d62728" : "2px solid transparent";
+            html.Append($"<figure style=\"margin:0;text-align:center;width:{tile.Width * Scale + 4}px\">")
+                .Append($"<img style=\"border:{border};image-rendering:pixelated\" src=\"data:image/png;base64,{Convert.ToBase64String(tile.ToPng(Scale))}\"/>")
+                .Append($"<figcaption style=\"font-size:11px;line-height:1.2\">{WebUtility.HtmlEncode(tile.Caption).Replace("\n", "<br/>")}</figcaption></figure>");
+        }
+        html.Append("</div></div>");
+        return html.ToString();
+    }
+
+    public override string ToString() => $"{Title}: {Tiles.Count} images";
+}

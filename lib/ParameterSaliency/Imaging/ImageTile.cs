@@ -1,0 +1,31 @@
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Imaging;
+
+/// <summary>One image to show: 8-bit pixels (gray or RGB), a caption, and whether to highlight it.</summary>
+public sealed record ImageTile(byte[] Pixels, int Width, int Height, int Channels, string Caption, bool Highlight = false)
+{
+    /// <summary>A tile from pixels in [0, 1] shaped [C, H, W] (C = 1 or 3); values are clamped.</summary>
+    public static ImageTile FromUnitTensor(Tensor pixels, string caption, bool highlight = false)
+    {
+        if (pixels.dim() != 3 || pixels.shape[0] is not (1 or 3))
+            throw new ArgumentException($"Expected pixels [C, H, W] with C = 1 or 3; got [{string.Join(", ", pixels.shape)}].");
+        using var scope = NewDisposeScope();
+        var bytes = pixels.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        return new ImageTile(bytes.data<byte>().ToArray(), (int)pixels.shape[2], (int)pixels.shape[1], (int)pixels.shape[0], caption, highlight);
+    }
+
+    /// <summary>PNG bytes, each pixel enlarged to <paramref name="scale"/> x <paramref name="scale"/> (nearest neighbour).</summary>
+    public byte[] ToPng(int scale = 1)
+    {
+        if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "At least 1.");
+        if (scale == 1) return PngEncoder.Encode(Pixels, Width, Height, Channels);
+        int width = Width * scale, height = Height * scale;
+        var enlarged = new byte[width * height * Channels];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                for (int c = 0; c < Channels; c++)
+                    enlarged[(y * width + x) * Channels + c] = Pixels[((y / scale) * Width + x / scale) * Channels + c];
+        return PngEncoder.Encode(enlarged, width, height, Channels);
+    }
+}

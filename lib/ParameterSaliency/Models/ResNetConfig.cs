@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace ParameterSaliency.Models;
+
+/// <summary>Which ResNet stem a model uses.</summary>
+public enum ResNetStem
+{
+    /// <summary>CIFAR style: one 3x3 convolution, stride 1, no max-pool (for 28x28 and 32x32 inputs).</summary>
+    Cifar,
+    /// <summary>TorchVision (ImageNet) style: 7x7 convolution, stride 2, then a 3x3 max-pool, stride 2.</summary>
+    ImageNet,
+}
+
+/// <summary>Which residual block a ResNet stacks.</summary>
+public enum ResNetBlock
+{
+    /// <summary>Two 3x3 convolutions (ResNet-18/34).</summary>
+    Basic,
+    /// <summary>1x1, 3x3, 1x1 convolutions with expansion 4 (ResNet-50 and deeper).</summary>
+    Bottleneck,
+}
+
+/// <summary>
+/// Everything needed to rebuild a ResNet from its weights file: architecture name, input
+/// channels, base width w, number of classes. Stored in a safetensors file's <c>__metadata__</c>.
+/// </summary>
+public sealed record ResNetConfig(string Arch, ResNetStem Stem, ResNetBlock Block, int[] BlocksPerStage, int InChannels, int Width, int NumClasses)
+{
+    /// <summary>CIFAR-style ResNet-18 (SPEC section 6); the workbook's default is 1 input channel, w = 16, 10 classes.</summary>
+    public static ResNetConfig CifarResNet18(int inChannels = 1, int width = 16, int numClasses = 10) =>
+        new("resnet18-cifar", ResNetStem.Cifar, ResNetBlock.Basic, [2, 2, 2, 2], inChannels, width, numClasses);
+
+    /// <summary>TorchVision's resnet18 layout (3-channel ImageNet stem, w = 64), so its weights load by name.</summary>
+    public static ResNetConfig TorchVisionResNet18(int numClasses = 1000, int inChannels = 3) =>
+        new("resnet18", ResNetStem.ImageNet, ResNetBlock.Basic, [2, 2, 2, 2], inChannels, 64, numClasses);
+
+    /// <summary>TorchVision's resnet50 layout (bottleneck blocks 3-4-6-3, w = 64).</summary>
+    public static ResNetConfig TorchVisionResNet50(int numClasses = 1000, int inChannels = 3) =>
+        new("resnet50", ResNetStem.ImageNet, ResNetBlock.Bottleneck, [3, 4, 6, 3], inChannels, 64, numClasses);
+
+    /// <summary>The architectures a weights file may name in its <c>arch</c> metadata.</summary>
+    public static IReadOnlyList<string> KnownArchitectures { get; } = ["resnet18-cifar", "resnet18", "resnet50"];
+
+    /// <summary>Rebuilds a configuration from <c>arch</c>, <c>in_channels</c>, <c>width</c> and <c>num_classes</c> metadata.</summary>
+    public static ResNetConfig FromMetadata(IReadOnlyDictionary<string, string> metadata, string source)
+    {
+        string Get(string key) => metadata.TryGetValue(key, out var value)
+            ? value
+            : throw new InvalidDataException($"{source}: the metadata has no '{key}' entry, so the model cannot be rebuilt from the file alone.");
+        int GetInt(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0
+            ? value
+            : throw new InvalidDataException($"{source}: metadata '{key}' = '{Get(key)}' is not a positive integer.");
+
+        string arch = Get("arch");
+        int inChannels = GetInt("in_channels"), width = GetInt("width"), classes = GetInt("num_classes");
+        var config = arch switch
+        {
+            "resnet18-cifar" => CifarResNet18(inChannels, width, classes),
+            "resnet18" => TorchVisionResNet18(classes, inChannels) with { Width = width },
+            "resnet50" => TorchVisionResNet50(classes, inChannels) with { Width = width },
+            _ => throw new InvalidDataException($"{source}: unknown arch '{arch}'; known: {string.Join(", ", KnownArchitectures)}."),
+        };
+        return config;
+    }
+
+    /// <summary>The metadata entries that <see cref="FromMetadata"/> reads back.</summary>
+    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
+    {
+        ["arch"] = Arch,
+        ["in_channels"] = InChannels.ToString(CultureInfo.InvariantCulture),
+        ["width"] = Width.ToString(CultureInfo.InvariantCulture),
+        ["num_classes"] = NumClasses.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Block expansion: output channels of a stage are stage width times this.</summary>
+    public int Expansion => Block == ResNetBlock.Basic ? 1 : 4;
+}

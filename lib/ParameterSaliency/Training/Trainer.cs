@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Training;
+
+/// <summary>Trains a classifier with <see cref="TrainingOptions"/>; every step runs in its own dispose scope.</summary>
+public sealed class Trainer(TrainingOptions options)
+{
+    /// <summary>Trains <paramref name="model"/> in place on <paramref name="train"/>; evaluates on <paramref name="test"/> after each epoch when given.</summary>
+    public IReadOnlyList<EpochSummary> Train(nn.Module<Tensor, Tensor> model, ImageDataset train, ImageDataset? test = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        options.Validate();
+        if (train.Count < 2) throw new ArgumentException($"{train.Name}: need at least 2 training images, got {train.Count}.");
+        var device = model.parameters().First().device;
+        int count = Math.Min(train.Count, options.Limit ?? int.MaxValue);
+        int steps = (count + options.BatchSize - 1) / options.BatchSize;
+        if (count % options.BatchSize == 1) steps--; // a last batch of one image would break BatchNorm: drop it
+        var random = new Random(options.Seed);
+        var augmentation = new BatchAugmentation(train.Normalization, random);
+        var optimizer = optim.SGD(model.parameters(), options.MaxLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: true);
+        var schedule = optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, total_steps: steps * options.Epochs);
+        var history = new List<EpochSummary>();
+        var clock = Stopwatch.StartNew();
+
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            model.train();
+            var epochClock = Stopwatch.StartNew();
+            int[] order = Enumerable.Range(0, count).ToArray();
+            random.Shuffle(order);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            for (int step = 0; step < steps; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int size = Math.Min(options.BatchSize, count - step * options.BatchSize);
+                var index = tensor(order.AsSpan(step * options.BatchSize, size).ToArray().Select(i => (long)i).ToArray());
+                var inputs = train.Images.index_select(0, index);
+                if (options.Augment) inputs = augmentation.Apply(inputs);
+                inputs = inputs.to(device);
+                var labels = train.Labels.index_select(0, index).to(device);
+                optimizer.zero_grad();
+                var logits = model.call(inputs);
+                var loss = nn.functional.cross_entropy(logits, labels);
+                loss.backward();
+                optimizer.step();
+                schedule.step();
+                lossSum += loss.item<float>() * size;
+                correct += logits.argmax(1).eq(labels).sum().item<long>();
+                seen += size;
+                if (progress is not null && (step % 10 == 9 || step == steps - 1))
+                {
+                    double done = (epoch - 1 + (step + 1.0) / steps) / options.Epochs;
+                    progress.Report(new TrainingProgress(epoch, options.Epochs, step + 1, steps, lossSum / seen, (double)correct / seen,
+                        clock.Elapsed, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - done) / done), null));
+                }
+            }
+            double? testAccuracy = test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
+            var summary = new EpochSummary(epoch, lossSum / seen, (double)correct / seen, testAccuracy, epochClock.Elapsed);
+            history.Add(summary);
+            double fraction = (double)epoch / options.Epochs;
+            progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, summary.Loss, summary.TrainAccuracy,
+                clock.Elapsed, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction), testAccuracy));
+        }
+        model.eval();
+        return history;
+    }
+}

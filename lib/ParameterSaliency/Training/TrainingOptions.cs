@@ -1,0 +1,49 @@
+namespace ParameterSaliency.Training;
+
+/// <summary>
+/// The training recipe: SGD with Nesterov momentum, weight decay, a one-cycle learning-rate
+/// schedule, and (optionally) random 2-pixel shifts and horizontal flips. Seeded: the same
+/// options on the same machine give the same weights.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 12;
+    /// <summary>Images per SGD step.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Peak learning rate of the one-cycle schedule.</summary>
+    public double MaxLearningRate { get; init; } = 0.1;
+    /// <summary>SGD momentum (Nesterov).</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>L2 weight decay.</summary>
+    public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>Seed for initialisation, shuffling and augmentation.</summary>
+    public int Seed { get; init; } = 0;
+    /// <summary>Random shifts of up to 2 pixels and horizontal flips.</summary>
+    public bool Augment { get; init; } = true;
+    /// <summary>Train on only the first N images (a smoke test); null for all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Rejects values that would fail later or train nothing.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "At least one epoch.");
+        if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchNorm needs batches of at least 2 images.");
+        if (!(MaxLearningRate > 0) || double.IsInfinity(MaxLearningRate)) throw new ArgumentOutOfRangeException(nameof(MaxLearningRate), MaxLearningRate, "A positive, finite learning rate.");
+        if (Momentum < 0 || Momentum >= 1) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum in [0, 1).");
+        if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "Non-negative weight decay.");
+        if (Limit is < 2) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "At least 2 images.");
+    }
+}
+
+/// <summary>Where a training run stands; reported after every step.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double TrainAccuracy, TimeSpan Elapsed, TimeSpan Remaining, double? TestAccuracy)
+{
+    public override string ToString() =>
+        $"epoch {Epoch}/{Epochs} step {Step}/{StepsPerEpoch}  loss {Loss:F4}  train acc {TrainAccuracy:P2}" +
+        (TestAccuracy is double test ? $"  test acc {test:P2}" : "") +
+        $"  elapsed {Elapsed:hh\\:mm\\:ss}  left {Remaining:hh\\:mm\\:ss}";
+}
+
+/// <summary>One finished epoch.</summary>
+public sealed record EpochSummary(int Epoch, double Loss, double TrainAccuracy, double? TestAccuracy, TimeSpan Duration);
