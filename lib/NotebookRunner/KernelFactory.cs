@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Formatting;
 using Microsoft.DotNet.Interactive.PackageManagement;
 
 namespace NotebookRunner;
@@ -10,6 +11,8 @@ internal static class KernelFactory
 {
     public static CompositeKernel Create()
     {
+        // Like Jupyter front ends: every value also gets a text/plain form, beside HTML.
+        Formatter.SetPreferredMimeTypesFor(typeof(object), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
         var csharp = new CSharpKernel()
             .UseNugetDirective(LoadExtensionsAsync)
             .UseKernelHelpers()

@@ -1,0 +1,26 @@
+namespace ParameterSaliency.Tests;
+
+/// <summary>The notebooks in real Jupyter with the .NET kernel that environment/ sets up (FSharp.Core swapped for Plotly.NET 6).</summary>
+public class JupyterKernelTests
+{
+    [SkippableFact]
+    public void Getting_started_runs_under_jupyter_nbconvert_with_a_plotly_chart()
+    {
+        bool haveJupyter = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "jupyter-nbconvert")));
+        Skip.IfNot(haveJupyter, "Jupyter is not installed (Debian: apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel); .ci/run installs it.");
+        var start = new System.Diagnostics.ProcessStartInfo("bash", "environment/run-notebooks-in-jupyter.sh notebooks/00-getting-started.ipynb")
+        {
+            WorkingDirectory = Workbook.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(15)), "jupyter nbconvert did not finish in 15 minutes");
+        Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
+        string executed = File.ReadAllText(Path.Combine(Workbook.Root, "artifacts", "jupyter", "00-getting-started.ipynb"));
+        Assert.Contains("Plotly.newPlot", executed);
+        Assert.DoesNotContain("\"output_type\": \"error\"", executed);
+    }
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>The build's GLIBCXX fix: applied to output copies only where the system lacks the version, never to the NuGet cache.</summary>
+public class NativeLibraryTests
+{
+    static string ReadElfVersions(string path)
+    {
+        var start = new ProcessStartInfo("readelf", $"-V \"{path}\"") { RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        string text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return text;
+    }
+
+    static string? FlagsOf(string readelfOutput, string version) =>
+        readelfOutput.Split('\n').FirstOrDefault(l => l.Contains($"Name: {version}"))?.Split("Flags:")[1].Trim().Split(' ')[0];
+
+    [SkippableFact]
+    public void Output_copy_marks_GLIBCXX_3_4_32_weak_exactly_when_the_system_lacks_it()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "ELF check: Linux only");
+        string output = Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");
+        string versions = ReadElfVersions(output);
+        Skip.If(FlagsOf(versions, "GLIBCXX_3.4.32") is null, "this TorchSharp build does not need GLIBCXX_3.4.32");
+        string systemLib = new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6" }.First(File.Exists);
+        bool systemHasIt = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(systemLib)).Contains("GLIBCXX_3.4.32\0");
+        Assert.Equal(systemHasIt ? "none" : "WEAK", FlagsOf(versions, "GLIBCXX_3.4.32"));
+
+        string cache = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        if (File.Exists(cache)) Assert.Equal("none", FlagsOf(ReadElfVersions(cache), "GLIBCXX_3.4.32"));
+    }
+
+    [Fact]
+    public void Libtorch_loads_and_computes()
+    {
+        Runtime.NativeTorch.EnsureLoaded();
+        using var x = TorchSharp.torch.arange(4f);
+        Assert.Equal(6f, x.sum().item<float>());
+    }
+}

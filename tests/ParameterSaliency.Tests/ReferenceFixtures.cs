@@ -1,0 +1,19 @@
+using System.Text.Json;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>Outputs of tests/reference/pytorch_reference.py, an independent PyTorch computation.</summary>
+internal static class ReferenceFixtures
+{
+    public sealed record Layout(IReadOnlyList<(string Name, long[] Shape)> Parameters, IReadOnlyList<string> StateDict);
+
+    public static Layout PyTorchLayout(string arch)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Workbook.Fixtures, "parameter-names.json")));
+        var entry = document.RootElement.GetProperty(arch);
+        var parameters = entry.GetProperty("parameters").EnumerateArray()
+            .Select(p => (p[0].GetString()!, p[1].EnumerateArray().Select(d => d.GetInt64()).ToArray())).ToArray();
+        var stateDict = entry.GetProperty("state_dict").EnumerateArray().Select(k => k.GetString()!).ToArray();
+        return new Layout(parameters, stateDict);
+    }
+}

@@ -1,0 +1,42 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Training;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+public class TrainerTests
+{
+    static (ResNet Model, IReadOnlyList<EpochSummary> History) TrainSmall(ImageDataset data, int seed)
+    {
+        manual_seed(seed);
+        var model = new ResNet(ResNetConfig.CifarResNet18(width: 4));
+        var history = new Trainer(new TrainingOptions { Epochs = 3, BatchSize = 64, Seed = seed, Limit = 512, MaxLearningRate = 0.05 }).Train(model, data);
+        return (model, history);
+    }
+
+    [Fact]
+    public void Smoke_training_lowers_the_loss_and_is_reproducible_from_its_seed()
+    {
+        using var test = FashionMnist.Load(DataSplit.Test);
+        var (first, history) = TrainSmall(test, 7);
+        var (second, _) = TrainSmall(test, 7);
+        using (first)
+        using (second)
+        {
+            Assert.All(history, h => Assert.True(double.IsFinite(h.Loss)));
+            Assert.True(history[^1].Loss < history[0].Loss * 0.9, $"loss {history[0].Loss:F3} -> {history[^1].Loss:F3}");
+            Assert.True(history[^1].TrainAccuracy > 0.3, $"train accuracy {history[^1].TrainAccuracy:P1}");
+            foreach (var (name, tensor) in first.state_dict())
+                Assert.True(tensor.bytes.SequenceEqual(second.state_dict()[name].bytes), $"{name} differs between two runs with the same seed");
+        }
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_before_training()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { BatchSize = 1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { MaxLearningRate = double.NaN }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Epochs = 0 }.Validate());
+    }
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Independent PyTorch reference for the C# tests (Debian's python3-torch and python3-torchvision).
+
+Writes tests/fixtures/:
+  parameter-names.json   named_parameters() names and shapes and state_dict() keys of the
+                         CIFAR-style ResNet-18 (1 channel, w = 16, 10 classes) built here in
+                         PyTorch, and of torchvision's resnet18 and resnet50.
+  default-model-logits.json  logits of the committed model (loaded from its safetensors file by
+                         the plain reader below) for the first 16 Fashion-MNIST test images.
+
+Run from the repository root:  /usr/bin/python3 tests/reference/pytorch_reference.py
+"""
+import gzip, hashlib, json, os, struct, sys
+
+import torch
+import torch.nn as nn
+import torchvision
+from torchvision.models.resnet import BasicBlock
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+MODEL = os.path.join(ROOT, "data", "models", "fashion-resnet18-w16.safetensors")
+
+
+class CifarResNet18(nn.Module):
+    """ResNet-18 for small images: 3x3 stem, stride 1, no max-pool; torchvision's names."""
+
+    def __init__(self, in_channels=1, width=16, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.inplanes = width
+        self.layer1 = self._stage(width, 1)
+        self.layer2 = self._stage(width * 2, 2)
+        self.layer3 = self._stage(width * 4, 2)
+        self.layer4 = self._stage(width * 8, 2)
+        self.fc = nn.Linear(width * 8, num_classes)
+
+    def _stage(self, planes, stride):
+        downsample = None
+        if stride != 1 or self.inplanes != planes:
+            downsample = nn.Sequential(nn.Conv2d(self.inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+        blocks = [BasicBlock(self.inplanes, planes, stride, downsample), BasicBlock(planes, planes)]
+        self.inplanes = planes
+        return nn.Sequential(*blocks)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def describe(model):
+    return {
+        "parameters": [[name, list(p.shape)] for name, p in model.named_parameters()],
+        "state_dict": list(model.state_dict().keys()),
+    }
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        raw = bytearray(data[8 + n + start:8 + n + end])
+        tensors[name] = torch.frombuffer(raw, dtype=dtypes[entry["dtype"]]).reshape(entry["shape"]).clone()
+    return tensors, header.get("__metadata__", {})
+
+
+def main():
+    os.makedirs(FIXTURES, exist_ok=True)
+    names = {
+        "resnet18-cifar": describe(CifarResNet18()),
+        "resnet18": describe(torchvision.models.resnet18()),
+        "resnet50": describe(torchvision.models.resnet50()),
+    }
+    with open(os.path.join(FIXTURES, "parameter-names.json"), "w") as f:
+        json.dump(names, f, indent=1)
+    print("wrote parameter-names.json")
+
+    if not os.path.exists(MODEL):
+        print("no committed model: skipped default-model-logits.json")
+        return
+    tensors, metadata = read_safetensors(MODEL)
+    model = CifarResNet18(int(metadata["in_channels"]), int(metadata["width"]), int(metadata["num_classes"]))
+    model.load_state_dict(tensors, strict=True)
+    model.eval()
+    with gzip.open(os.path.join(ROOT, "data", "fashion-mnist", "t10k-images-idx3-ubyte.gz")) as f:
+        pixels = f.read()[16:16 + 16 * 784]
+    images = torch.tensor(list(pixels), dtype=torch.float32).reshape(16, 1, 28, 28) / 255.0
+    images = (images - float(metadata["mean"])) / float(metadata["std"])
+    with torch.no_grad():
+        logits = model(images)
+    with open(MODEL, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    with open(os.path.join(FIXTURES, "default-model-logits.json"), "w") as f:
+        json.dump({"model_sha256": sha, "torch": torch.__version__, "images": "fashion-mnist:test[0:16]",
+                   "logits": logits.tolist()}, f, indent=1)
+    print("wrote default-model-logits.json")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
