@@ -28,8 +28,9 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var output = nn.functional.relu(bn1.call(conv1.call(input)));
         output = bn2.call(conv2.call(output));
-        output = output.add_(downsample is null ? input : downsample.call(input));
-        return output.relu_().MoveToOuterDisposeScope();
+        // Out of place: saliency engines capture intermediate tensors and differentiate with respect to them.
+        output = output + (downsample is null ? input : downsample.call(input));
+        return nn.functional.relu(output).MoveToOuterDisposeScope();
     }
 }
 

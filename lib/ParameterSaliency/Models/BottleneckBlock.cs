@@ -34,7 +34,8 @@ internal sealed class BottleneckBlock : nn.Module<Tensor, Tensor>
         var output = nn.functional.relu(bn1.call(conv1.call(input)));
         output = nn.functional.relu(bn2.call(conv2.call(output)));
         output = bn3.call(conv3.call(output));
-        output = output.add_(downsample is null ? input : downsample.call(input));
-        return output.relu_().MoveToOuterDisposeScope();
+        // Out of place: saliency engines capture intermediate tensors and differentiate with respect to them.
+        output = output + (downsample is null ? input : downsample.call(input));
+        return nn.functional.relu(output).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,46 @@
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Saliency;
+
+/// <summary>The reference engine: for each image alone, L = CE(f(x), y), one backward pass, |∂L/∂θ| reduced per segment. Works for any model.</summary>
+internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout layout)
+{
+    readonly Tensor[] parameters = model.parameters().ToArray();
+
+    /// <summary>Profiles [N, layout.Length] (float32, on the model's device) of images [N, C, H, W] with labels [N].</summary>
+    public Tensor Profile(Tensor images, Tensor labels)
+    {
+        var inputs = layout.Segments.Select(s => parameters[s.ParameterIndex]).ToArray();
+        var rows = new List<Tensor>();
+        using var scope = NewDisposeScope();
+        for (long i = 0; i < images.shape[0]; i++)
+        {
+            using var sampleScope = NewDisposeScope();
+            var logits = model.call(images.narrow(0, i, 1));
+            var loss = nn.functional.cross_entropy(logits, labels.narrow(0, i, 1));
+            var gradients = autograd.grad([loss], inputs, allow_unused: true);
+            var parts = new Tensor[inputs.Length];
+            for (int s = 0; s < inputs.Length; s++)
+            {
+                // A parameter that takes no part in the loss has gradient zero.
+                var gradient = GradientOrZero(gradients[s], inputs[s]);
+                parts[s] = layout.Reduce(layout.Segments[s], gradient.unsqueeze(0));
+            }
+            rows.Add(cat(parts, 1).MoveToOuterDisposeScope());
+        }
+        return cat(rows, 0).MoveToOuterDisposeScope();
+    }
+
+    internal static Tensor GradientOrZero(Tensor gradient, Tensor parameter)
+    {
+        try
+        {
+            _ = gradient.Handle;
+            return gradient;
+        }
+        catch (InvalidOperationException)
+        {
+            return zeros_like(parameter);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Saliency;
+
+/// <summary>What inputs a model accepts, read from its layers, so bad inputs are refused before libtorch sees them.</summary>
+internal sealed record ModelInputs(long Channels, long? Classes, Device Device)
+{
+    public static ModelInputs Of(nn.Module<Tensor, Tensor> model)
+    {
+        var modules = model.named_modules().Select(m => m.module).ToArray();
+        var firstConv = modules.OfType<Conv2d>().FirstOrDefault()
+            ?? throw new ArgumentException("The model has no Conv2d layer: parameter saliency needs convolution filters.");
+        long? classes = model is Models.ResNet resnet ? resnet.Config.NumClasses : modules.OfType<Linear>().LastOrDefault()?.out_features;
+        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
+        return new ModelInputs(firstConv.in_channels, classes, device);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the problem with <paramref name="images"/> or <paramref name="labels"/>.</summary>
+    public void Validate(Tensor images, Tensor labels)
+    {
+        if (images.dim() != 4) throw new ArgumentException($"Images must be [N, C, H, W]; got shape [{string.Join(", ", images.shape)}].");
+        if (images.shape[0] == 0) throw new ArgumentException("No images: the batch is empty.");
+        if (images.shape[1] != Channels) throw new ArgumentException($"Images have {images.shape[1]} channels but the model's first convolution expects {Channels}.");
+        if (!images.is_floating_point()) throw new ArgumentException($"Images must be floating point; got {images.dtype}.");
+        if (!isfinite(images).all().item<bool>()) throw new ArgumentException("Images contain NaN or infinite values.");
+        if (labels.dim() != 1 || labels.shape[0] != images.shape[0])
+            throw new ArgumentException($"Labels must be [N] with N = {images.shape[0]}; got shape [{string.Join(", ", labels.shape)}].");
+        if (labels.is_floating_point() || labels.dtype == ScalarType.Bool) throw new ArgumentException($"Labels must be integers; got {labels.dtype}.");
+        long low = labels.min().item<long>(), high = labels.max().item<long>();
+        if (low < 0 || (Classes is long classes && high >= classes))
+            throw new ArgumentException($"Labels must lie in [0, {Classes}); got values from {low} to {high}.");
+    }
+}

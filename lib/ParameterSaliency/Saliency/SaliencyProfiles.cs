@@ -1,0 +1,30 @@
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Saliency;
+
+/// <summary>Saliency profiles s(x, y) of N images: <see cref="Values"/> [N, <see cref="ProfileLayout.Length"/>], float32, on the CPU.</summary>
+public sealed class SaliencyProfiles : IDisposable
+{
+    internal SaliencyProfiles(ProfileLayout layout, Tensor values, int[] labels)
+    {
+        Layout = layout;
+        Values = values.DetachFromDisposeScope();
+        Labels = labels;
+    }
+
+    /// <summary>What each entry means.</summary>
+    public ProfileLayout Layout { get; }
+    /// <summary>Profiles, one row per image.</summary>
+    public Tensor Values { get; }
+    /// <summary>The true labels y the loss was computed with.</summary>
+    public IReadOnlyList<int> Labels { get; }
+    /// <summary>Number of images N.</summary>
+    public int Count => Labels.Count;
+
+    /// <summary>The profile of image <paramref name="index"/> as an array.</summary>
+    public float[] Row(int index) => Values[index].data<float>().ToArray();
+
+    public void Dispose() => Values.Dispose();
+
+    public override string ToString() => $"{Count} {Layout.Aggregation} saliency profiles of {Layout.Length} entries";
+}

@@ -1,0 +1,43 @@
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>The batched engine against the batch-1 loop (the definition), on two architectures and every aggregation.</summary>
+public class EngineAgreementTests
+{
+    public static TheoryData<string, Aggregation> Cases()
+    {
+        var data = new TheoryData<string, Aggregation>();
+        foreach (string arch in new[] { "default", "torchvision-resnet18" })
+            foreach (var aggregation in Enum.GetValues<Aggregation>())
+                data.Add(arch, aggregation);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Batched_engine_equals_the_loop(string arch, Aggregation aggregation)
+    {
+        var (config, channels, size, count) = arch == "default"
+            ? (ResNetConfig.CifarResNet18(), 1, 28, 6)
+            : (ResNetConfig.TorchVisionResNet18(numClasses: 10), 3, 32, 3);
+        using var model = TinyModels.Build(config, seed: 11);
+        var (images, labels) = TinyModels.Inputs(count, channels, size, 10, seed: 5);
+        var options = new ProfilerOptions { Aggregation = aggregation, BatchSize = count };
+        using var loop = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Loop }).Profile(images, labels);
+        using var batched = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Batched }).Profile(images, labels);
+        TinyModels.AssertClose(loop.Values, batched.Values, $"{arch} {aggregation}");
+    }
+
+    [Fact]
+    public void A_profile_does_not_depend_on_the_rest_of_its_batch()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 2);
+        var (images, labels) = TinyModels.Inputs(5, 1, 28, 10, seed: 9);
+        var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Batched, BatchSize = 5 });
+        using var together = profiler.Profile(images, labels);
+        using var alone = profiler.Profile(images.narrow(0, 3, 1), labels.narrow(0, 3, 1));
+        TinyModels.AssertClose(alone.Values, together.Values.narrow(0, 3, 1), "sample 3");
+    }
+}

@@ -1,0 +1,61 @@
+using ParameterSaliency.Models;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>Shared small models and inputs; tolerances stated once.</summary>
+internal static class TinyModels
+{
+    /// <summary>
+    /// float32 agreement of two computations of the same profiles: per row, the relative L1
+    /// error ||a - b||₁ / ||b||₁ at most 1e-5; per entry above 1% of its row's largest, the
+    /// relative error at most 1e-4. (Entries near zero carry cancellation error from the
+    /// forward pass, whose float32 results differ with batch size at about 1e-7 relative.)
+    /// </summary>
+    public const double Relative = 1e-5;
+    public const double EntryRelative = 1e-4;
+
+    /// <summary>A ResNet with seeded weights and non-trivial BatchNorm running statistics, in eval mode.</summary>
+    public static ResNet Build(ResNetConfig config, int seed)
+    {
+        manual_seed(seed);
+        var model = new ResNet(config);
+        using (no_grad())
+        {
+            foreach (var (name, buffer) in model.named_buffers())
+            {
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.copy_(randn_like(buffer) * 0.1);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.copy_(rand_like(buffer) + 0.5);
+            }
+            foreach (var (name, parameter) in model.named_parameters())
+                if (name.Contains("bn") || name.Contains("downsample.1")) parameter.copy_(parameter + randn_like(parameter) * 0.1);
+        }
+        model.eval();
+        return model;
+    }
+
+    public static (Tensor Images, Tensor Labels) Inputs(int count, int channels, int size, int classes, int seed)
+    {
+        manual_seed(seed);
+        return (randn(count, channels, size, size), randint(0, classes, [count], dtype: ScalarType.Int64));
+    }
+
+    /// <summary>Asserts two profile matrices agree within <see cref="Relative"/> and <see cref="EntryRelative"/>, naming the worst row or entry otherwise.</summary>
+    public static void AssertClose(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        using var scope = NewDisposeScope();
+        var e = expected.to(ScalarType.Float64).reshape(expected.shape[0], -1);
+        var a = actual.to(ScalarType.Float64).reshape(actual.shape[0], -1);
+        var rowError = (e - a).abs().sum(1) / e.abs().sum(1).clamp_min(1e-300);
+        long worstRow = rowError.argmax().item<long>();
+        Assert.True(rowError[worstRow].item<double>() <= Relative,
+            $"{what}: row {worstRow} has relative L1 error {rowError[worstRow].item<double>():E2} > {Relative:E0}");
+        var large = e.abs() > e.abs().amax([1], keepdim: true) * 1e-2;
+        var entryError = ((e - a).abs() / e.abs().clamp_min(1e-300)).where(large, zeros_like(e));
+        long worst = entryError.argmax().item<long>();
+        double worstError = entryError.flatten()[worst].item<double>();
+        Assert.True(worstError <= EntryRelative,
+            $"{what}: entry {worst} differs by {worstError:E2} relative: expected {e.flatten()[worst].item<double>():R}, got {a.flatten()[worst].item<double>():R}");
+    }
+}
