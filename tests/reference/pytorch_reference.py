@@ -7,6 +7,10 @@ Writes tests/fixtures/:
                          PyTorch, and of torchvision's resnet18 and resnet50.
   default-model-logits.json  logits of the committed model (loaded from its safetensors file by
                          the plain reader below) for the first 16 Fashion-MNIST test images.
+  reference-saliency.safetensors  for the committed model, from the definitions, in float64, one
+                         image at a time in eval mode: filter-wise profiles s of test images 0-7, μ and σ
+                         (sample std) over test images 0-63, z = (s - μ) / σ of images 0-7 and
+                         their top-10 filter indices.
 
 Run from the repository root:  /usr/bin/python3 tests/reference/pytorch_reference.py
 """
@@ -73,6 +77,45 @@ def read_safetensors(path):
     return tensors, header.get("__metadata__", {})
 
 
+def write_safetensors(path, tensors, metadata):
+    header, offset, blobs = {"__metadata__": metadata}, 0, []
+    names = {torch.float64: "F64", torch.float32: "F32", torch.int64: "I64"}
+    for name, tensor in tensors.items():
+        data = tensor.contiguous().numpy().tobytes()
+        header[name] = {"dtype": names[tensor.dtype], "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def filter_profile(model, image, label):
+    """s(x, y): mean over (in, kh, kw) of |dL/dW| for every 4-D weight, in named_parameters order."""
+    model.zero_grad(set_to_none=True)
+    loss = nn.functional.cross_entropy(model(image.unsqueeze(0)), torch.tensor([label]))
+    weights = [p for _, p in model.named_parameters() if p.dim() == 4]
+    grads = torch.autograd.grad(loss, weights)
+    return torch.cat([g.abs().mean(dim=(1, 2, 3)) for g in grads])
+
+
+def saliency_reference(model, images, labels, model_sha):
+    # float64 throughout: the reference carries no float32 rounding of its own.
+    model, images = model.double(), images.double()
+    profiles = torch.stack([filter_profile(model, images[i], int(labels[i])) for i in range(64)]).double()
+    mean, std = profiles.mean(0), profiles.std(0, unbiased=True)
+    safe_std = torch.where(std <= 1e-14, torch.ones_like(std), std)
+    z = (profiles[:8] - mean) / safe_std
+    top10 = torch.stack([torch.argsort(row, descending=True)[:10] for row in z])
+    names = [f"{n}[{c}]" for n, p in model.named_parameters() if p.dim() == 4 for c in range(p.shape[0])]
+    write_safetensors(os.path.join(FIXTURES, "reference-saliency.safetensors"),
+                      {"profiles": profiles[:8].float(), "mean": mean, "std": std, "z": z, "top10": top10},
+                      {"model_sha256": model_sha, "filter_names": ",".join(names), "images": "fashion-mnist:test[0:8]",
+                       "statistics_images": "fashion-mnist:test[0:64]", "torch": torch.__version__})
+    print("wrote reference-saliency.safetensors")
+
+
 def main():
     os.makedirs(FIXTURES, exist_ok=True)
     names = {
@@ -92,17 +135,20 @@ def main():
     model.load_state_dict(tensors, strict=True)
     model.eval()
     with gzip.open(os.path.join(ROOT, "data", "fashion-mnist", "t10k-images-idx3-ubyte.gz")) as f:
-        pixels = f.read()[16:16 + 16 * 784]
-    images = torch.tensor(list(pixels), dtype=torch.float32).reshape(16, 1, 28, 28) / 255.0
+        pixels = f.read()[16:16 + 64 * 784]
+    with gzip.open(os.path.join(ROOT, "data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz")) as f:
+        labels = list(f.read()[8:8 + 64])
+    images = torch.tensor(list(pixels), dtype=torch.float32).reshape(64, 1, 28, 28) / 255.0
     images = (images - float(metadata["mean"])) / float(metadata["std"])
     with torch.no_grad():
-        logits = model(images)
+        logits = model(images[:16])
     with open(MODEL, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
     with open(os.path.join(FIXTURES, "default-model-logits.json"), "w") as f:
         json.dump({"model_sha256": sha, "torch": torch.__version__, "images": "fashion-mnist:test[0:16]",
                    "logits": logits.tolist()}, f, indent=1)
     print("wrote default-model-logits.json")
+    saliency_reference(model, images, labels, sha)
 
 
 if __name__ == "__main__":
