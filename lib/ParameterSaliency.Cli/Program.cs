@@ -4,4 +4,7 @@ using ParameterSaliency.Cli;
 var root = new RootCommand("Parameter-space saliency maps (Levin et al., 2022) on TorchSharp: train, evaluate and explain image classifiers.");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(ProfileCommand.Create());
+root.Subcommands.Add(StatsCommand.Create());
+root.Subcommands.Add(TopCommand.Create());
 return CommandRunner.Run(root, args);

@@ -37,4 +37,7 @@ public static class Progress
     /// <summary>Progress of a pass over images: "label: done/total".</summary>
     public static NotebookProgress<(int Done, int Total)> Images(string label) =>
         new(p => $"{label}: {p.Done:N0}/{p.Total:N0} images ({(double)p.Done / p.Total:P0})", $"{label}: starting ...");
+
+    /// <summary>Progress of a long pass, with the time left.</summary>
+    public static NotebookProgress<Saliency.PassProgress> Pass(string label) => new(p => p.ToString(), $"{label}: starting ...");
 }

@@ -27,6 +27,9 @@ public static class Workbook
             Formatter.Register<WorkbookEnvironment>(environment => environment.ToHtml(), HtmlFormatter.MimeType);
             Formatter.Register<Data.ImageDataset>(data => SummaryHtml.Of(data), HtmlFormatter.MimeType);
             Formatter.Register<Models.SavedModel>(model => SummaryHtml.Of(model), HtmlFormatter.MimeType);
+            Formatter.Register<Saliency.SalientFilterTable>(table => table.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<Saliency.SaliencyStatistics>(statistics => System.Net.WebUtility.HtmlEncode(statistics.ToString()), HtmlFormatter.MimeType);
+            Formatter.Register<Saliency.SaliencyProfiles>(profiles => System.Net.WebUtility.HtmlEncode(profiles.ToString()), HtmlFormatter.MimeType);
             formattersRegistered = true;
         }
         return new WorkbookEnvironment(

@@ -16,6 +16,9 @@ public static class WorkbookPaths
     /// <summary>The committed default model, <c>data/models/fashion-resnet18-w16.safetensors</c>.</summary>
     public static string DefaultModel => Path.Combine(Data, "models", "fashion-resnet18-w16.safetensors");
 
+    /// <summary>Cached μ and σ of the default model's filter-wise profiles over the Fashion-MNIST test split.</summary>
+    public static string DefaultStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16.fashion-mnist-test.safetensors");
+
     /// <summary>Where generated results go (<c>artifacts/</c>, ignored by git).</summary>
     public static string Artifacts => Path.Combine(Root, "artifacts");
 

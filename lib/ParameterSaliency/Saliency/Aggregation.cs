@@ -18,6 +18,6 @@ public enum ProfileEngine
     Auto,
     /// <summary>One forward and backward pass per image: works for any model.</summary>
     Loop,
-    /// <summary>One forward and one backward pass per batch; per-sample weight gradients from hooked layer inputs and output gradients (unfold + bmm).</summary>
+    /// <summary>One forward and one backward pass per batch; per-sample weight gradients from hooked layer inputs and output gradients (im2col + bmm).</summary>
     Batched,
 }

@@ -8,7 +8,7 @@ namespace ParameterSaliency.Saliency;
 /// Per-sample gradients for a whole batch at once. Forward hooks capture every relevant layer's
 /// input and output; one autograd.grad of the summed per-sample losses gives ∂L_n/∂output for
 /// every sample n (in eval mode samples do not interact); each layer's per-sample weight
-/// gradient is then a batched matrix product with its unfolded input. Supports Conv2d
+/// gradient is then a batched matrix product with its input patches (im2col). Supports Conv2d
 /// (groups = 1), BatchNorm2d (eval mode) and Linear parameters.
 /// </summary>
 internal sealed class BatchedEngine
@@ -89,7 +89,7 @@ internal sealed class BatchedEngine
                     return output + probe;
                 }));
             var logits = model.call(images);
-            var loss = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum);
+            var loss = SaliencyLoss.Of(logits, labels, sum: true);
             var layers = hooked.Where(probes.ContainsKey).ToArray();
             var outputGradients = autograd.grad([loss], layers.Select(m => probes[m]).ToArray(), allow_unused: true);
             var gradientOf = new Dictionary<nn.Module, Tensor>();
@@ -120,10 +120,17 @@ internal sealed class BatchedEngine
         {
             case Conv2d conv when isWeight:
             {
-                var columns = nn.functional.unfold(input, (conv.kernel_size[0], conv.kernel_size[1]),
-                    (conv.dilation[0], conv.dilation[1]), (conv.padding![0], conv.padding[1]), (conv.stride[0], conv.stride[1]));
-                var gradient = outputGradient.reshape(samples, conv.out_channels, -1);
-                return bmm(gradient.contiguous(), columns.transpose(1, 2).contiguous()); // [N, out, in*kh*kw]
+                // ∂L_n/∂W[o, i, a, b] = Σ_yx ∂L_n/∂out[n, o, y, x] · x_pad[n, i, y·s + a·d, x·s + b·d]: gather the
+                // patches with a strided view (much faster than libtorch's unfold on CPU), one copy, one bmm.
+                long channels = input.shape[1], kh = conv.kernel_size[0], kw = conv.kernel_size[1];
+                long outHeight = outputGradient.shape[2], outWidth = outputGradient.shape[3];
+                var padded = nn.functional.pad(input, [conv.padding![1], conv.padding[1], conv.padding[0], conv.padding[0]]).contiguous();
+                long height = padded.shape[2], width = padded.shape[3];
+                var patches = padded.as_strided(
+                    [samples, outHeight, outWidth, channels, kh, kw],
+                    [channels * height * width, width * conv.stride[0], conv.stride[1], height * width, width * conv.dilation[0], conv.dilation[1]]);
+                var columns = patches.reshape(samples, outHeight * outWidth, channels * kh * kw); // [N, L, in*kh*kw], contiguous copy
+                return bmm(outputGradient.reshape(samples, conv.out_channels, outHeight * outWidth), columns); // [N, out, in*kh*kw]
             }
             case Conv2d conv:
                 return outputGradient.sum([2, 3]);

@@ -17,7 +17,7 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
         {
             using var sampleScope = NewDisposeScope();
             var logits = model.call(images.narrow(0, i, 1));
-            var loss = nn.functional.cross_entropy(logits, labels.narrow(0, i, 1));
+            var loss = SaliencyLoss.Of(logits, labels.narrow(0, i, 1));
             var gradients = autograd.grad([loss], inputs, allow_unused: true);
             var parts = new Tensor[inputs.Length];
             for (int s = 0; s < inputs.Length; s++)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Saliency;
 
 /// <summary>What inputs a model accepts, read from its layers, so bad inputs are refused before libtorch sees them.</summary>
-internal sealed record ModelInputs(long Channels, long? Classes, Device Device)
+internal sealed record ModelInputs(long Channels, long? Classes, Device Device, ScalarType DType)
 {
     public static ModelInputs Of(nn.Module<Tensor, Tensor> model)
     {
@@ -12,8 +12,8 @@ internal sealed record ModelInputs(long Channels, long? Classes, Device Device)
         var firstConv = modules.OfType<Conv2d>().FirstOrDefault()
             ?? throw new ArgumentException("The model has no Conv2d layer: parameter saliency needs convolution filters.");
         long? classes = model is Models.ResNet resnet ? resnet.Config.NumClasses : modules.OfType<Linear>().LastOrDefault()?.out_features;
-        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
-        return new ModelInputs(firstConv.in_channels, classes, device);
+        var first = model.parameters().FirstOrDefault();
+        return new ModelInputs(firstConv.in_channels, classes, first?.device ?? CPU, first?.dtype ?? ScalarType.Float32);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the problem with <paramref name="images"/> or <paramref name="labels"/>.</summary>

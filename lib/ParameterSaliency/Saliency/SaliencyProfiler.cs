@@ -44,9 +44,20 @@ public sealed class SaliencyProfiler
     /// <summary>What each profile entry means (filter names for filter-wise profiles).</summary>
     public ProfileLayout Layout { get; }
     /// <summary>The engine this profiler uses (never <see cref="ProfileEngine.Auto"/>).</summary>
-    public ProfileEngine Engine { get; }
+    public ProfileEngine Engine { get; private set; }
 
-    /// <summary>Profiles of <paramref name="images"/> [N, C, H, W] (model-ready) with true labels <paramref name="labels"/> [N].</summary>
+    /// <summary>Why an automatically chosen batched engine was replaced by the loop, if it was.</summary>
+    public string? EngineFallbackReason { get; private set; }
+
+    /// <summary>Relative L1 difference above which the batched engine's first results are not trusted.</summary>
+    public const double SelfCheckTolerance = 1e-4;
+    bool batchedVerified;
+    /// <summary>The model being explained.</summary>
+    public nn.Module<Tensor, Tensor> Model => model;
+    /// <summary>SHA-256 of the model's current state dict: what statistics computed with it are tied to.</summary>
+    public string ModelFingerprint => Fingerprints.Model(model);
+
+    /// <summary>Profiles of <paramref name="images"/> [N, C, H, W] (model-ready) with true labels <paramref name="labels"/> [N], in the model's precision (float32 normally; a float64 model gives float64 profiles).</summary>
     public SaliencyProfiles Profile(Tensor images, Tensor labels, IProgress<(int Done, int Total)>? progress = null)
     {
         inputs.Validate(images, labels);
@@ -61,9 +72,9 @@ public sealed class SaliencyProfiler
             {
                 using var batchScope = NewDisposeScope();
                 int size = Math.Min(Options.BatchSize, count - start);
-                var batchImages = images.narrow(0, start, size).to(ScalarType.Float32).to(inputs.Device);
+                var batchImages = images.narrow(0, start, size).to(inputs.DType).to(inputs.Device);
                 var batchLabels = labels.narrow(0, start, size).to(ScalarType.Int64).to(inputs.Device);
-                var values = Engine == ProfileEngine.Batched ? batched!.Profile(batchImages, batchLabels) : loop.Profile(batchImages, batchLabels);
+                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels) : loop.Profile(batchImages, batchLabels);
                 rows.Add(values.detach().cpu().MoveToOuterDisposeScope());
                 progress?.Report((start + size, count));
             }
@@ -74,6 +85,34 @@ public sealed class SaliencyProfiler
         {
             if (wasTraining) model.train();
         }
+    }
+
+    /// <summary>
+    /// The batched engine's first batch is checked against the loop (the definition) on up to two
+    /// images: libtorch's CPU convolution kernels have given wrong batched gradients for some
+    /// narrow layers on some processors (see <see cref="Runtime.CpuKernels"/>). On a mismatch an
+    /// automatically chosen engine falls back to the loop; an explicitly requested one throws.
+    /// </summary>
+    Tensor BatchedChecked(Tensor images, Tensor labels)
+    {
+        var values = batched!.Profile(images, labels);
+        if (batchedVerified || images.shape[0] < 2) return values;
+        using var scope = NewDisposeScope();
+        long checkedCount = Math.Min(2, images.shape[0]);
+        var reference = loop.Profile(images.narrow(0, 0, checkedCount), labels.narrow(0, 0, checkedCount)).to(ScalarType.Float64);
+        var difference = ((values.narrow(0, 0, checkedCount).to(ScalarType.Float64) - reference).abs().sum() / reference.abs().sum().clamp_min(1e-300)).item<double>();
+        if (difference <= SelfCheckTolerance)
+        {
+            batchedVerified = true;
+            return values;
+        }
+        string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (relative L1) on this model and processor, " +
+                        "a known fault of libtorch's CPU convolution kernels for narrow layers";
+        if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
+        Engine = ProfileEngine.Loop;
+        EngineFallbackReason = reason;
+        Console.Error.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
+        return loop.Profile(images, labels).MoveToOuterDisposeScope();
     }
 
     /// <summary>Profiles of the images of <paramref name="data"/> at <paramref name="indices"/> (all when null).</summary>

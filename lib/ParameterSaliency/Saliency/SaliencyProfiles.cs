@@ -22,7 +22,7 @@ public sealed class SaliencyProfiles : IDisposable
     public int Count => Labels.Count;
 
     /// <summary>The profile of image <paramref name="index"/> as an array.</summary>
-    public float[] Row(int index) => Values[index].data<float>().ToArray();
+    public float[] Row(int index) => Values[index].to(ScalarType.Float32).data<float>().ToArray();
 
     public void Dispose() => Values.Dispose();
 

@@ -1,0 +1,17 @@
+using System.CommandLine;
+using ParameterSaliency.Data;
+using ParameterSaliency.Saliency;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary>Options several verbs share.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Model() => new("--model") { Description = "Weights file (safetensors with model metadata).", DefaultValueFactory = _ => WorkbookPaths.DefaultModel };
+    public static Option<string> Dataset() => new("--dataset") { Description = "Data set: fashion-mnist:test or fashion-mnist:train.", DefaultValueFactory = _ => "fashion-mnist:test" };
+    public static Option<string> Statistics(bool required) => new("--stats") { Description = "Saliency statistics (μ, σ) file from 'saliency stats'.", Required = required };
+    public static Option<ProfileEngine> Engine() => new("--engine") { Description = "Per-sample gradient engine: Auto, Loop or Batched.", DefaultValueFactory = _ => ProfileEngine.Auto };
+    public static Option<int> BatchSize() => new("--batch-size") { Description = "Images per pass of the batched engine.", DefaultValueFactory = _ => 64 };
+
+    public static ConsoleProgress<PassProgress> PassProgress() => new(p => p.ToString(), p => p.Done == p.Total);
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using ParameterSaliency.Serialization;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary><c>saliency profile</c>: filter-wise profiles s (and, with statistics, ŝ) of chosen images, as safetensors.</summary>
+internal static class ProfileCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var dataset = CommonOptions.Dataset();
+        var indices = new Option<string>("--indices") { Description = "Images: an index, a range (0-63) or a list (1,5,10-12).", DefaultValueFactory = _ => "0-63" };
+        var statistics = CommonOptions.Statistics(required: false);
+        var output = new Option<string>("--out") { Description = "Output file (safetensors): inputs, labels, profiles and, with --stats, z.", Required = true };
+        var engine = CommonOptions.Engine();
+        var batchSize = CommonOptions.BatchSize();
+        var command = new Command("profile", "Write filter-wise saliency profiles of chosen images.") { model, dataset, indices, statistics, output, engine, batchSize };
+        command.SetAction(result =>
+        {
+            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            int[] chosen = IndexRange.Parse(result.GetValue(indices)!, data.Count);
+            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = result.GetValue(engine), BatchSize = result.GetValue(batchSize) });
+            using var subset = data.Subset(chosen);
+            using var profiles = profiler.Profile(subset.Images, subset.Labels, new ConsoleProgress<(int Done, int Total)>(p => $"profiling {p.Done}/{p.Total}", p => p.Done == p.Total));
+            var tensors = new Dictionary<string, Tensor>
+            {
+                ["inputs"] = subset.Images,
+                ["labels"] = subset.Labels,
+                ["indices"] = tensor(chosen.Select(i => (long)i).ToArray()),
+                ["profiles"] = profiles.Values,
+            };
+            string? statisticsPath = result.GetValue(statistics);
+            StandardizedProfiles? z = null;
+            if (statisticsPath is not null)
+            {
+                var loaded = SaliencyStatistics.Load(statisticsPath);
+                loaded.EnsureBelongsTo(profiler);
+                z = StandardizedProfiles.Of(profiles, loaded);
+                tensors["z"] = z.Values;
+            }
+            var metadata = new Dictionary<string, string>
+            {
+                ["kind"] = "parameter-saliency-profiles/1",
+                ["aggregation"] = profiler.Layout.Aggregation.ToString(),
+                ["engine"] = profiler.Engine.ToString(),
+                ["model"] = Path.GetFileName(saved.Path),
+                ["model_fingerprint"] = profiler.ModelFingerprint,
+                ["dataset"] = data.Name,
+                ["filter_names"] = string.Join(",", profiler.Layout.EntryNames),
+            };
+            string outPath = result.GetValue(output)!;
+            SafeTensors.Write(outPath, tensors, metadata);
+            z?.Dispose();
+            Console.WriteLine($"Wrote {outPath}: {chosen.Length} profiles of {profiler.Layout.Length} filters ({profiler.Engine} engine){(z is null ? "" : ", with z")}.");
+            return 0;
+        });
+        return command;
+    }
+}

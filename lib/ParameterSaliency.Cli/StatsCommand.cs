@@ -1,0 +1,53 @@
+using System.CommandLine;
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary><c>saliency stats</c>: μ and σ of filter-wise profiles over a data set, in shards if wished; <c>saliency stats merge</c> joins shards.</summary>
+internal static class StatsCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var dataset = CommonOptions.Dataset();
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N images." };
+        var shard = new Option<string?>("--shard") { Description = "Compute shard i of n (e.g. 2/4) of the images; merge the shards with 'stats merge'." };
+        var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors).", Required = true };
+        var engine = CommonOptions.Engine();
+        var batchSize = CommonOptions.BatchSize();
+        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { model, dataset, limit, shard, output, engine, batchSize };
+        command.SetAction(result =>
+        {
+            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            int count = Math.Min(data.Count, result.GetValue(limit) ?? data.Count);
+            string? shardSpec = result.GetValue(shard);
+            int[] indices = shardSpec is null ? Enumerable.Range(0, count).ToArray() : IndexRange.Shard(shardSpec, count);
+            string name = data.Name + (count < data.Count ? $"[:{count}]" : "") + (shardSpec is null ? "" : $"[shard {shardSpec}]");
+            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = result.GetValue(engine), BatchSize = result.GetValue(batchSize) });
+            Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine).");
+            var statistics = SaliencyStatistics.Compute(profiler, data, indices, name, CommonOptions.PassProgress());
+            string outPath = result.GetValue(output)!;
+            statistics.Save(outPath);
+            Console.WriteLine($"Wrote {outPath}: {statistics}.");
+            return 0;
+        });
+
+        var inputs = new Argument<string[]>("shards") { Description = "Statistics files of disjoint shards.", Arity = ArgumentArity.OneOrMore };
+        var mergedOutput = new Option<string>("--out") { Description = "Merged statistics file to write.", Required = true };
+        var merge = new Command("merge", "Merge statistics of disjoint shards (same model) into one file.") { inputs, mergedOutput };
+        merge.SetAction(result =>
+        {
+            var shards = result.GetValue(inputs)!.Select(SaliencyStatistics.Load).ToArray();
+            var merged = SaliencyStatistics.Merge(shards);
+            string outPath = result.GetValue(mergedOutput)!;
+            merged.Save(outPath);
+            Console.WriteLine($"Wrote {outPath}: {merged}.");
+            return 0;
+        });
+        command.Subcommands.Add(merge);
+        return command;
+    }
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ParameterSaliency.Data;
+using ParameterSaliency.Serialization;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Saliency;
+
+/// <summary>
+/// μ and σ of saliency profiles over a validation set D (paper Appendix A.1): per-entry mean
+/// and SAMPLE standard deviation (N - 1), accumulated in float64 over every image of D with its
+/// true label. Carries fingerprints of the model, the data and the options, so statistics of
+/// another model or a changed data set are refused rather than silently used.
+/// </summary>
+public sealed class SaliencyStatistics
+{
+    const string Kind = "parameter-saliency-statistics/1";
+
+    SaliencyStatistics(StatisticsAccumulator accumulator, IReadOnlyList<string> entryNames, Aggregation aggregation, string modelFingerprint, DataFingerprint data, string dataName)
+    {
+        Accumulator = accumulator;
+        EntryNames = entryNames;
+        Aggregation = aggregation;
+        ModelFingerprint = modelFingerprint;
+        Data = data;
+        DataName = dataName;
+        Std = accumulator.SampleStd();
+    }
+
+    internal StatisticsAccumulator Accumulator { get; }
+    /// <summary>μ, per entry (float64).</summary>
+    public IReadOnlyList<double> Mean => Accumulator.Mean;
+    /// <summary>σ, per entry: sample standard deviation (float64).</summary>
+    public IReadOnlyList<double> Std { get; }
+    /// <summary>Number of profiles |D|.</summary>
+    public long Count => Accumulator.Count;
+    /// <summary>Entry names (filter names for filter-wise statistics).</summary>
+    public IReadOnlyList<string> EntryNames { get; }
+    /// <summary>The aggregation of the profiles.</summary>
+    public Aggregation Aggregation { get; }
+    /// <summary>SHA-256 of the model's state dict (<see cref="Fingerprints.Model"/>).</summary>
+    public string ModelFingerprint { get; }
+    /// <summary>Mergeable fingerprint of the images and labels of D.</summary>
+    public DataFingerprint Data { get; }
+    /// <summary>What D was, e.g. <c>fashion-mnist:test</c> or <c>fashion-mnist:test[shard 1/4]</c>.</summary>
+    public string DataName { get; }
+
+    /// <summary>One pass of <paramref name="profiler"/> over <paramref name="data"/> (the images at <paramref name="indices"/>, or all); memory stays flat whatever the size of D.</summary>
+    public static SaliencyStatistics Compute(SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices = null, string? dataName = null, IProgress<PassProgress>? progress = null)
+    {
+        var chosen = indices ?? Enumerable.Range(0, data.Count).ToArray();
+        if (chosen.Count < 2) throw new ArgumentException($"Statistics need at least 2 images; {data.Name} gives {chosen.Count}.");
+        var accumulator = new StatisticsAccumulator(profiler.Layout.Length);
+        var fingerprint = new DataFingerprint(0, 0);
+        var clock = Stopwatch.StartNew();
+        int chunk = Math.Max(profiler.Options.BatchSize, 64);
+        for (int start = 0; start < chosen.Count; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var slice = chosen.Skip(start).Take(chunk).ToArray();
+            using var subset = data.Subset(slice);
+            using var profiles = profiler.Profile(subset.Images, subset.Labels);
+            accumulator.Add(profiles.Values);
+            fingerprint = fingerprint.Merge(Fingerprints.Data(subset.Images, subset.Labels));
+            progress?.Report(new PassProgress("Saliency statistics", start + slice.Length, chosen.Count, clock.Elapsed));
+        }
+        return new SaliencyStatistics(accumulator, profiler.Layout.EntryNames, profiler.Layout.Aggregation, profiler.ModelFingerprint, fingerprint, dataName ?? data.Name);
+    }
+
+    /// <summary>
+    /// The statistics cached at <paramref name="path"/> if they were computed for this profiler's
+    /// model and options over exactly these images; otherwise (missing, stale, damaged) computes
+    /// them over all of <paramref name="data"/> and rewrites the cache atomically. Never returns
+    /// statistics that belong to something else.
+    /// </summary>
+    public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null)
+    {
+        log ??= Console.Error;
+        if (File.Exists(path))
+        {
+            try
+            {
+                var cached = Load(path);
+                cached.EnsureBelongsTo(profiler);
+                if (cached.Data != Fingerprints.Data(data.Images, data.Labels))
+                    throw new InvalidOperationException($"they were computed over other images ({cached.DataName}) than {data.Name}");
+                return cached;
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or KeyNotFoundException)
+            {
+                log.WriteLine($"Not using the cached statistics in {path}: {e.Message} Recomputing.");
+            }
+        }
+        var statistics = Compute(profiler, data, progress: progress);
+        statistics.Save(path);
+        return statistics;
+    }
+
+    /// <summary>Merges statistics of disjoint shards of D into the statistics of D (same model and options required).</summary>
+    public static SaliencyStatistics Merge(IReadOnlyList<SaliencyStatistics> shards, string? dataName = null)
+    {
+        if (shards.Count == 0) throw new ArgumentException("Nothing to merge.");
+        var first = shards[0];
+        var accumulator = new StatisticsAccumulator(first.EntryNames.Count);
+        var fingerprint = new DataFingerprint(0, 0);
+        foreach (var shard in shards)
+        {
+            if (shard.ModelFingerprint != first.ModelFingerprint)
+                throw new ArgumentException($"Cannot merge: shard '{shard.DataName}' was computed with another model (fingerprint {shard.ModelFingerprint[..12]}… vs {first.ModelFingerprint[..12]}…).");
+            if (shard.Aggregation != first.Aggregation || !shard.EntryNames.SequenceEqual(first.EntryNames))
+                throw new ArgumentException($"Cannot merge: shard '{shard.DataName}' has other profile entries or aggregation.");
+            accumulator.Merge(shard.Accumulator);
+            fingerprint = fingerprint.Merge(shard.Data);
+        }
+        return new SaliencyStatistics(accumulator, first.EntryNames, first.Aggregation, first.ModelFingerprint, fingerprint,
+            dataName ?? string.Join(" + ", shards.Select(s => s.DataName)));
+    }
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> unless these statistics were computed for <paramref name="profiler"/>'s model, aggregation and entries.</summary>
+    public void EnsureBelongsTo(SaliencyProfiler profiler)
+    {
+        if (profiler.Layout.Aggregation != Aggregation || !profiler.Layout.EntryNames.SequenceEqual(EntryNames))
+            throw new InvalidOperationException($"These statistics describe {Aggregation} profiles of {EntryNames.Count} entries; the profiler makes {profiler.Layout.Aggregation} profiles of {profiler.Layout.Length}.");
+        if (profiler.ModelFingerprint != ModelFingerprint)
+            throw new InvalidOperationException($"These statistics belong to another model (fingerprint {ModelFingerprint[..12]}…, this model {profiler.ModelFingerprint[..12]}…): recompute them for this model.");
+    }
+
+    /// <summary>Writes <c>mean</c>, <c>std</c>, <c>m2</c> (f64 [F]) and <c>count</c> (i64) with the fingerprints, atomically.</summary>
+    public void Save(string path)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>
+        {
+            ["mean"] = tensor(Mean.ToArray(), ScalarType.Float64),
+            ["std"] = tensor(Std.ToArray(), ScalarType.Float64),
+            ["m2"] = tensor(Accumulator.M2.ToArray(), ScalarType.Float64),
+            ["count"] = tensor(Count, ScalarType.Int64),
+        };
+        var metadata = new Dictionary<string, string>
+        {
+            ["kind"] = Kind,
+            ["aggregation"] = Aggregation.ToString(),
+            ["model_fingerprint"] = ModelFingerprint,
+            ["data_fingerprint"] = Data.ToString(),
+            ["data"] = DataName,
+            ["entries"] = EntryNames.Count.ToString(CultureInfo.InvariantCulture),
+            ["entry_names_sha256"] = NamesHash(EntryNames),
+        };
+        if (Aggregation != Aggregation.ParameterWise) metadata["entry_names"] = string.Join(",", EntryNames);
+        SafeTensors.Write(path, tensors, metadata);
+    }
+
+    /// <summary>Reads statistics written by <see cref="Save"/>; a damaged, inconsistent or foreign file is refused with a message saying what is wrong.</summary>
+    public static SaliencyStatistics Load(string path)
+    {
+        using var content = SafeTensors.Read(path);
+        string Get(string key) => content.Metadata.TryGetValue(key, out var value) ? value
+            : throw new InvalidDataException($"{path}: no '{key}' in the metadata: not a saliency statistics file.");
+        if (Get("kind") != Kind) throw new InvalidDataException($"{path}: kind '{Get("kind")}' is not '{Kind}'.");
+        if (!Enum.TryParse<Aggregation>(Get("aggregation"), out var aggregation)) throw new InvalidDataException($"{path}: unknown aggregation '{Get("aggregation")}'.");
+        int entries = int.Parse(Get("entries"), CultureInfo.InvariantCulture);
+        double[] Read(string name)
+        {
+            var t = content[name];
+            if (t.dtype != ScalarType.Float64 || t.dim() != 1 || t.shape[0] != entries)
+                throw new InvalidDataException($"{path}: '{name}' must be float64 [{entries}]; it is {t.dtype} [{string.Join(", ", t.shape)}].");
+            var values = t.data<double>().ToArray();
+            if (values.Any(v => !double.IsFinite(v) || v < 0 && name != "mean")) throw new InvalidDataException($"{path}: '{name}' holds non-finite or negative values.");
+            return values;
+        }
+        double[] mean = Read("mean"), std = Read("std"), m2 = Read("m2");
+        long count = content["count"].to(ScalarType.Int64).item<long>();
+        if (count < 2) throw new InvalidDataException($"{path}: count {count} is below 2.");
+        var names = aggregation == Aggregation.ParameterWise
+            ? Enumerable.Range(0, entries).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray()
+            : Get("entry_names").Split(',');
+        if (aggregation != Aggregation.ParameterWise && (names.Length != entries || NamesHash(names) != Get("entry_names_sha256")))
+            throw new InvalidDataException($"{path}: the entry names do not match their checksum (file damaged?).");
+        var accumulator = new StatisticsAccumulator(mean, m2, count);
+        var recomputed = accumulator.SampleStd();
+        int bad = Enumerable.Range(0, entries).FirstOrDefault(i => Math.Abs(recomputed[i] - std[i]) > 1e-9 * Math.Max(1e-30, std[i]) + 1e-300, -1);
+        if (bad >= 0) throw new InvalidDataException($"{path}: std[{bad}] = {std[bad]:R} disagrees with m2 and count ({recomputed[bad]:R}): file damaged.");
+        return new SaliencyStatistics(accumulator, names, aggregation, Get("model_fingerprint"), DataFingerprint.Parse(Get("data_fingerprint")), Get("data"));
+    }
+
+    static string NamesHash(IEnumerable<string> names) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", names))));
+
+    public override string ToString() => $"μ, σ of {EntryNames.Count} {Aggregation} entries over {Count:N0} images of {DataName}";
+}

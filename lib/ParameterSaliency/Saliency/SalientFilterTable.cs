@@ -1,0 +1,40 @@
+using System.Net;
+using System.Text;
+
+namespace ParameterSaliency.Saliency;
+
+/// <summary>One selected filter: its rank, profile index, name (e.g. <c>layer4.1.conv2.weight[93]</c>), layer, channel, raw saliency s and standardized ŝ.</summary>
+public sealed record SalientFilter(int Rank, int Index, string Name, string Layer, int Channel, double S, double Z);
+
+/// <summary>A ranked list of filters that renders as a table (HTML in notebooks, text in the terminal).</summary>
+public sealed class SalientFilterTable(string title, IReadOnlyList<SalientFilter> filters)
+{
+    /// <summary>What the table shows.</summary>
+    public string Title { get; } = title;
+    /// <summary>The filters, in rank order.</summary>
+    public IReadOnlyList<SalientFilter> Filters { get; } = filters;
+
+    /// <summary>Profile indices of the filters, in rank order.</summary>
+    public IReadOnlyList<int> Indices => Filters.Select(f => f.Index).ToArray();
+
+    /// <summary>A fixed-width text table.</summary>
+    public string ToText()
+    {
+        var text = new StringBuilder().AppendLine(Title);
+        int width = Math.Max(6, Filters.Select(f => f.Name.Length).DefaultIfEmpty(6).Max());
+        text.AppendLine($"{"rank",4}  {"filter".PadRight(width)}  {"index",5}  {"s",12}  {"z",9}");
+        foreach (var f in Filters) text.AppendLine($"{f.Rank,4}  {f.Name.PadRight(width)}  {f.Index,5}  {f.S,12:E4}  {f.Z,9:F3}");
+        return text.ToString();
+    }
+
+    /// <summary>An HTML table.</summary>
+    public string ToHtml()
+    {
+        var html = new StringBuilder($"<div><b>{WebUtility.HtmlEncode(Title)}</b></div><table><tr><th>rank</th><th>filter</th><th>layer</th><th>channel</th><th>index</th><th>s</th><th>ŝ (z)</th></tr>");
+        foreach (var f in Filters)
+            html.Append($"<tr><td>{f.Rank}</td><td><code>{WebUtility.HtmlEncode(f.Name)}</code></td><td>{WebUtility.HtmlEncode(f.Layer)}</td><td>{f.Channel}</td><td>{f.Index}</td><td>{f.S:E3}</td><td>{f.Z:F2}</td></tr>");
+        return html.Append("</table>").ToString();
+    }
+
+    public override string ToString() => ToText();
+}

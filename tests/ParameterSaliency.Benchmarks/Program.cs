@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Runtime;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+// Throughput of the loop and batched saliency engines against a plain training step of the same
+// model (forward + backward of the batch loss: the practical ceiling), as ratios measured in one
+// run; then peak memory and time of a statistics pass over 1,000 and 10,000 images.
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick]
+NativeTorch.EnsureLoaded();
+bool quick = args.Contains("--quick");
+var report = new StringBuilder();
+report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads, oneDNN cap {CpuKernels.MaxIsa ?? "none"}");
+report.AppendLine();
+report.AppendLine("| model | input | loop img/s | batched img/s | train step img/s | batched / loop | train / batched |");
+report.AppendLine("|---|---|---|---|---|---|---|");
+
+using var test = FashionMnist.Load(DataSplit.Test);
+using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
+    report.AppendLine(Throughput("default (resnet18-cifar, w 16)", "1x28x28", saved.Model, test.Images.narrow(0, 0, 64), test.Labels.narrow(0, 0, 64)));
+manual_seed(0);
+using (var torchvision = new ResNet(ResNetConfig.TorchVisionResNet18(numClasses: 10)))
+{
+    torchvision.eval();
+    report.AppendLine(Throughput("torchvision resnet18 (w 64)", "3x32x32", torchvision, randn(quick ? 16 : 32, 3, 32, 32), randint(0, 10, [quick ? 16 : 32], dtype: ScalarType.Int64)));
+}
+
+report.AppendLine();
+report.AppendLine("| statistics pass, default model | images | seconds | img/s | peak RSS above start (MB) |");
+report.AppendLine("|---|---|---|---|---|");
+using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
+{
+    var profiler = new SaliencyProfiler(saved.Model);
+    foreach (int count in quick ? new[] { 200, 1000 } : new[] { 1000, 10000 })
+    {
+        GC.Collect();
+        long before = Process.GetCurrentProcess().WorkingSet64;
+        long peak = before;
+        using var sampler = new Timer(_ => peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64), null, 0, 50);
+        var clock = Stopwatch.StartNew();
+        SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, count).ToArray());
+        clock.Stop();
+        peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
+        report.AppendLine($"| {profiler.Engine} engine | {count:N0} | {clock.Elapsed.TotalSeconds:F1} | {count / clock.Elapsed.TotalSeconds:F0} | {(peak - before) / 1e6:F0} |");
+        Console.Error.WriteLine($"statistics over {count} images: {clock.Elapsed.TotalSeconds:F1} s");
+    }
+}
+
+Console.WriteLine(report);
+string output = Path.Combine(WorkbookPaths.Artifacts, "benchmarks", "benchmark.md");
+Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+File.WriteAllText(output, report.ToString());
+Console.Error.WriteLine($"Wrote {output}");
+
+static string Throughput(string name, string input, nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels)
+{
+    var loop = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop, BatchSize = (int)images.shape[0] });
+    var batched = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Batched, BatchSize = (int)images.shape[0] });
+    double Rate(Action work)
+    {
+        work(); // warm-up
+        var times = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            work();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        return images.shape[0] / times.Order().ElementAt(1);
+    }
+    double loopRate = Rate(() => loop.Profile(images, labels).Dispose());
+    double batchedRate = Rate(() => batched.Profile(images, labels).Dispose());
+    var parameters = model.parameters().ToArray();
+    double trainRate = Rate(() =>
+    {
+        using var scope = NewDisposeScope();
+        var loss = nn.functional.cross_entropy(model.call(images), labels);
+        autograd.grad([loss], parameters);
+    });
+    Console.Error.WriteLine($"{name}: loop {loopRate:F0}, batched {batchedRate:F0}, train {trainRate:F0} img/s");
+    return $"| {name} | {input} | {loopRate:F0} | {batchedRate:F0} | {trainRate:F0} | {batchedRate / loopRate:F2} | {trainRate / batchedRate:F2} |";
+}

@@ -1,0 +1,119 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+public class StatisticsTests
+{
+    [Fact]
+    public void Accumulator_matches_a_naive_two_pass_float64_computation()
+    {
+        manual_seed(3);
+        using var values = (randn(37, 5) * tensor(new float[] { 1f, 1e-3f, 10f, 0f, 1e4f }) + 7f).to(ScalarType.Float32);
+        var accumulator = new StatisticsAccumulator(5);
+        foreach (var (start, length) in new[] { (0, 1), (1, 16), (17, 19), (36, 1) }) accumulator.Add(values.narrow(0, start, length));
+        float[] data = values.data<float>().ToArray();
+        for (int f = 0; f < 5; f++)
+        {
+            double mean = 0;
+            for (int n = 0; n < 37; n++) mean += data[n * 5 + f];
+            mean /= 37;
+            double squares = 0;
+            for (int n = 0; n < 37; n++) squares += (data[n * 5 + f] - mean) * (data[n * 5 + f] - mean);
+            double std = Math.Sqrt(squares / 36);
+            Assert.Equal(mean, accumulator.Mean[f], 1e-12 * Math.Max(1, Math.Abs(mean)));
+            Assert.Equal(std, accumulator.SampleStd()[f], 1e-9 * Math.Max(1e-12, std));
+        }
+        Assert.Equal(0.0, accumulator.SampleStd()[3]);
+    }
+
+    [Fact]
+    public void Two_shards_merged_equal_one_pass()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        var profiler = new SaliencyProfiler(model, new ProfilerOptions { BatchSize = 16 });
+        var all = Enumerable.Range(100, 40).ToArray();
+        var whole = SaliencyStatistics.Compute(profiler, test, all);
+        var merged = SaliencyStatistics.Merge([
+            SaliencyStatistics.Compute(profiler, test, all[..23]),
+            SaliencyStatistics.Compute(profiler, test, all[23..])]);
+        Assert.Equal(whole.Count, merged.Count);
+        Assert.Equal(whole.Data, merged.Data);
+        for (int i = 0; i < whole.Mean.Count; i++)
+        {
+            Assert.Equal(whole.Mean[i], merged.Mean[i], 1e-12 * Math.Abs(whole.Mean[i]) + 1e-300);
+            Assert.Equal(whole.Std[i], merged.Std[i], 1e-9 * Math.Abs(whole.Std[i]) + 1e-300);
+        }
+    }
+
+    [Fact]
+    public void Saved_statistics_round_trip_and_refuse_damage_and_other_models()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
+        using var other = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 9);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 10).ToArray());
+        string path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "stats.safetensors");
+        statistics.Save(path);
+        var loaded = SaliencyStatistics.Load(path);
+        Assert.Equal(statistics.Mean, loaded.Mean);
+        Assert.Equal(statistics.Std, loaded.Std);
+        Assert.Equal(statistics.EntryNames, loaded.EntryNames);
+        loaded.EnsureBelongsTo(profiler);
+        var error = Assert.Throws<InvalidOperationException>(() => loaded.EnsureBelongsTo(new SaliencyProfiler(other)));
+        Assert.Contains("another model", error.Message);
+
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^20] ^= 0x40; // a bit in the data section: the last std/m2/count bytes
+        File.WriteAllBytes(path, bytes);
+        Assert.Throws<InvalidDataException>(() => SaliencyStatistics.Load(path));
+    }
+
+    [Fact]
+    public void Standardization_is_signed_by_default_treats_tiny_sigma_as_one_and_leaves_sigma_alone()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 12).ToArray());
+        var stdBefore = statistics.Std.ToArray();
+        using var profiles = profiler.Profile(test, [20, 21]);
+        using var signed = StandardizedProfiles.Of(profiles, statistics);
+        using var absolute = StandardizedProfiles.Of(profiles, statistics, absolute: true);
+        float[] s = profiles.Row(1), z = signed.Values[1].data<float>().ToArray(), za = absolute.Values[1].data<float>().ToArray();
+        for (int i = 0; i < s.Length; i++)
+        {
+            double sigma = statistics.Std[i] <= 1e-14 ? 1 : statistics.Std[i];
+            double expected = (s[i] - statistics.Mean[i]) / sigma;
+            Assert.Equal(expected, z[i], 1e-5 * Math.Max(1, Math.Abs(expected)));
+            Assert.Equal(Math.Abs(expected), za[i], 1e-5 * Math.Max(1, Math.Abs(expected)));
+        }
+        Assert.Equal(stdBefore, statistics.Std);
+        Assert.Contains(z, v => v < 0);
+    }
+
+    [Fact]
+    public void Top_least_and_random_filters_are_what_their_names_say()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 12).ToArray());
+        using var profiles = profiler.Profile(test, [30]);
+        using var z = StandardizedProfiles.Of(profiles, statistics);
+        float[] row = z.Values[0].data<float>().ToArray();
+        var sorted = Enumerable.Range(0, row.Length).OrderByDescending(i => row[i]).ToArray();
+        Assert.Equal(sorted.Take(10), z.Top(0, 10).Indices);
+        Assert.Equal(sorted.Reverse().Take(5), z.Least(0, 5).Indices);
+        var top = z.Top(0, 3).Filters[0];
+        Assert.Equal(profiler.Layout.Filters[top.Index].Name, top.Name);
+        Assert.Matches(@"^(conv1|layer\d\.\d\.(conv\d|downsample\.0))\.weight\[\d+\]$", top.Name);
+        Assert.Equal(z.Random(0, 7, seed: 4).Indices, z.Random(0, 7, seed: 4).Indices);
+        Assert.NotEqual(z.Random(0, 7, seed: 4).Indices, z.Random(0, 7, seed: 5).Indices);
+        Assert.Equal(7, z.Random(0, 7, seed: 4).Indices.Distinct().Count());
+    }
+}
