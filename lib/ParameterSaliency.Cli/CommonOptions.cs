@@ -11,7 +11,7 @@ internal static class CommonOptions
     public static Option<string> Dataset() => new("--dataset") { Description = "Data set: fashion-mnist:test or fashion-mnist:train.", DefaultValueFactory = _ => "fashion-mnist:test" };
     public static Option<string> Statistics(bool required) => new("--stats") { Description = "Saliency statistics (μ, σ) file from 'saliency stats'.", Required = required };
     public static Option<ProfileEngine> Engine() => new("--engine") { Description = "Per-sample gradient engine: Auto, Loop or Batched.", DefaultValueFactory = _ => ProfileEngine.Auto };
-    public static Option<int> BatchSize() => new("--batch-size") { Description = "Images per pass of the batched engine.", DefaultValueFactory = _ => 64 };
+    public static Option<int> BatchSize() => new("--batch-size") { Description = "Images per pass of the batched engine.", DefaultValueFactory = _ => new ProfilerOptions().BatchSize };
 
     public static ConsoleProgress<PassProgress> PassProgress() => new(p => p.ToString(), p => p.Done == p.Total);
 }

@@ -15,6 +15,8 @@ bool quick = args.Contains("--quick");
 var report = new StringBuilder();
 report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads, oneDNN cap {CpuKernels.MaxIsa ?? "none"}");
 report.AppendLine();
+report.AppendLine($"Batched engine: {new ProfilerOptions().BatchSize} images per pass; training step: forward + backward of the whole batch.");
+report.AppendLine();
 report.AppendLine("| model | input | loop img/s | batched img/s | train step img/s | batched / loop | train / batched |");
 report.AppendLine("|---|---|---|---|---|---|---|");
 
@@ -57,8 +59,8 @@ Console.Error.WriteLine($"Wrote {output}");
 
 static string Throughput(string name, string input, nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels)
 {
-    var loop = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop, BatchSize = (int)images.shape[0] });
-    var batched = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Batched, BatchSize = (int)images.shape[0] });
+    var loop = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
+    var batched = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Batched }); // default batch size
     double Rate(Action work)
     {
         work(); // warm-up

@@ -38,4 +38,43 @@ public class CommandLineTests
         Assert.Equal("saliency train", loaded.Metadata["trained_with"]);
         Assert.Equal(4, loaded.Model.Config.Width);
     }
+
+    [Fact]
+    public void Stats_shards_merged_on_the_command_line_equal_one_pass_and_top_prints_filter_names()
+    {
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        string Run(string arguments)
+        {
+            var (exitCode, stdout, stderr) = Workbook.Run(Saliency, arguments);
+            Assert.True(exitCode == 0, stderr);
+            return stdout;
+        }
+        Run($"stats --limit 30 --out \"{folder}/all.safetensors\"");
+        Run($"stats --limit 30 --shard 1/2 --out \"{folder}/1.safetensors\"");
+        Run($"stats --limit 30 --shard 2/2 --out \"{folder}/2.safetensors\"");
+        Run($"stats merge \"{folder}/1.safetensors\" \"{folder}/2.safetensors\" --out \"{folder}/merged.safetensors\"");
+        var whole = Saliency.SaliencyStatistics.Load($"{folder}/all.safetensors");
+        var merged = Saliency.SaliencyStatistics.Load($"{folder}/merged.safetensors");
+        Assert.Equal(30, merged.Count);
+        Assert.Equal(whole.Data, merged.Data);
+        for (int i = 0; i < whole.Mean.Count; i++) Assert.Equal(whole.Mean[i], merged.Mean[i], 1e-12 * Math.Abs(whole.Mean[i]) + 1e-300);
+
+        string top = Run($"top --index 12 --stats \"{folder}/all.safetensors\" -k 5");
+        Assert.Matches(@"\n\s+1\s+(conv1|layer\d\.\d\.(conv\d|downsample\.0))\.weight\[\d+\]", top);
+        Assert.Equal(5, Regex.Matches(top, @"\.weight\[").Count);
+    }
+
+    [Fact]
+    public void Profile_writes_inputs_labels_profiles_and_z()
+    {
+        string output = Path.Combine(Directory.CreateTempSubdirectory().FullName, "profiles.safetensors");
+        var (exitCode, _, stderr) = Workbook.Run(Saliency, $"profile --indices 3,5-6 --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --out \"{output}\"");
+        Assert.True(exitCode == 0, stderr);
+        using var content = Serialization.SafeTensors.Read(output);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, content["inputs"].shape);
+        Assert.Equal(new long[] { 3, 1200 }, content["profiles"].shape);
+        Assert.Equal(new long[] { 3, 1200 }, content["z"].shape);
+        Assert.Equal(new long[] { 3, 5, 6 }, content["indices"].data<long>().ToArray());
+        Assert.Equal(1200, content.Metadata["filter_names"].Split(',').Length);
+    }
 }

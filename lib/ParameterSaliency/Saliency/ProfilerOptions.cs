@@ -15,8 +15,12 @@ public sealed record ProfilerOptions
     /// </summary>
     public ProfileEngine Engine { get; init; } = ProfileEngine.Auto;
 
-    /// <summary>Images per forward/backward pass of the batched engine (and per progress report).</summary>
-    public int BatchSize { get; init; } = 64;
+    /// <summary>
+    /// Images per forward/backward pass of the batched engine (and per progress report). Small
+    /// batches keep the per-sample weight gradients, N times the model's size, in cache: on the
+    /// default model 8 images per pass profile 2.3x faster than the loop, 64 per pass slower than it.
+    /// </summary>
+    public int BatchSize { get; init; } = 8;
 
     /// <summary>For <see cref="Aggregation.LayerWise"/>: one entry for every parameter tensor, not only the 4-D ones.</summary>
     public bool LayerWiseAllTensors { get; init; }

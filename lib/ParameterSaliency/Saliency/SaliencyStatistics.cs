@@ -18,6 +18,9 @@ public sealed class SaliencyStatistics
 {
     const string Kind = "parameter-saliency-statistics/1";
 
+    /// <summary>Bumped whenever the computation of profiles changes (2: loss evaluated in float64); cached statistics of another version are recomputed.</summary>
+    public const int AlgorithmVersion = 2;
+
     SaliencyStatistics(StatisticsAccumulator accumulator, IReadOnlyList<string> entryNames, Aggregation aggregation, string modelFingerprint, DataFingerprint data, string dataName)
     {
         Accumulator = accumulator;
@@ -141,6 +144,7 @@ public sealed class SaliencyStatistics
         var metadata = new Dictionary<string, string>
         {
             ["kind"] = Kind,
+            ["algorithm_version"] = AlgorithmVersion.ToString(CultureInfo.InvariantCulture),
             ["aggregation"] = Aggregation.ToString(),
             ["model_fingerprint"] = ModelFingerprint,
             ["data_fingerprint"] = Data.ToString(),
@@ -159,6 +163,8 @@ public sealed class SaliencyStatistics
         string Get(string key) => content.Metadata.TryGetValue(key, out var value) ? value
             : throw new InvalidDataException($"{path}: no '{key}' in the metadata: not a saliency statistics file.");
         if (Get("kind") != Kind) throw new InvalidDataException($"{path}: kind '{Get("kind")}' is not '{Kind}'.");
+        if (!content.Metadata.TryGetValue("algorithm_version", out var version) || version != AlgorithmVersion.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: computed by another version of the profile algorithm ({version ?? "1"}, now {AlgorithmVersion}): stale.");
         if (!Enum.TryParse<Aggregation>(Get("aggregation"), out var aggregation)) throw new InvalidDataException($"{path}: unknown aggregation '{Get("aggregation")}'.");
         int entries = int.Parse(Get("entries"), CultureInfo.InvariantCulture);
         double[] Read(string name)
