@@ -31,12 +31,12 @@ public class CommandLineTests
     public void Train_smoke_run_writes_a_loadable_model()
     {
         string output = Path.Combine(Directory.CreateTempSubdirectory().FullName, "smoke.safetensors");
-        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"train --dataset fashion-mnist:test --test-dataset none --limit 256 --epochs 1 --width 4 --out \"{output}\"");
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"train --dataset fashion-mnist:test --test-dataset none --limit 256 --epochs 1 --width 8 --out \"{output}\"");
         Assert.True(exitCode == 0, stderr);
         Assert.Contains("epoch 1/1", stderr);
         using var loaded = Models.ModelFile.Load(output, TorchSharp.torch.CPU);
         Assert.Equal("saliency train", loaded.Metadata["trained_with"]);
-        Assert.Equal(4, loaded.Model.Config.Width);
+        Assert.Equal(8, loaded.Model.Config.Width);
     }
 
     [Fact]
@@ -53,11 +53,12 @@ public class CommandLineTests
         Run($"stats --limit 30 --shard 1/2 --out \"{folder}/1.safetensors\"");
         Run($"stats --limit 30 --shard 2/2 --out \"{folder}/2.safetensors\"");
         Run($"stats merge \"{folder}/1.safetensors\" \"{folder}/2.safetensors\" --out \"{folder}/merged.safetensors\"");
-        var whole = Saliency.SaliencyStatistics.Load($"{folder}/all.safetensors");
-        var merged = Saliency.SaliencyStatistics.Load($"{folder}/merged.safetensors");
+        var whole = ParameterSaliency.Saliency.SaliencyStatistics.Load($"{folder}/all.safetensors");
+        var merged = ParameterSaliency.Saliency.SaliencyStatistics.Load($"{folder}/merged.safetensors");
         Assert.Equal(30, merged.Count);
         Assert.Equal(whole.Data, merged.Data);
-        for (int i = 0; i < whole.Mean.Count; i++) Assert.Equal(whole.Mean[i], merged.Mean[i], 1e-12 * Math.Abs(whole.Mean[i]) + 1e-300);
+        // The merge is exact (StatisticsTests); the profiles themselves differ by float32 rounding when batched differently.
+        for (int i = 0; i < whole.Mean.Count; i++) Assert.Equal(whole.Mean[i], merged.Mean[i], 1e-6 * Math.Abs(whole.Mean[i]) + 1e-300);
 
         string top = Run($"top --index 12 --stats \"{folder}/all.safetensors\" -k 5");
         Assert.Matches(@"\n\s+1\s+(conv1|layer\d\.\d\.(conv\d|downsample\.0))\.weight\[\d+\]", top);
