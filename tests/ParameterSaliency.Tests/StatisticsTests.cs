@@ -1,6 +1,7 @@
 using ParameterSaliency.Data;
 using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
+using ParameterSaliency.Serialization;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.Tests;
@@ -73,13 +74,37 @@ public class StatisticsTests
         Assert.Throws<InvalidDataException>(() => SaliencyStatistics.Load(path));
     }
 
+    /// <summary>A small model, the test split, a profiler and μ, σ over 12 images.</summary>
+    static (ResNet Model, ImageDataset Test, SaliencyProfiler Profiler, SaliencyStatistics Statistics) SmallSetup()
+    {
+        var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
+        var test = FashionMnist.Load(DataSplit.Test);
+        var profiler = new SaliencyProfiler(model);
+        return (model, test, profiler, SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 12).ToArray()));
+    }
+
+    /// <summary>The same statistics with σ (and M2) of entry <paramref name="entry"/> set to zero, through a saved file.</summary>
+    static SaliencyStatistics WithZeroSigma(SaliencyStatistics statistics, int entry)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "stats.safetensors");
+        statistics.Save(path);
+        using (var content = SafeTensors.Read(path))
+        {
+            content["std"][entry] = tensor(0.0);
+            content["m2"][entry] = tensor(0.0);
+            SafeTensors.Write(path, content.Tensors, content.Metadata);
+        }
+        return SaliencyStatistics.Load(path);
+    }
+
     [Fact]
     public void Standardization_is_signed_by_default_treats_tiny_sigma_as_one_and_leaves_sigma_alone()
     {
-        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
-        using var test = FashionMnist.Load(DataSplit.Test);
-        var profiler = new SaliencyProfiler(model);
-        var statistics = SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 12).ToArray());
+        var (model, test, profiler, computed) = SmallSetup();
+        using var _ = model;
+        using var __ = test;
+        Assert.True(computed.Std[5] > 1e-14);
+        var statistics = WithZeroSigma(computed, entry: 5);
         var stdBefore = statistics.Std.ToArray();
         using var profiles = profiler.Profile(test, [20, 21]);
         using var signed = StandardizedProfiles.Of(profiles, statistics);
@@ -92,6 +117,7 @@ public class StatisticsTests
             Assert.Equal(expected, z[i], 1e-5 * Math.Max(1, Math.Abs(expected)));
             Assert.Equal(Math.Abs(expected), za[i], 1e-5 * Math.Max(1, Math.Abs(expected)));
         }
+        Assert.Equal(0.0, statistics.Std[5]);
         Assert.Equal(stdBefore, statistics.Std);
         Assert.Contains(z, v => v < 0);
     }
@@ -99,10 +125,9 @@ public class StatisticsTests
     [Fact]
     public void Top_least_and_random_filters_are_what_their_names_say()
     {
-        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 8);
-        using var test = FashionMnist.Load(DataSplit.Test);
-        var profiler = new SaliencyProfiler(model);
-        var statistics = SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 12).ToArray());
+        var (model, test, profiler, statistics) = SmallSetup();
+        using var _ = model;
+        using var __ = test;
         using var profiles = profiler.Profile(test, [30]);
         using var z = StandardizedProfiles.Of(profiles, statistics);
         float[] row = z.Values[0].data<float>().ToArray();
