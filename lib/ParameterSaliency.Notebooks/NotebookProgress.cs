@@ -10,19 +10,31 @@ namespace ParameterSaliency.Notebooks;
 public sealed class NotebookProgress<T> : IProgress<T>
 {
     readonly Func<T, string> describe;
-    readonly DisplayedValue? line;
+    readonly Func<T, bool> isFinal;
+    DisplayedValue? line;
     readonly System.Diagnostics.Stopwatch sinceUpdate = System.Diagnostics.Stopwatch.StartNew();
 
-    /// <summary>Shows <paramref name="initial"/> now; every report replaces it with <paramref name="describe"/>(value), at most every 200 ms.</summary>
-    public NotebookProgress(Func<T, string> describe, string initial = "starting ...")
+    /// <summary>
+    /// The first report shows a line; later ones replace it with <paramref name="describe"/>(value),
+    /// at most every 200 ms, except the final one (<paramref name="isFinal"/>), which is always shown.
+    /// Nothing is shown if nothing is reported (e.g. a result came from a cache).
+    /// </summary>
+    public NotebookProgress(Func<T, string> describe, Func<T, bool>? isFinal = null)
     {
         this.describe = describe;
-        if (KernelInvocationContext.Current is { } context) line = KernelInvocationContextExtensions.Display(context, initial, PlainTextFormatter.MimeType);
+        this.isFinal = isFinal ?? (_ => false);
     }
 
     public void Report(T value)
     {
-        if (line is null || sinceUpdate.ElapsedMilliseconds < 200) return;
+        if (line is null)
+        {
+            if (KernelInvocationContext.Current is { } context)
+                line = KernelInvocationContextExtensions.Display(context, describe(value), PlainTextFormatter.MimeType);
+            sinceUpdate.Restart();
+            return;
+        }
+        if (sinceUpdate.ElapsedMilliseconds < 200 && !isFinal(value)) return;
         line.Update(describe(value));
         sinceUpdate.Restart();
     }
@@ -36,8 +48,8 @@ public static class Progress
 {
     /// <summary>Progress of a pass over images: "label: done/total".</summary>
     public static NotebookProgress<(int Done, int Total)> Images(string label) =>
-        new(p => $"{label}: {p.Done:N0}/{p.Total:N0} images ({(double)p.Done / p.Total:P0})", $"{label}: starting ...");
+        new(p => $"{label}: {p.Done:N0}/{p.Total:N0} images ({(double)p.Done / p.Total:P0})", p => p.Done == p.Total);
 
     /// <summary>Progress of a long pass, with the time left.</summary>
-    public static NotebookProgress<Saliency.PassProgress> Pass(string label) => new(p => p.ToString(), $"{label}: starting ...");
+    public static NotebookProgress<Saliency.PassProgress> Pass(string label) => new(p => (p with { Task = label }).ToString(), p => p.Done == p.Total);
 }

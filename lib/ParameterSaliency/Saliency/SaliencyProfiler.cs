@@ -121,6 +121,6 @@ public sealed class SaliencyProfiler
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: nothing to profile.");
         if (indices is null) return Profile(data.Images, data.Labels, progress);
         using var subset = data.Subset(indices);
-        return Profile(subset.Images, subset.Labels, progress);
+        return Profile(subset.Images, subset.Labels, progress).WithSourceIndices(indices.ToArray());
     }
 }

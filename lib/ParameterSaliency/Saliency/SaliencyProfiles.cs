@@ -5,12 +5,19 @@ namespace ParameterSaliency.Saliency;
 /// <summary>Saliency profiles s(x, y) of N images: <see cref="Values"/> [N, <see cref="ProfileLayout.Length"/>], float32, on the CPU.</summary>
 public sealed class SaliencyProfiles : IDisposable
 {
-    internal SaliencyProfiles(ProfileLayout layout, Tensor values, int[] labels)
+    internal SaliencyProfiles(ProfileLayout layout, Tensor values, int[] labels, IReadOnlyList<int>? sourceIndices = null)
     {
         Layout = layout;
         Values = values.DetachFromDisposeScope();
         Labels = labels;
+        SourceIndices = sourceIndices ?? Enumerable.Range(0, labels.Length).ToArray();
     }
+
+    /// <summary>Where each row's image sits in its data set (row numbers when profiled from bare tensors).</summary>
+    public IReadOnlyList<int> SourceIndices { get; }
+
+    /// <summary>The same profiles, recording the data-set indices of their images.</summary>
+    internal SaliencyProfiles WithSourceIndices(IReadOnlyList<int> indices) => new(Layout, Values, Labels.ToArray(), indices);
 
     /// <summary>What each entry means.</summary>
     public ProfileLayout Layout { get; }

@@ -79,7 +79,7 @@ public sealed class StandardizedProfiles : IDisposable
             var filter = Layout.Aggregation == Aggregation.FilterWise ? Layout.Filters[entry] : null;
             return new SalientFilter(rank + 1, entry, Layout.EntryName(entry), filter?.Layer ?? Layout.EntryName(entry), filter?.Channel ?? -1, s[entry], z[entry]);
         }).ToArray();
-        return new SalientFilterTable($"Image {index} (label {Raw.Labels[index]}): {what}", rows);
+        return new SalientFilterTable($"Image #{Raw.SourceIndices[index]} (true label {Raw.Labels[index]}): {what}", rows);
     }
 
     /// <summary>For every image, in which parameter tensor (layer) its top-<paramref name="k"/> entries lie: counts per segment, summed over images.</summary>
