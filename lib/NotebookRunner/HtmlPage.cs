@@ -8,6 +8,9 @@ namespace NotebookRunner;
 /// <summary>A standalone HTML page of an executed notebook: prose, code, and outputs (charts load plotly.js from its CDN).</summary>
 internal static class HtmlPage
 {
+    /// <summary>plotly.js as Plotly.NET 6 uses it; override with NOTEBOOK_PLOTLY_JS (e.g. a local copy for offline viewing).</summary>
+    static string PlotlyScript => Environment.GetEnvironmentVariable("NOTEBOOK_PLOTLY_JS") ?? "https://cdn.plot.ly/plotly-2.28.0.min.js";
+
     static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
 
     public static string Render(NotebookDocument notebook, string title)
@@ -15,7 +18,11 @@ internal static class HtmlPage
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>")
             .Append($"<title>{WebUtility.HtmlEncode(title)}</title>")
-            .Append("<script src=\"https://cdn.plot.ly/plotly-2.27.1.min.js\"></script>")
+            .Append($"<script src=\"{PlotlyScript}\"></script>")
+            // Plotly.NET's chart snippets load plotly through require.js, which Jupyter front ends
+            // provide; this shim hands them the page's plotly instead, so the page needs no require.js.
+            .Append("<script>if (typeof requirejs !== 'function') { window.requirejs = function () {}; ")
+            .Append("requirejs.config = function () { return function (deps, ready) { ready(window.Plotly); }; }; }</script>")
             .Append("<style>body{font-family:sans-serif;max-width:1000px;margin:auto;padding:1em}")
             .Append("pre.code{background:#f6f8fa;padding:8px;border-left:3px solid #4878d0;overflow-x:auto}")
             .Append("pre.stream{background:#fff;padding:4px;margin:0}.error{color:#b00020}table{border-collapse:collapse}")
