@@ -33,7 +33,9 @@ public static class ModelFile
     public static SavedModel Load(string path, Device? device = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
-        using var content = SafeTensors.Read(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No weights file at '{path}'.", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        using var content = SafeTensors.Parse(bytes, path);
         var config = ResNetConfig.FromMetadata(content.Metadata, path);
         var normalization = new Normalization(ParseFloats(content.Metadata, "mean", path), ParseFloats(content.Metadata, "std", path));
         if (normalization.Channels != config.InChannels || normalization.Std.Length != config.InChannels)
@@ -51,7 +53,7 @@ public static class ModelFile
             throw;
         }
         string dataset = content.Metadata.TryGetValue("dataset", out var name) ? name : "unknown";
-        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(bytes));
         return new SavedModel(model, normalization, dataset, Path.GetFullPath(path), fingerprint, content.Metadata.ToDictionary());
     }
 

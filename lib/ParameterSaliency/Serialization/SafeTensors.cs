@@ -88,7 +88,12 @@ public static class SafeTensors
     public static SafeTensorsContent Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No safetensors file at '{path}'.", path);
-        byte[] file = File.ReadAllBytes(path);
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Parses the bytes of a safetensors file already in memory; <paramref name="path"/> only names it in errors.</summary>
+    public static SafeTensorsContent Parse(byte[] file, string path)
+    {
         if (file.Length < 8) throw Corrupt(path, "shorter than its 8-byte header length");
         long headerLength = BinaryPrimitives.ReadInt64LittleEndian(file);
         if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > file.Length)
