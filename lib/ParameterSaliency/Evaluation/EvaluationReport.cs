@@ -15,11 +15,11 @@ public sealed class EvaluationReport(string dataset, IReadOnlyList<string> class
     /// <summary>Softmax probability of class <paramref name="label"/> for image <paramref name="index"/>.</summary>
     public float Probability(int index, int label) => probabilities[index * ClassNames.Count + label];
 
-    /// <summary>Fraction of images whose prediction equals the true label.</summary>
-    public double Accuracy => (double)Enumerable.Range(0, Labels.Count).Count(i => Labels[i] == Predictions[i]) / Labels.Count;
-
     /// <summary>Indices of misclassified images, in data-set order.</summary>
-    public IReadOnlyList<int> Misclassified => Enumerable.Range(0, Labels.Count).Where(i => Labels[i] != Predictions[i]).ToArray();
+    public IReadOnlyList<int> Misclassified { get; } = Enumerable.Range(0, labels.Length).Where(i => labels[i] != predictions[i]).ToArray();
+
+    /// <summary>Fraction of images whose prediction equals the true label.</summary>
+    public double Accuracy => 1.0 - (double)Misclassified.Count / Labels.Count;
 
     /// <summary>Counts [true, predicted].</summary>
     public int[,] ConfusionMatrix

@@ -58,7 +58,10 @@ public sealed class SaliencyProfiler
     public string ModelFingerprint => Fingerprints.Model(model);
 
     /// <summary>Profiles of <paramref name="images"/> [N, C, H, W] (model-ready) with true labels <paramref name="labels"/> [N], in the model's precision (float32 normally; a float64 model gives float64 profiles).</summary>
-    public SaliencyProfiles Profile(Tensor images, Tensor labels, IProgress<(int Done, int Total)>? progress = null)
+    public SaliencyProfiles Profile(Tensor images, Tensor labels, IProgress<(int Done, int Total)>? progress = null) =>
+        Profile(images, labels, progress, sourceIndices: null);
+
+    SaliencyProfiles Profile(Tensor images, Tensor labels, IProgress<(int Done, int Total)>? progress, IReadOnlyList<int>? sourceIndices)
     {
         inputs.Validate(images, labels);
         bool wasTraining = model.training;
@@ -79,7 +82,7 @@ public sealed class SaliencyProfiler
                 progress?.Report((start + size, count));
             }
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
-            return new SaliencyProfiles(Layout, cat(rows, 0), labelArray);
+            return new SaliencyProfiles(Layout, cat(rows, 0), labelArray, sourceIndices);
         }
         finally
         {
@@ -121,6 +124,6 @@ public sealed class SaliencyProfiler
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: nothing to profile.");
         if (indices is null) return Profile(data.Images, data.Labels, progress);
         using var subset = data.Subset(indices);
-        return Profile(subset.Images, subset.Labels, progress).WithSourceIndices(indices.ToArray());
+        return Profile(subset.Images, subset.Labels, progress, indices.ToArray());
     }
 }

@@ -16,9 +16,6 @@ public sealed class SaliencyProfiles : IDisposable
     /// <summary>Where each row's image sits in its data set (row numbers when profiled from bare tensors).</summary>
     public IReadOnlyList<int> SourceIndices { get; }
 
-    /// <summary>The same profiles, recording the data-set indices of their images.</summary>
-    internal SaliencyProfiles WithSourceIndices(IReadOnlyList<int> indices) => new(Layout, Values, Labels.ToArray(), indices);
-
     /// <summary>What each entry means.</summary>
     public ProfileLayout Layout { get; }
     /// <summary>Profiles, one row per image.</summary>
