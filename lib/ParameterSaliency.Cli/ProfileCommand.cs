@@ -17,15 +17,15 @@ internal static class ProfileCommand
         var indices = new Option<string>("--indices") { Description = "Images: an index, a range (0-63) or a list (1,5,10-12).", DefaultValueFactory = _ => "0-63" };
         var statistics = CommonOptions.Statistics(required: false);
         var output = new Option<string>("--out") { Description = "Output file (safetensors): inputs, labels, profiles and, with --stats, z.", Required = true };
-        var engine = CommonOptions.Engine();
-        var batchSize = CommonOptions.BatchSize();
-        var command = new Command("profile", "Write filter-wise saliency profiles of chosen images.") { model, dataset, indices, statistics, output, engine, batchSize };
+        var engine = new EngineOptions();
+        var command = new Command("profile", "Write filter-wise saliency profiles of chosen images.") { model, dataset, indices, statistics, output };
+        engine.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = ModelFile.Load(result.GetValue(model)!);
             using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
             int[] chosen = IndexRange.Parse(result.GetValue(indices)!, data.Count);
-            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = result.GetValue(engine), BatchSize = result.GetValue(batchSize) });
+            var profiler = new SaliencyProfiler(saved.Model, engine.From(result));
             using var subset = data.Subset(chosen);
             using var profiles = profiler.Profile(subset.Images, subset.Labels, new ConsoleProgress<(int Done, int Total)>(p => $"profiling {p.Done}/{p.Total}", p => p.Done == p.Total));
             var tensors = new Dictionary<string, Tensor>

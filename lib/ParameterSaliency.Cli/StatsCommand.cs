@@ -15,9 +15,9 @@ internal static class StatsCommand
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images." };
         var shard = new Option<string?>("--shard") { Description = "Compute shard i of n (e.g. 2/4) of the images; merge the shards with 'stats merge'." };
         var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors).", Required = true };
-        var engine = CommonOptions.Engine();
-        var batchSize = CommonOptions.BatchSize();
-        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { model, dataset, limit, shard, output, engine, batchSize };
+        var engine = new EngineOptions();
+        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { model, dataset, limit, shard, output };
+        engine.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = ModelFile.Load(result.GetValue(model)!);
@@ -26,7 +26,7 @@ internal static class StatsCommand
             string? shardSpec = result.GetValue(shard);
             int[] indices = shardSpec is null ? Enumerable.Range(0, count).ToArray() : IndexRange.Shard(shardSpec, count);
             string name = data.Name + (count < data.Count ? $"[:{count}]" : "") + (shardSpec is null ? "" : $"[shard {shardSpec}]");
-            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = result.GetValue(engine), BatchSize = result.GetValue(batchSize) });
+            var profiler = new SaliencyProfiler(saved.Model, engine.From(result));
             Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine).");
             var statistics = SaliencyStatistics.Compute(profiler, data, indices, name, CommonOptions.PassProgress());
             string outPath = result.GetValue(output)!;
