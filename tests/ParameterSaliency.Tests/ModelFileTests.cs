@@ -9,14 +9,7 @@ public class ModelFileTests
 {
     static string TempFile() => Path.Combine(Directory.CreateTempSubdirectory().FullName, "model.safetensors");
 
-    static ResNet TrainedLookingModel(int seed)
-    {
-        manual_seed(seed);
-        var model = new ResNet(ResNetConfig.CifarResNet18(width: 4));
-        using var noGrad = no_grad();
-        foreach (var (_, buffer) in model.named_buffers()) if (buffer.is_floating_point()) buffer.copy_(rand_like(buffer) + 0.5);
-        return model;
-    }
+    static ResNet TrainedLookingModel(int seed) => TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed);
 
     [Fact]
     public void Save_then_load_is_bit_exact_for_every_parameter_and_buffer()
