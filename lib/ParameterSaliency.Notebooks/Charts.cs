@@ -1,7 +1,6 @@
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using ParameterSaliency.Evaluation;
-using ParameterSaliency.Training;
 using Chart = Plotly.NET.CSharp.Chart;
 
 namespace ParameterSaliency.Notebooks;
@@ -28,19 +27,6 @@ public static class Charts
             .WithYAxisStyle<double, double, string>(TitleText: "true class")
             .WithSize(660, 560)
             .Titled($"Confusion matrix, {report.Dataset} (accuracy {report.Accuracy:P2})");
-    }
-
-    /// <summary>Train loss and test accuracy per epoch of a training run.</summary>
-    public static GenericChart TrainingCurve(IReadOnlyList<EpochSummary> history)
-    {
-        var epochs = history.Select(h => h.Epoch).ToArray();
-        return Chart.Combine(
-            [
-                Chart.Line<int, double, string>(epochs, history.Select(h => h.Loss), Name: "train loss"),
-                Chart.Line<int, double, string>(epochs, history.Select(h => h.TestAccuracy ?? double.NaN), Name: "test accuracy"),
-            ])
-            .WithXAxisStyle<double, double, string>(TitleText: "epoch")
-            .Titled("Training");
     }
 
     /// <summary>Sets the chart's title (Plotly.NET's F# <c>Chart.withTitle</c>, wrapped for C#).</summary>

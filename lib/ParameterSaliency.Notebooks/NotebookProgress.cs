@@ -38,9 +38,6 @@ public sealed class NotebookProgress<T> : IProgress<T>
         line.Update(describe(value));
         sinceUpdate.Restart();
     }
-
-    /// <summary>Shows the final state, whatever the throttle.</summary>
-    public void Complete(string text) => line?.Update(text);
 }
 
 /// <summary>Shortcuts for progress reporters.</summary>

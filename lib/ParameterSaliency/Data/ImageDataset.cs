@@ -65,9 +65,6 @@ public sealed class ImageDataset : IDisposable
         return new ImageDataset(name ?? $"{Name}[{indices.Count} images]", Images.index_select(0, index), Labels.index_select(0, index), ClassNames, Normalization);
     }
 
-    /// <summary>The first <paramref name="count"/> images (all when it exceeds <see cref="Count"/>).</summary>
-    public ImageDataset Take(int count) => Subset(Enumerable.Range(0, Math.Min(count, Count)).ToArray(), $"{Name}[:{Math.Min(count, Count)}]");
-
     /// <summary>Pixels in [0, 1] of image <paramref name="index"/>, [C, H, W], for display.</summary>
     public Tensor Pixels(int index)
     {
