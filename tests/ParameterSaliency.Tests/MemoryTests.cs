@@ -4,7 +4,12 @@ using ParameterSaliency.Saliency;
 
 namespace ParameterSaliency.Tests;
 
+/// <summary>Runs alone, after the parallel tests: the resident set is the whole process's, so other tests must not allocate meanwhile.</summary>
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public sealed class MemoryTestsCollection;
+
 /// <summary>Native memory stays flat over repeated calls: every TorchSharp loop runs in a dispose scope.</summary>
+[Collection(nameof(MemoryTests))]
 public class MemoryTests
 {
     [Theory]
