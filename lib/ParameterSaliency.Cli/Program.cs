@@ -7,4 +7,6 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(TopCommand.Create());
+root.Subcommands.Add(HeatmapCommand.Create());
+root.Subcommands.Add(PlantedCueCommand.Create());
 return CommandRunner.Run(root, args);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
+using ParameterSaliency.Experiments;
 using ParameterSaliency.Models;
 using ParameterSaliency.Runtime;
 using ParameterSaliency.Training;
@@ -26,15 +27,20 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, order and augmentation.", DefaultValueFactory = _ => defaults.Seed };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training images (smoke tests)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "Train without random shifts and flips." };
+        var plantedCue = new Option<bool>("--planted-cue") { Description = "Stamp the case study's marker on most training images of its cue class and a few others (see PlantedCue)." };
 
         var command = new Command("train", "Train the default model (CIFAR-style ResNet-18) and write its weights.")
         {
-            output, dataset, testDataset, width, epochs, batchSize, learningRate, seed, limit, noAugment,
+            output, dataset, testDataset, width, epochs, batchSize, learningRate, seed, limit, noAugment, plantedCue,
         };
         command.SetAction(result =>
         {
+            NativeTorch.EnsureLoaded();
+            using var train = DatasetCatalog.Load(result.GetValue(dataset)!);
+            var cue = result.GetValue(plantedCue) ? PlantedCue.Default : null;
             var options = new TrainingOptions
             {
+                BatchTransform = cue?.TrainingTransform(cue.ChooseStamped(train.LabelArray), train.Normalization),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batchSize),
                 MaxLearningRate = result.GetValue(learningRate),
@@ -43,8 +49,6 @@ internal static class TrainCommand
                 Augment = !result.GetValue(noAugment),
             };
             options.Validate();
-            NativeTorch.EnsureLoaded();
-            using var train = DatasetCatalog.Load(result.GetValue(dataset)!);
             string testName = result.GetValue(testDataset)!;
             using var test = testName == "none" ? null : DatasetCatalog.Load(testName);
             var device = NativeTorch.DefaultDevice;
@@ -58,7 +62,7 @@ internal static class TrainCommand
             var history = new Trainer(options).Train(model, train, test, progress);
             double? accuracy = history[^1].TestAccuracy;
             string outPath = result.GetValue(output)!;
-            ModelFile.Save(model, train.Normalization, train.Name, outPath, new Dictionary<string, string>
+            var metadata = new Dictionary<string, string>
             {
                 ["trained_with"] = "saliency train",
                 ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
@@ -69,7 +73,9 @@ internal static class TrainCommand
                 ["images"] = Math.Min(train.Count, options.Limit ?? int.MaxValue).ToString(CultureInfo.InvariantCulture),
                 ["test_accuracy"] = accuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
                 ["train_seconds"] = history.Sum(h => h.Duration.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture),
-            });
+            };
+            if (cue is not null) metadata["planted_cue"] = cue.Description;
+            ModelFile.Save(model, train.Normalization, train.Name, outPath, metadata);
             Console.WriteLine($"Wrote {outPath}" + (accuracy is double a ? $" (test accuracy {a:F4})" : ""));
             return 0;
         });

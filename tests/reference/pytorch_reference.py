@@ -16,6 +16,7 @@ Run from the repository root:  /usr/bin/python3 tests/reference/pytorch_referenc
 """
 import gzip, hashlib, json, os, struct, sys
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torchvision
@@ -24,6 +25,7 @@ from torchvision.models.resnet import BasicBlock
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 MODEL = os.path.join(ROOT, "data", "models", "fashion-resnet18-w16.safetensors")
+STATISTICS = os.path.join(ROOT, "data", "statistics", "fashion-resnet18-w16.fashion-mnist-test.safetensors")
 
 
 class CifarResNet18(nn.Module):
@@ -123,6 +125,42 @@ def saliency_reference(model, images, labels, model_sha):
     print("wrote reference-saliency.safetensors")
 
 
+def boosted_heatmap(model, image, label, mean, safe_std, k=10, boost=100.0):
+    """SPEC section 3 from the definitions: g = d cos(z, z') / dx by a double backward, then
+    |max over channels of g|, clip above the 99th percentile, raise below the 90th, min-max."""
+    x = image.unsqueeze(0).clone().requires_grad_(True)
+    loss = nn.functional.cross_entropy(model(x), torch.tensor([label]))
+    weights = [p for _, p in model.named_parameters() if p.dim() == 4]
+    grads = torch.autograd.grad(loss, weights, create_graph=True)
+    z = (torch.cat([g.abs().mean(dim=(1, 2, 3)) for g in grads]) - mean) / safe_std
+    target = z.detach().clone()
+    top = torch.argsort(target, descending=True)[:k]
+    target[top] = target[top] * boost
+    similarity = nn.functional.cosine_similarity(z.unsqueeze(0), target.unsqueeze(0)).sum()
+    gradient = torch.autograd.grad(similarity, x)[0][0]
+    h = gradient.max(dim=0).values.abs().numpy()
+    high, low = np.percentile(h, 99), np.percentile(h, 90)
+    h = np.minimum(np.maximum(h, low), high)
+    h = (h - h.min()) / (h.max() - h.min())
+    return gradient, torch.from_numpy(h), top
+
+
+def heatmap_reference(model, images, labels, model_sha):
+    """Heatmaps of three test images with the committed statistics' mu and sigma, in float64."""
+    tensors, metadata = read_safetensors(STATISTICS)
+    mean, std = tensors["mean"].double(), tensors["std"].double()
+    safe_std = torch.where(std <= 1e-14, torch.ones_like(std), std)
+    model, images = model.double(), images.double()
+    chosen = [12, 23, 42]
+    results = [boosted_heatmap(model, images[i], int(labels[i]), mean, safe_std) for i in chosen]
+    write_safetensors(os.path.join(FIXTURES, "reference-heatmaps.safetensors"),
+                      {"indices": torch.tensor(chosen), "gradients": torch.stack([r[0] for r in results]),
+                       "heatmaps": torch.stack([r[1] for r in results]), "top10": torch.stack([r[2] for r in results])},
+                      {"model_sha256": model_sha, "statistics_model": metadata.get("model_fingerprint", ""),
+                       "k": "10", "boost": "100", "torch": torch.__version__})
+    print("wrote reference-heatmaps.safetensors")
+
+
 def main():
     os.makedirs(FIXTURES, exist_ok=True)
     names = {
@@ -156,6 +194,7 @@ def main():
                    "logits": logits.tolist()}, f, indent=1)
     print("wrote default-model-logits.json")
     saliency_reference(model, images, labels, sha)
+    heatmap_reference(model, images, labels, sha)
 
 
 if __name__ == "__main__":

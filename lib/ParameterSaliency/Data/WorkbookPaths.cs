@@ -16,7 +16,13 @@ public static class WorkbookPaths
     /// <summary>The committed default model, <c>data/models/fashion-resnet18-w16.safetensors</c>.</summary>
     public static string DefaultModel => Path.Combine(Data, "models", "fashion-resnet18-w16.safetensors");
 
-    /// <summary>Cached μ and σ of the default model's filter-wise profiles over the Fashion-MNIST test split.</summary>
+    /// <summary>The committed model trained with the case study's planted cue (<c>saliency train --planted-cue</c>).</summary>
+    public static string PlantedCueModel => Path.Combine(Data, "models", "fashion-resnet18-w16-planted-cue.safetensors");
+
+    /// <summary>μ, σ of <see cref="PlantedCueModel"/> over the Fashion-MNIST test split.</summary>
+    public static string PlantedCueStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16-planted-cue.fashion-mnist-test.safetensors");
+
+    /// <summary>μ, σ of the default model over the Fashion-MNIST test split.</summary>
     public static string DefaultStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16.fashion-mnist-test.safetensors");
 
     /// <summary>Where generated results go (<c>artifacts/</c>, ignored by git).</summary>

@@ -10,29 +10,48 @@ public static class Evaluator
     public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
     {
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: nothing to evaluate.");
+        var (predictions, probabilities) = Predict(model, data.Images, batchSize, progress);
+        if (probabilities.GetLength(1) != data.ClassNames.Count)
+            throw new ArgumentException($"The model has {probabilities.GetLength(1)} outputs but {data.Name} has {data.ClassNames.Count} classes.");
+        return new EvaluationReport(data.Name, data.ClassNames, data.LabelArray.ToArray(), predictions, probabilities.Cast<float>().ToArray());
+    }
+
+    /// <summary>Predicted classes and softmax probabilities [N, classes] of model-ready images [N, C, H, W].</summary>
+    public static (int[] Predictions, float[,] Probabilities) Predict(nn.Module<Tensor, Tensor> model, Tensor images, int batchSize = 500, IProgress<(int Done, int Total)>? progress = null)
+    {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "At least 1.");
+        if (images.dim() != 4 || images.shape[0] == 0) throw new ArgumentException($"Images must be a non-empty [N, C, H, W] batch; got shape [{string.Join(", ", images.shape)}].");
         var device = model.parameters().First().device;
+        var dtype = model.parameters().First().dtype;
         bool wasTraining = model.training;
         model.eval();
-        var predictions = new int[data.Count];
-        var probabilities = new float[data.Count * data.ClassNames.Count];
-        using (no_grad())
+        int count = (int)images.shape[0];
+        var predictions = new int[count];
+        float[,]? probabilities = null;
+        try
         {
-            for (int start = 0; start < data.Count; start += batchSize)
+            using var noGrad = no_grad();
+            for (int start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                int size = Math.Min(batchSize, data.Count - start);
-                var logits = model.call(data.Images.narrow(0, start, size).to(device));
-                if (logits.shape[1] != data.ClassNames.Count)
-                    throw new ArgumentException($"The model has {logits.shape[1]} outputs but {data.Name} has {data.ClassNames.Count} classes.");
-                var softmax = nn.functional.softmax(logits, 1).cpu();
-                softmax.data<float>().CopyTo(probabilities, start * data.ClassNames.Count);
-                var predicted = logits.argmax(1).cpu().data<long>().ToArray();
-                for (int i = 0; i < size; i++) predictions[start + i] = (int)predicted[i];
-                progress?.Report((start + size, data.Count));
+                int size = Math.Min(batchSize, count - start);
+                var logits = model.call(images.narrow(0, start, size).to(dtype).to(device));
+                int classes = (int)logits.shape[1];
+                probabilities ??= new float[count, classes];
+                float[] softmax = nn.functional.softmax(logits, 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                long[] predicted = logits.argmax(1).cpu().data<long>().ToArray();
+                for (int i = 0; i < size; i++)
+                {
+                    predictions[start + i] = (int)predicted[i];
+                    for (int c = 0; c < classes; c++) probabilities[start + i, c] = softmax[i * classes + c];
+                }
+                progress?.Report((start + size, count));
             }
         }
-        if (wasTraining) model.train();
-        return new EvaluationReport(data.Name, data.ClassNames, data.LabelArray.ToArray(), predictions, probabilities);
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        return (predictions, probabilities!);
     }
 }

@@ -15,6 +15,19 @@ public sealed record ImageTile(byte[] Pixels, int Width, int Height, int Channel
         return new ImageTile(bytes.data<byte>().ToArray(), (int)pixels.shape[2], (int)pixels.shape[1], (int)pixels.shape[0], caption, highlight);
     }
 
+    /// <summary>A tile from pixels in [0, 1], [C, H, W] flattened (C = 1 or 3); values are clamped.</summary>
+    public static ImageTile FromPixels(IReadOnlyList<float> pixels, int channels, int height, int width, string caption, bool highlight = false)
+    {
+        if (channels is not (1 or 3) || pixels.Count != channels * height * width)
+            throw new ArgumentException($"Expected {channels}x{height}x{width} pixels with C = 1 or 3; got {pixels.Count} values.");
+        int area = height * width;
+        var bytes = new byte[pixels.Count];
+        for (int p = 0; p < area; p++)
+            for (int c = 0; c < channels; c++)
+                bytes[p * channels + c] = (byte)Math.Round(255 * Math.Clamp(pixels[c * area + p], 0f, 1f));
+        return new ImageTile(bytes, width, height, channels, caption, highlight);
+    }
+
     /// <summary>PNG bytes, each pixel enlarged to <paramref name="scale"/> x <paramref name="scale"/> (nearest neighbour).</summary>
     public byte[] ToPng(int scale = 1)
     {

@@ -76,10 +76,22 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return Classify(Features(input)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The output of the last convolutional stage (<c>layer4</c>), [N, K, h, w]: what Grad-CAM weighs.</summary>
+    public Tensor Features(Tensor input)
+    {
+        using var scope = NewDisposeScope();
         var x = nn.functional.relu(bn1.call(conv1.call(input)));
         if (maxpool is not null) x = maxpool.call(x);
-        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        x = nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
-        return fc.call(x).MoveToOuterDisposeScope();
+        return layer4.call(layer3.call(layer2.call(layer1.call(x)))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits from <see cref="Features"/>: global average pool, then the linear head.</summary>
+    public Tensor Classify(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        return fc.call(nn.functional.adaptive_avg_pool2d(features, 1).flatten(1)).MoveToOuterDisposeScope();
     }
 }

@@ -55,19 +55,14 @@ public sealed class StandardizedProfiles : IDisposable
     public SalientFilterTable Random(int index, int k, int seed)
     {
         CheckArguments(index, k);
-        var order = Enumerable.Range(0, Layout.Length).ToArray();
-        new Random(seed).Shuffle(order);
-        return Table(index, order.Take(k).ToArray(), $"{k} random filters (seed {seed})");
+        return Table(index, FilterRanking.Random(Layout.Length, k, seed), $"{k} random filters (seed {seed})");
     }
 
     SalientFilterTable Select(int index, int k, bool descending, string what)
     {
         CheckArguments(index, k);
         float[] row = Values[index].data<float>().ToArray();
-        var order = Enumerable.Range(0, row.Length).ToArray();
-        // Stable: equal scores keep filter order, so results are reproducible.
-        var ranked = descending ? order.OrderByDescending(i => row[i]).ThenBy(i => i) : order.OrderBy(i => row[i]).ThenBy(i => i);
-        return Table(index, ranked.Take(k).ToArray(), $"{k} {what} filters");
+        return Table(index, descending ? FilterRanking.Top(row, k) : FilterRanking.Least(row, k), $"{k} {what} filters");
     }
 
     SalientFilterTable Table(int index, int[] entries, string what)

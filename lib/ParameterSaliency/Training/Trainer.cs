@@ -37,9 +37,11 @@ public sealed class Trainer(TrainingOptions options)
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int size = Math.Min(options.BatchSize, count - step * options.BatchSize);
-                var index = tensor(order.AsSpan(step * options.BatchSize, size).ToArray().Select(i => (long)i).ToArray());
+                long[] batchIndices = order.AsSpan(step * options.BatchSize, size).ToArray().Select(i => (long)i).ToArray();
+                var index = tensor(batchIndices);
                 var inputs = train.Images.index_select(0, index);
                 if (options.Augment) inputs = augmentation.Apply(inputs);
+                if (options.BatchTransform is not null) inputs = options.BatchTransform(inputs, batchIndices);
                 inputs = inputs.to(device);
                 var labels = train.Labels.index_select(0, index).to(device);
                 optimizer.zero_grad();

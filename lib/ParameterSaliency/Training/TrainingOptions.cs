@@ -23,6 +23,11 @@ public sealed record TrainingOptions
     public bool Augment { get; init; } = true;
     /// <summary>Train on only the first N images (a smoke test); null for all.</summary>
     public int? Limit { get; init; }
+    /// <summary>
+    /// Applied to every training batch after augmentation: (inputs [B, C, H, W], data-set indices of the
+    /// batch) → inputs. Used to plant a cue that must not move with the shifts; null for none.
+    /// </summary>
+    public Func<TorchSharp.torch.Tensor, long[], TorchSharp.torch.Tensor>? BatchTransform { get; init; }
 
     /// <summary>Rejects values that would fail later or train nothing.</summary>
     public void Validate()

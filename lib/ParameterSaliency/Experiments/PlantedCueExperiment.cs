@@ -1,0 +1,98 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.InputSpace;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Experiments;
+
+/// <summary>
+/// Ground truth for the paper's claim that parameter saliency finds the cause of a mistake: on a model
+/// trained with a <see cref="PlantedCue"/>, stamp the marker on test images of the other classes, keep
+/// those the marker turns into the cue class, and ask each input-space method where the cause is.
+/// Per method: the pointing-game hit rate (the raw map's maximum inside the marker box; tied maxima share
+/// the credit), the share of
+/// the raw map's mass inside the box, and how often masking the method's top pixels (as many as the
+/// box has, filled black) restores the unstamped prediction.
+/// </summary>
+public static class PlantedCueExperiment
+{
+    /// <summary>The methods compared, in table order.</summary>
+    public static IReadOnlyList<string> Methods { get; } = ["boosted top-10 filters (parameter saliency)", "boosted random 10 filters (control)", "input gradient", "Grad-CAM"];
+
+    /// <summary>Runs the experiment on the first <paramref name="maxImages"/> turned images (all when null).</summary>
+    public static PlantedCueReport Run(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, ImageDataset test, PlantedCue cue,
+        int? maxImages = null, int keepExamples = 6, IProgress<(int Done, int Total)>? progress = null)
+    {
+        if (maxImages is < 1) throw new ArgumentOutOfRangeException(nameof(maxImages), maxImages, "At least one image.");
+        if (cue.CueClass < 0 || cue.CueClass >= test.ClassNames.Count) throw new ArgumentOutOfRangeException(nameof(cue), cue.CueClass, $"The cue class must lie in [0, {test.ClassNames.Count}).");
+        var (channels, height, width) = test.ImageShape;
+        var box = RegionMask.From(cue.BoxMask(height, width), "marker box");
+        int[] candidates = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] != cue.CueClass).ToArray();
+        if (candidates.Length == 0) throw new ArgumentException($"{test.Name} has no image outside the cue class.");
+
+        using var candidateSet = test.Subset(candidates);
+        using var stampedImages = cue.Stamp(candidateSet.Images, test.Normalization);
+        var before = Evaluator.Predict(model, candidateSet.Images).Predictions;
+        var after = Evaluator.Predict(model, stampedImages).Predictions;
+        var turned = Enumerable.Range(0, candidates.Length).Where(i => after[i] == cue.CueClass && before[i] != cue.CueClass).ToArray();
+        var used = turned.Take(maxImages ?? int.MaxValue).ToArray();
+
+        var explainers = new Func<Tensor, int, int, InputHeatmap>[]
+        {
+            Explainer(new InputSpaceSaliency(model, statistics), test.Normalization),
+            Explainer(new InputSpaceSaliency(model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random }), test.Normalization),
+            (image, _, index) => new Baselines(model).InputGradient(image, test.Normalization, sourceIndex: index),
+            (image, _, index) => new Baselines(model).GradCam(image, test.Normalization, sourceIndex: index),
+        };
+        var tallies = Methods.Select(m => new MethodTally(m)).ToArray();
+        var examples = Methods.Select(_ => new List<InputHeatmap>()).ToArray();
+        int oracleRestored = 0;
+        for (int n = 0; n < used.Length; n++)
+        {
+            using var scope = NewDisposeScope();
+            int position = used[n], index = candidates[position];
+            var image = stampedImages[position];
+            int label = test.LabelArray[index];
+            oracleRestored += Restores(model, image, box, test.Normalization, before[position]) ? 1 : 0;
+            for (int m = 0; m < explainers.Length; m++)
+            {
+                var heatmap = explainers[m](image, label, index);
+                var top = RegionMask.TopFraction(heatmap, (double)box.Count / (height * width));
+                tallies[m].Add(heatmap.PointingGame(box), heatmap.MassShare(box), Restores(model, image, top, test.Normalization, before[position]));
+                if (examples[m].Count < keepExamples) examples[m].Add(heatmap);
+            }
+            progress?.Report((n + 1, used.Length));
+        }
+        var rows = tallies.Select(t => t.ToRow()).ToList();
+        return new PlantedCueReport(cue, test.ClassNames, candidates.Length, turned.Length, used.Length, (double)box.Count / (height * width),
+            used.Length == 0 ? 0 : (double)oracleRestored / used.Length, rows, examples);
+    }
+
+    static Func<Tensor, int, int, InputHeatmap> Explainer(InputSpaceSaliency explainer, Normalization normalization) =>
+        (image, label, index) => explainer.Explain(image, label, normalization, index, randomSeed: index);
+
+    static bool Restores(nn.Module<Tensor, Tensor> model, Tensor image, RegionMask region, Normalization normalization, int originalPrediction)
+    {
+        using var scope = NewDisposeScope();
+        return Evaluator.Predict(model, RegionEdits.Mask(image, region, MaskFill.Black, normalization).unsqueeze(0)).Predictions[0] == originalPrediction;
+    }
+
+    sealed class MethodTally(string method)
+    {
+        int count, restored;
+        double hits, massShare;
+
+        public void Add(double hit, double share, bool restores)
+        {
+            count++;
+            hits += hit;
+            massShare += share;
+            restored += restores ? 1 : 0;
+        }
+
+        public PlantedCueRow ToRow() => count == 0
+            ? new PlantedCueRow(method, 0, double.NaN, double.NaN, double.NaN)
+            : new PlantedCueRow(method, count, hits / count, massShare / count, (double)restored / count);
+    }
+}

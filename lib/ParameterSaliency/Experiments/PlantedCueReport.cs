@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using ParameterSaliency.Imaging;
+using ParameterSaliency.InputSpace;
+
+namespace ParameterSaliency.Experiments;
+
+/// <summary>One method's scores in the planted-cue experiment (rates in [0, 1]).</summary>
+public sealed record PlantedCueRow(string Method, int Images, double HitRate, double MassShare, double RestoreRate);
+
+/// <summary>The planted-cue table with the numbers behind it; renders as Markdown, CSV and HTML.</summary>
+public sealed record PlantedCueReport(PlantedCue Cue, IReadOnlyList<string> ClassNames, int Candidates, int Turned, int Evaluated, double BoxAreaShare,
+    double OracleRestoreRate, IReadOnlyList<PlantedCueRow> Rows, IReadOnlyList<List<InputHeatmap>> Examples)
+{
+    /// <summary>What was measured, in one sentence.</summary>
+    public string Summary => string.Create(CultureInfo.InvariantCulture,
+        $"The marker ({Cue.Description}) turned {Turned} of {Candidates} test images of other classes into \"{ClassNames[Cue.CueClass]}\"; " +
+        $"{Evaluated} of them were explained. The box is {BoxAreaShare:P1} of the image (the mass share of a uniform map); " +
+        $"masking the box itself restores the original prediction for {OracleRestoreRate:P1}.");
+
+    /// <summary>The table as Markdown.</summary>
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder("| method | images | pointing-game hit rate | mass share in box | masking top pixels restores label |\n|---|---:|---:|---:|---:|\n");
+        foreach (var row in Rows)
+            text.Append(CultureInfo.InvariantCulture, $"| {row.Method} | {row.Images} | {row.HitRate:P1} | {row.MassShare:P1} | {row.RestoreRate:P1} |\n");
+        return text.ToString();
+    }
+
+    /// <summary>The table as CSV (rates as fractions).</summary>
+    public string ToCsv()
+    {
+        var text = new StringBuilder("method,images,hit_rate,mass_share,restore_rate\n");
+        foreach (var row in Rows)
+            text.Append(CultureInfo.InvariantCulture, $"\"{row.Method}\",{row.Images},{row.HitRate:F4},{row.MassShare:F4},{row.RestoreRate:F4}\n");
+        return text.ToString();
+    }
+
+    /// <summary>Summary, table and a gallery of example heatmaps per method.</summary>
+    public string ToHtml()
+    {
+        var html = new StringBuilder($"<p>{WebUtility.HtmlEncode(Summary)}</p><table><tr><th>method</th><th>images</th><th>hit rate</th><th>mass share in box</th><th>restores label</th></tr>");
+        foreach (var row in Rows)
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(row.Method)}</td><td>{row.Images}</td><td>{row.HitRate:P1}</td><td>{row.MassShare:P1}</td><td>{row.RestoreRate:P1}</td></tr>");
+        html.Append("</table>");
+        for (int m = 0; m < Rows.Count && m < Examples.Count; m++)
+            html.Append(new ImageGrid(Rows[m].Method, Examples[m].Select(h => h.Overlay($"#{h.SourceIndex}")).ToArray(), scale: 3).ToHtml());
+        return html.ToString();
+    }
+
+    public override string ToString() => Summary + Environment.NewLine + ToMarkdown();
+}
