@@ -30,6 +30,11 @@ public static class Workbook
             Formatter.Register<Saliency.SalientFilterTable>(table => table.ToHtml(), HtmlFormatter.MimeType);
             Formatter.Register<Saliency.SaliencyStatistics>(statistics => System.Net.WebUtility.HtmlEncode(statistics.ToString()), HtmlFormatter.MimeType);
             Formatter.Register<Saliency.SaliencyProfiles>(profiles => System.Net.WebUtility.HtmlEncode(profiles.ToString()), HtmlFormatter.MimeType);
+            Formatter.Register<InputSpace.InputHeatmap>(heatmap => heatmap.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<InputSpace.MaskingReport>(report => report.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<InputSpace.PastingReport>(report => System.Net.WebUtility.HtmlEncode(report.Summary), HtmlFormatter.MimeType);
+            Formatter.Register<InputSpace.InversionResult>(result => result.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<Experiments.PlantedCueReport>(report => report.ToHtml(), HtmlFormatter.MimeType);
             formattersRegistered = true;
         }
         return new WorkbookEnvironment(

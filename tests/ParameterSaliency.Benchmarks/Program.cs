@@ -31,6 +31,33 @@ using (var torchvision = new ResNet(ResNetConfig.TorchVisionResNet18(numClasses:
 }
 
 report.AppendLine();
+report.AppendLine("| input-space heatmap, default model (one image, k 10, boost 100) | images | median ms | 90th percentile ms | median ms of one loop profile | heatmap / profile |");
+report.AppendLine("|---|---|---|---|---|---|");
+using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
+{
+    var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+    var explainer = new ParameterSaliency.InputSpace.InputSpaceSaliency(saved.Model, statistics);
+    var loop = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = ProfileEngine.Loop });
+    int count = quick ? 20 : 100;
+    explainer.Explain(test, 0); // warm-up
+    var heatmapMs = new List<double>();
+    var profileMs = new List<double>();
+    for (int i = 0; i < count; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        explainer.Explain(test, i);
+        heatmapMs.Add(clock.Elapsed.TotalMilliseconds);
+        clock.Restart();
+        loop.Profile(test.Images.narrow(0, i, 1), test.Labels.narrow(0, i, 1)).Dispose();
+        profileMs.Add(clock.Elapsed.TotalMilliseconds);
+    }
+    double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    double p90 = heatmapMs.Order().ElementAt(heatmapMs.Count * 9 / 10);
+    report.AppendLine($"| boosted top-10 profile, double backward | {count} | {Median(heatmapMs):F1} | {p90:F1} | {Median(profileMs):F1} | {Median(heatmapMs) / Median(profileMs):F1} |");
+    Console.Error.WriteLine($"heatmap: median {Median(heatmapMs):F1} ms, p90 {p90:F1} ms; profile {Median(profileMs):F1} ms");
+}
+
+report.AppendLine();
 report.AppendLine("| statistics pass, default model | images | seconds | img/s | peak RSS above start (MB) |");
 report.AppendLine("|---|---|---|---|---|");
 using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))

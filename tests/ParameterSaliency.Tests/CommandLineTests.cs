@@ -78,4 +78,30 @@ public class CommandLineTests
         Assert.Equal(new long[] { 3, 5, 6 }, content["indices"].data<long>().ToArray());
         Assert.Equal(1200, content.Metadata["filter_names"].Split(',').Length);
     }
+
+    [Fact]
+    public void Heatmap_with_an_index_outside_the_data_or_foreign_statistics_is_one_line_and_exit_code_1()
+    {
+        var (exitCode, _, stderr) = Workbook.Run(Saliency, "heatmap --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --index 10000 --out x.safetensors");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--index 10000 is outside the data set", stderr);
+        (exitCode, _, stderr) = Workbook.Run(Saliency, "heatmap --stats data/statistics/fashion-resnet18-w16-planted-cue.fashion-mnist-test.safetensors --index 3 --out x.safetensors");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("another model", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(Path.Combine(Workbook.Root, "x.safetensors")));
+    }
+
+    [Fact]
+    public void Planted_cue_writes_its_table_as_markdown_and_csv()
+    {
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"planted-cue --limit 3 --out \"{folder}\"");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("turned", stdout);
+        string[] csv = File.ReadAllLines(Path.Combine(folder, "planted-cue.csv"));
+        Assert.Equal(5, csv.Length); // header + four methods
+        Assert.All(csv.Skip(1), line => Assert.Contains(",3,", line));
+        Assert.Contains("| Grad-CAM | 3 |", File.ReadAllText(Path.Combine(folder, "planted-cue.md")));
+    }
 }

@@ -94,6 +94,21 @@ public class HeatmapReferenceTests
     }
 
     [Fact]
+    public void SmoothGrad_without_noise_is_the_plain_gradient_and_with_noise_follows_its_seed()
+    {
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+        InputHeatmap Run(HeatmapOptions options) => new InputSpaceSaliency(saved.Model, statistics, options).Explain(test, 23);
+        var plain = Run(new HeatmapOptions());
+        var noiseless = Run(new HeatmapOptions { SmoothGradCopies = 3, SmoothGradNoise = 0 });
+        Assert.True(RelativeL2(tensor(plain.Gradient), noiseless.Gradient) < 1e-6);
+        var noisy = Run(new HeatmapOptions { SmoothGradCopies = 3, SmoothGradNoise = 0.2, SmoothGradSeed = 4 });
+        Assert.Equal(noisy.Gradient, Run(new HeatmapOptions { SmoothGradCopies = 3, SmoothGradNoise = 0.2, SmoothGradSeed = 4 }).Gradient);
+        Assert.True(RelativeL2(tensor(plain.Gradient), noisy.Gradient) > 1e-3, "noise of 20% of the range should change the gradient");
+    }
+
+    [Fact]
     public void Statistics_of_another_model_are_refused()
     {
         using var other = TinyModels.Build(ResNetConfig.CifarResNet18(width: 16), seed: 3);

@@ -99,7 +99,7 @@ public sealed class InputSpaceSaliency
     Tensor SmoothGradient(Tensor batch, Tensor labels, int[] boosted)
     {
         using var scope = NewDisposeScope();
-        double spread = (batch.max() - batch.min()).item<double>() * Options.SmoothGradNoise;
+        double spread = (batch.max() - batch.min()).to(ScalarType.Float64).item<double>() * Options.SmoothGradNoise;
         var generator = new Generator((ulong)Options.SmoothGradSeed);
         var sum = zeros_like(batch);
         for (int copy = 0; copy < Options.SmoothGradCopies; copy++)
