@@ -9,4 +9,6 @@ root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(TopCommand.Create());
 root.Subcommands.Add(HeatmapCommand.Create());
 root.Subcommands.Add(PlantedCueCommand.Create());
+root.Subcommands.Add(NeighborsCommand.Create());
+root.Subcommands.Add(FineTuneCommand.Create());
 return CommandRunner.Run(root, args);

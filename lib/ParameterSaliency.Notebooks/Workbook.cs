@@ -35,6 +35,9 @@ public static class Workbook
             Formatter.Register<InputSpace.PastingReport>(report => System.Net.WebUtility.HtmlEncode(report.Summary), HtmlFormatter.MimeType);
             Formatter.Register<InputSpace.InversionResult>(result => result.ToHtml(), HtmlFormatter.MimeType);
             Formatter.Register<Experiments.PlantedCueReport>(report => report.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<Neighbors.AgreementReport>(report => System.Net.WebUtility.HtmlEncode(report.Summary), HtmlFormatter.MimeType);
+            Formatter.Register<Neighbors.SaliencyIndex>(index => System.Net.WebUtility.HtmlEncode(index.ToString()), HtmlFormatter.MimeType);
+            Formatter.Register<FineTuning.FineTuningTable>(table => table.ToHtml(), HtmlFormatter.MimeType);
             formattersRegistered = true;
         }
         return new WorkbookEnvironment(

@@ -1,6 +1,11 @@
 namespace ParameterSaliency.Tests;
 
-/// <summary>The notebooks in real Jupyter with the .NET kernel that environment/ sets up (FSharp.Core swapped for Plotly.NET 6).</summary>
+/// <summary>
+/// The notebooks in real Jupyter with the .NET kernel that environment/ sets up (FSharp.Core swapped for Plotly.NET 6).
+/// Runs alone (the non-parallel collection): its script rebuilds the notebook library, which re-copies and
+/// re-patches libLibTorchSharp.so in the output folder, and a notebook loading it at that moment fails.
+/// </summary>
+[Collection(nameof(MemoryTests))]
 public class JupyterKernelTests
 {
     [SkippableFact]

@@ -11,6 +11,15 @@ public class ProfilerValidationTests
     static readonly SaliencyProfiler Profiler = new(Model);
 
     [Fact]
+    public void Profiling_inside_no_grad_is_refused_instead_of_aborting_the_process()
+    {
+        using var noGrad = no_grad();
+        Assert.Contains("no_grad", Assert.Throws<InvalidOperationException>(() => Profiler.Profile(zeros(1, 1, 28, 28), tensor(new long[] { 0 }))).Message);
+        Assert.Contains("no_grad", Assert.Throws<InvalidOperationException>(() =>
+            new ParameterSaliency.InputSpace.Baselines(Model).InputGradient(zeros(1, 28, 28), ParameterSaliency.Data.Normalization.FashionMnist)).Message);
+    }
+
+    [Fact]
     public void Wrong_rank_is_refused() =>
         Assert.Contains("[N, C, H, W]", Assert.Throws<ArgumentException>(() => Profiler.Profile(zeros(1, 28, 28), tensor(new long[] { 0 }))).Message);
 

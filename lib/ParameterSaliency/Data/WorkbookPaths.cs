@@ -25,6 +25,13 @@ public static class WorkbookPaths
     /// <summary>μ, σ of the default model over the Fashion-MNIST test split.</summary>
     public static string DefaultStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16.fashion-mnist-test.safetensors");
 
+    /// <summary>
+    /// Where the saliency index of <paramref name="modelPath"/>'s model over <paramref name="dataset"/> is cached
+    /// (<c>artifacts/cache/</c>, not committed: 48 MB for the default; rebuilt in about a minute).
+    /// </summary>
+    public static string SaliencyIndexCache(string modelPath, string dataset) =>
+        Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{dataset.Replace(':', '-')}.saliency-index.safetensors");
+
     /// <summary>Where generated results go (<c>artifacts/</c>, ignored by git).</summary>
     public static string Artifacts => Path.Combine(Root, "artifacts");
 

@@ -71,6 +71,7 @@ public sealed class Baselines
 
     Tensor Prepare(Tensor input)
     {
+        Runtime.GradientMode.EnsureEnabled("An input-gradient or Grad-CAM map");
         if (input.dim() != 3) throw new ArgumentException($"An image must be [C, H, W]; got shape [{string.Join(", ", input.shape)}].");
         var batch = input.unsqueeze(0);
         inputs.Validate(batch, zeros(1, ScalarType.Int64));

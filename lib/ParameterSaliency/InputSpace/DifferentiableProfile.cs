@@ -35,9 +35,8 @@ internal sealed class DifferentiableProfile
     public Tensor Standardized(Tensor input, Tensor label)
     {
         using var scope = NewDisposeScope();
+        Runtime.GradientMode.EnsureEnabled("An input-space heatmap");
         var loss = SaliencyLoss.Of(model.call(input), label);
-        // libtorch aborts the process (not an exception) when asked to differentiate a graph that was never built.
-        if (!loss.requires_grad) throw new InvalidOperationException("Gradients are disabled (inside no_grad()): parameter-saliency profiles need a backward pass.");
         var gradients = autograd.grad([loss], weights, retain_graph: true, create_graph: true, allow_unused: true);
         var parts = new Tensor[weights.Length];
         for (int i = 0; i < weights.Length; i++)

@@ -63,6 +63,7 @@ public sealed class SaliencyProfiler
 
     SaliencyProfiles Profile(Tensor images, Tensor labels, IProgress<(int Done, int Total)>? progress, IReadOnlyList<int>? sourceIndices)
     {
+        Runtime.GradientMode.EnsureEnabled("Saliency profiling");
         inputs.Validate(images, labels);
         bool wasTraining = model.training;
         model.eval();

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text;
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.FineTuning;
+using ParameterSaliency.Models;
+using ParameterSaliency.Neighbors;
+using ParameterSaliency.Saliency;
+using ParameterSaliency.Serialization;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary><c>saliency finetune</c>: the paper's Tables 1 and 2 (SPEC §5), written as Markdown and CSV.</summary>
+internal static class FineTuneCommand
+{
+    public static Command Create()
+    {
+        var defaults = new FineTuningOptions();
+        var model = CommonOptions.Model();
+        var dataset = CommonOptions.Dataset();
+        var statistics = CommonOptions.Statistics(required: true);
+        var samples = new Option<string?>("--samples") { Description = "Misclassified samples, e.g. 42,1337 (default: the top 3 of the Appendix D ranking)." };
+        var seeds = new Option<int>("--seeds") { Description = "Random subsets per sample (mean ± std).", DefaultValueFactory = _ => defaults.RandomSeeds };
+        var neighbors = new Option<int>("-n") { Description = "Saliency neighbours K counts among, the sample included.", DefaultValueFactory = _ => defaults.Neighbors };
+        var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv.", Required = true };
+        var command = new Command("finetune", "One SGD step on the salient, least salient, random or all filters of misclassified samples: the paper's Tables 1 and 2.")
+        {
+            model, dataset, statistics, samples, seeds, neighbors, output,
+        };
+        command.SetAction(result =>
+        {
+            string modelPath = result.GetValue(model)!;
+            using var saved = ModelFile.Load(modelPath);
+            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            var profiler = new SaliencyProfiler(saved.Model);
+            var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            stats.EnsureBelongsTo(profiler);
+            int n = result.GetValue(neighbors);
+            var options = defaults with { RandomSeeds = result.GetValue(seeds), Neighbors = n };
+            using var index = SaliencyIndex.LoadOrBuild(WorkbookPaths.SaliencyIndexCache(modelPath, data.Name), profiler, stats, data, CommonOptions.PassProgress());
+            var report = Evaluator.Evaluate(saved.Model, data);
+            int[] chosen;
+            if (result.GetValue(samples) is string list)
+            {
+                chosen = IndexRange.Parse(list, data.Count);
+                var correct = chosen.Where(i => report.Predictions[i] == report.Labels[i]).ToArray();
+                if (correct.Length > 0) throw new ArgumentException($"Samples must be misclassified; {string.Join(", ", correct)} {(correct.Length == 1 ? "is" : "are")} classified correctly.");
+            }
+            else
+            {
+                using var pixels = SaliencyIndex.Pixels(data);
+                chosen = NeighborAgreement.RankSamples(NeighborAgreement.Measure(index, pixels, report, Math.Max(1, n - 1))).Take(3).Select(r => r.Index).ToArray();
+                Console.Error.WriteLine($"Samples (Appendix D ranking): {string.Join(", ", chosen)}");
+            }
+            var experiment = new FineTuningExperiment(saved.Model, stats, index, data, options);
+            var progress = new ConsoleProgress<(int Done, int Total)>(p => $"trials {p.Done}/{p.Total}", p => p.Done == p.Total);
+            var table1 = experiment.Table1(chosen, progress);
+            var table2 = experiment.Table2(chosen, progress);
+            string folder = result.GetValue(output)!;
+            Directory.CreateDirectory(folder);
+            foreach (var (name, table) in new[] { ("table1", table1), ("table2", table2) })
+            {
+                AtomicFile.Write(Path.Combine(folder, name + ".md"), s => s.Write(Encoding.UTF8.GetBytes(table.ToMarkdown())));
+                AtomicFile.Write(Path.Combine(folder, name + ".csv"), s => s.Write(Encoding.UTF8.GetBytes(table.ToCsv())));
+                Console.WriteLine(table.ToMarkdown());
+            }
+            Console.WriteLine($"Wrote table1 and table2 (.md, .csv) to {folder}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,40 @@
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using ParameterSaliency.FineTuning;
+using ParameterSaliency.Neighbors;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace ParameterSaliency.Notebooks;
+
+/// <summary>Charts of §3.2 (neighbour agreement) and §3.3 (fine-tuning, Tables 1 and 2).</summary>
+public static class NeighborCharts
+{
+    /// <summary>Histogram over misclassified images of the share of neighbours with the same (true, predicted) pair or its reverse, saliency versus pixel space.</summary>
+    public static GenericChart Agreement(AgreementReport report)
+    {
+        var traces = new[]
+        {
+            Chart.Histogram<double, double, string>(X: report.Rows.Select(r => r.SaliencyShare).ToArray(), Name: $"saliency space (mean {report.MeanSaliencyShare:P1})", Opacity: 0.6),
+            Chart.Histogram<double, double, string>(X: report.Rows.Select(r => r.PixelShare).ToArray(), Name: $"pixel space (mean {report.MeanPixelShare:P1})", Opacity: 0.6),
+        };
+        return Chart.Combine(traces)
+            .WithXAxisStyle<double, double, string>(TitleText: $"share of the {report.N} neighbours misclassified the same way (pair or reverse)")
+            .WithYAxisStyle<double, double, string>(TitleText: "misclassified images").WithSize(820, 380)
+            .Titled($"Are neighbours wrong for the same reason? {report.Rows.Count} misclassified test images");
+    }
+
+    /// <summary>Mean K and mean ΔA per filter choice (bars; the random subsets with their spread in the hover text), one group per sample.</summary>
+    public static GenericChart FineTuning(FineTuningTable table)
+    {
+        string Label(FineTuningRow r) => $"#{r.Sample} {r.Choice} (η {r.StepSize:G2})";
+        string[] keys = table.Rows.Select(Label).ToArray();
+        var bars = new[]
+        {
+            Chart.Column<double, string, string>(table.Rows.Select(r => r.KMean).ToArray(), Keys: keys, Name: $"K (of {table.Neighbors} neighbours)",
+                MultiText: table.Rows.Select(r => r.Trials > 1 ? $"± {r.KStd:F2}" : "").ToArray()),
+            Chart.Column<double, string, string>(table.Rows.Select(r => r.DeltaMean).ToArray(), Keys: keys, Name: "ΔA (points)",
+                MultiText: table.Rows.Select(r => r.Trials > 1 ? $"± {r.DeltaStd:F2}" : "").ToArray()),
+        };
+        return Chart.Combine(bars).WithYAxisStyle<double, double, string>(TitleText: "K / ΔA").WithSize(900, 420).Titled($"{table.Title}: K and ΔA per choice");
+    }
+}

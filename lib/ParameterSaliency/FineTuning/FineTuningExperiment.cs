@@ -1,0 +1,139 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Neighbors;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.FineTuning;
+
+/// <summary>
+/// The paper's §3.3 experiment (Tables 1 and 2): for a misclassified sample, one SGD step on a chosen
+/// set of filters, then K = how many of its n saliency neighbours (itself included) are classified
+/// correctly after the step and were not before, how many it broke, and ΔA, the change of accuracy on
+/// the evaluation set. Every trial starts from the original weights.
+/// <code>
+/// var experiment = new FineTuningExperiment(model, statistics, index, test);
+/// var table1 = experiment.Table1(new[] { 42, 1337, 2024 });   // top, least, random (10 seeds), all
+/// </code>
+/// </summary>
+public sealed class FineTuningExperiment
+{
+    readonly nn.Module<Tensor, Tensor> model;
+    readonly SaliencyProfiler profiler;
+    readonly SaliencyStatistics statistics;
+    readonly SaliencyIndex index;
+    readonly ImageDataset data;
+    readonly ImageDataset evaluation;
+    readonly FilterFineTuner tuner;
+    readonly int[] predictionsBefore;
+    readonly int[] evaluationPredictionsBefore;
+
+    /// <summary>
+    /// Prepares trials on samples of <paramref name="data"/> (which <paramref name="index"/> indexes);
+    /// ΔA is measured on <paramref name="evaluation"/> (default: <paramref name="data"/> itself).
+    /// </summary>
+    public FineTuningExperiment(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, SaliencyIndex index, ImageDataset data,
+        FineTuningOptions? options = null, ImageDataset? evaluation = null)
+    {
+        this.model = model;
+        profiler = new SaliencyProfiler(model);
+        statistics.EnsureBelongsTo(profiler);
+        if (index.Count != data.Count || !index.Labels.SequenceEqual(data.LabelArray))
+            throw new ArgumentException($"The index ({index}) does not cover {data.Name}: build it over the same images.");
+        this.statistics = statistics;
+        this.index = index;
+        this.data = data;
+        this.evaluation = evaluation ?? data;
+        tuner = new FilterFineTuner(model);
+        Options = options ?? new FineTuningOptions();
+        Options.Validate(tuner.FilterCount);
+        predictionsBefore = Evaluator.Predict(model, data.Images).Predictions;
+        evaluationPredictionsBefore = ReferenceEquals(this.evaluation, data) ? predictionsBefore : Evaluator.Predict(model, this.evaluation.Images).Predictions;
+        AccuracyBefore = Accuracy(evaluationPredictionsBefore, this.evaluation.LabelArray);
+    }
+
+    /// <summary>The options in force.</summary>
+    public FineTuningOptions Options { get; }
+    /// <summary>k, the size of the top, least and random subsets.</summary>
+    public int K => Options.KFor(tuner.FilterCount);
+    /// <summary>Accuracy on the evaluation set with the original weights.</summary>
+    public double AccuracyBefore { get; }
+    /// <summary>Class predicted for every image of the data set with the original weights.</summary>
+    public IReadOnlyList<int> PredictionsBefore => predictionsBefore;
+
+    /// <summary>One trial: the step on <paramref name="choice"/>'s filters of <paramref name="sample"/> with <paramref name="stepSize"/> (random subsets drawn with <paramref name="seed"/>).</summary>
+    public FineTuningTrial Trial(int sample, FilterChoice choice, double stepSize, int seed = 0)
+    {
+        if (sample < 0 || sample >= data.Count) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"{data.Name} has images [0, {data.Count}).");
+        int[] filters = Filters(sample, choice, seed);
+        int[] neighbors = index.Neighbors(sample, Options.Neighbors).Entries.Select(e => e.Index).ToArray();
+        return tuner.WithStep(data, sample, filters, stepSize, () =>
+        {
+            int[] after = Evaluator.Predict(model, evaluation.Images).Predictions;
+            int[] neighborsAfter = ReferenceEquals(evaluation, data) ? neighbors.Select(n => after[n]).ToArray() : PredictSubset(neighbors);
+            int corrected = 0, broken = 0;
+            for (int i = 0; i < neighbors.Length; i++)
+            {
+                int label = data.LabelArray[neighbors[i]];
+                bool rightBefore = predictionsBefore[neighbors[i]] == label, rightAfter = neighborsAfter[i] == label;
+                corrected += rightAfter && !rightBefore ? 1 : 0;
+                broken += rightBefore && !rightAfter ? 1 : 0;
+            }
+            bool sampleFixed = neighborsAfter[Array.IndexOf(neighbors, sample)] == data.LabelArray[sample];
+            double accuracyAfter = Accuracy(after, evaluation.LabelArray);
+            return new FineTuningTrial(sample, choice, stepSize, seed, filters.Length, corrected, broken, sampleFixed, AccuracyBefore, accuracyAfter);
+        });
+    }
+
+    /// <summary>The profile entries a choice selects for <paramref name="sample"/>.</summary>
+    public int[] Filters(int sample, FilterChoice choice, int seed = 0)
+    {
+        if (choice == FilterChoice.All) return Enumerable.Range(0, tuner.FilterCount).ToArray();
+        if (choice == FilterChoice.Random) return FilterRanking.Random(tuner.FilterCount, K, seed);
+        using var profiles = profiler.Profile(data, [sample]);
+        using var z = StandardizedProfiles.Of(profiles, statistics);
+        float[] row = z.Values[0].data<float>().ToArray();
+        return choice == FilterChoice.TopSalient ? FilterRanking.Top(row, K) : FilterRanking.Least(row, K);
+    }
+
+    /// <summary>Table 1: per sample, top-k, least-k, k random (mean ± std over the seeds) with the subset step size, and all filters with theirs.</summary>
+    public FineTuningTable Table1(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null)
+    {
+        var plan = samples.SelectMany(s => new[] { (s, FilterChoice.TopSalient, Options.SubsetStepSize, 0), (s, FilterChoice.LeastSalient, Options.SubsetStepSize, 0) }
+            .Concat(Enumerable.Range(0, Options.RandomSeeds).Select(seed => (s, FilterChoice.Random, Options.SubsetStepSize, seed)))
+            .Append((s, FilterChoice.All, Options.AllStepSize, 0))).ToArray();
+        return Run("Table 1", plan, progress);
+    }
+
+    /// <summary>Table 2: per sample, all filters at every step size of <see cref="FineTuningOptions.Table2StepSizes"/>.</summary>
+    public FineTuningTable Table2(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null) =>
+        Run("Table 2", samples.SelectMany(s => Options.Table2StepSizes.Select(step => (s, FilterChoice.All, step, 0))).ToArray(), progress);
+
+    FineTuningTable Run(string title, (int Sample, FilterChoice Choice, double Step, int Seed)[] plan, IProgress<(int Done, int Total)>? progress)
+    {
+        if (plan.Length == 0) throw new ArgumentException("Give at least one sample.");
+        var trials = new List<FineTuningTrial>();
+        foreach (var (sample, choice, step, seed) in plan)
+        {
+            trials.Add(Trial(sample, choice, step, seed));
+            progress?.Report((trials.Count, plan.Length));
+        }
+        return new FineTuningTable(title, data.ClassNames, data.LabelArray, predictionsBefore, Options.Neighbors, K, evaluation.Count, trials);
+    }
+
+    int[] PredictSubset(int[] indices)
+    {
+        using var subset = data.Subset(indices);
+        return Evaluator.Predict(model, subset.Images).Predictions;
+    }
+
+    static double Accuracy(int[] predictions, IReadOnlyList<int> labels) => (double)predictions.Where((p, i) => p == labels[i]).Count() / labels.Count;
+}
+
+/// <summary>One fine-tuning trial: the step's filters and size, K, how many neighbours it broke, and the accuracy before and after.</summary>
+public sealed record FineTuningTrial(int Sample, FilterChoice Choice, double StepSize, int Seed, int FilterCount, int K, int Broken, bool SampleCorrected,
+    double AccuracyBefore, double AccuracyAfter)
+{
+    /// <summary>ΔA in percentage points.</summary>
+    public double DeltaAccuracyPoints => 100 * (AccuracyAfter - AccuracyBefore);
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace ParameterSaliency.FineTuning;
+
+/// <summary>One row of Table 1 or 2: a sample and a choice, aggregated over its trials (the random seeds), mean ± sample std.</summary>
+public sealed record FineTuningRow(int Sample, string TrueClass, string PredictedClass, FilterChoice Choice, double StepSize, int Filters, int Trials,
+    double KMean, double KStd, double BrokenMean, double BrokenStd, double DeltaMean, double DeltaStd, double SampleCorrectedShare);
+
+/// <summary>Table 1 or 2 of the paper rebuilt: rows per sample and choice; Markdown, CSV and HTML.</summary>
+public sealed class FineTuningTable
+{
+    internal FineTuningTable(string title, IReadOnlyList<string> classNames, IReadOnlyList<int> labels, IReadOnlyList<int> predictions, int neighbors, int k, int evaluationImages, IReadOnlyList<FineTuningTrial> trials)
+    {
+        Title = title;
+        Neighbors = neighbors;
+        K = k;
+        EvaluationImages = evaluationImages;
+        Trials = trials;
+        Rows = trials.GroupBy(t => (t.Sample, t.Choice, t.StepSize)).Select(g =>
+        {
+            var items = g.ToArray();
+            return new FineTuningRow(g.Key.Sample, classNames[labels[g.Key.Sample]], classNames[predictions[g.Key.Sample]], g.Key.Choice, g.Key.StepSize, items[0].FilterCount, items.Length,
+                Mean(items, t => t.K), Std(items, t => t.K), Mean(items, t => t.Broken), Std(items, t => t.Broken),
+                Mean(items, t => t.DeltaAccuracyPoints), Std(items, t => t.DeltaAccuracyPoints), Mean(items, t => t.SampleCorrected ? 1 : 0));
+        }).ToArray();
+    }
+
+    /// <summary>"Table 1" or "Table 2".</summary>
+    public string Title { get; }
+    /// <summary>n, the neighbours K counts among (the sample included).</summary>
+    public int Neighbors { get; }
+    /// <summary>k of the subsets.</summary>
+    public int K { get; }
+    /// <summary>Images ΔA is measured on.</summary>
+    public int EvaluationImages { get; }
+    /// <summary>Every trial.</summary>
+    public IReadOnlyList<FineTuningTrial> Trials { get; }
+    /// <summary>The aggregated rows.</summary>
+    public IReadOnlyList<FineTuningRow> Rows { get; }
+
+    /// <summary>The table as Markdown.</summary>
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{Title}: one SGD step on one misclassified sample; K = of its {Neighbors} saliency neighbours (itself included) the number fixed by the step; broken = correct before, wrong after; ΔA on {EvaluationImages:N0} images, percentage points.\n\n"));
+        text.Append("| sample | true → predicted | filters | step | trials | K | broken | sample fixed | ΔA (points) |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var r in Rows)
+            text.Append(CultureInfo.InvariantCulture, $"| {r.Sample} | {r.TrueClass} → {r.PredictedClass} | {Describe(r)} | {r.StepSize:G3} | {r.Trials} | {Format(r.KMean, r.KStd, r.Trials, "F1")} | {Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")} | {r.SampleCorrectedShare:P0} | {Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00")} |\n");
+        return text.ToString();
+    }
+
+    /// <summary>The table as CSV, one line per row (means and sample standard deviations).</summary>
+    public string ToCsv()
+    {
+        var text = new StringBuilder("table,sample,true_class,predicted_class,choice,filters,step_size,trials,k_mean,k_std,broken_mean,broken_std,sample_fixed_share,delta_accuracy_points_mean,delta_accuracy_points_std\n");
+        foreach (var r in Rows)
+            text.Append(CultureInfo.InvariantCulture, $"{Title},{r.Sample},{r.TrueClass},{r.PredictedClass},{r.Choice},{r.Filters},{r.StepSize:R},{r.Trials},{r.KMean:F4},{r.KStd:F4},{r.BrokenMean:F4},{r.BrokenStd:F4},{r.SampleCorrectedShare:F4},{r.DeltaMean:F4},{r.DeltaStd:F4}\n");
+        return text.ToString();
+    }
+
+    /// <summary>The table as HTML.</summary>
+    public string ToHtml()
+    {
+        var html = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"<p><b>{WebUtility.HtmlEncode(Title)}</b>: K among {Neighbors} saliency neighbours (sample included); ΔA on {EvaluationImages:N0} images.</p>"));
+        html.Append("<table><tr><th>sample</th><th>true → predicted</th><th>filters</th><th>step</th><th>trials</th><th>K</th><th>broken</th><th>sample fixed</th><th>ΔA (points)</th></tr>");
+        foreach (var r in Rows)
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Sample}</td><td>{WebUtility.HtmlEncode($"{r.TrueClass} → {r.PredictedClass}")}</td><td>{WebUtility.HtmlEncode(Describe(r))}</td><td>{r.StepSize:G3}</td><td>{r.Trials}</td><td>{Format(r.KMean, r.KStd, r.Trials, "F1")}</td><td>{Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")}</td><td>{r.SampleCorrectedShare:P0}</td><td>{Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00")}</td></tr>");
+        return html.Append("</table>").ToString();
+    }
+
+    static string Describe(FineTuningRow r) => r.Choice switch
+    {
+        FilterChoice.TopSalient => $"top-{r.Filters} salient",
+        FilterChoice.LeastSalient => $"least-{r.Filters} salient",
+        FilterChoice.Random => $"{r.Filters} random",
+        _ => $"all {r.Filters}",
+    };
+
+    static string Format(double mean, double std, int trials, string format) =>
+        trials > 1 ? $"{mean.ToString(format, CultureInfo.InvariantCulture)} ± {std.ToString("F2", CultureInfo.InvariantCulture)}" : mean.ToString(format, CultureInfo.InvariantCulture);
+
+    static double Mean(FineTuningTrial[] items, Func<FineTuningTrial, double> value) => items.Average(value);
+
+    static double Std(FineTuningTrial[] items, Func<FineTuningTrial, double> value)
+    {
+        if (items.Length < 2) return 0;
+        double mean = items.Average(value);
+        return Math.Sqrt(items.Sum(t => (value(t) - mean) * (value(t) - mean)) / (items.Length - 1));
+    }
+
+    public override string ToString() => ToMarkdown();
+}

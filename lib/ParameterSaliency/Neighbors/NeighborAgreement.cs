@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+using ParameterSaliency.Evaluation;
+
+namespace ParameterSaliency.Neighbors;
+
+/// <summary>
+/// The paper's §3.2 claim as a number: for every misclassified image, the share of its n nearest
+/// neighbours (itself excluded) misclassified the same way, i.e. with the same (true, predicted) pair
+/// or its reverse, in saliency space and in pixel space. Also ranks samples as Appendix D does.
+/// </summary>
+public static class NeighborAgreement
+{
+    /// <summary>Measures every misclassified image of <paramref name="report"/> with <paramref name="n"/> neighbours in each index.</summary>
+    public static AgreementReport Measure(SaliencyIndex saliency, SaliencyIndex pixel, EvaluationReport report, int n = 10)
+    {
+        if (saliency.Count != report.Labels.Count || pixel.Count != report.Labels.Count)
+            throw new ArgumentException($"The indexes ({saliency.Count:N0} and {pixel.Count:N0} images) and the evaluation ({report.Labels.Count:N0}) must cover the same data set.");
+        if (!saliency.Labels.SequenceEqual(report.Labels)) throw new ArgumentException("The saliency index was built over other images than the evaluation report.");
+        var queries = report.Misclassified;
+        if (queries.Count == 0) throw new ArgumentException("The model makes no mistake on this data set: there is nothing to measure.");
+        var inSaliency = saliency.Neighbors(queries, n + 1);
+        var inPixels = pixel.Neighbors(queries, n + 1);
+        var rows = queries.Select((q, k) =>
+        {
+            int t = report.Labels[q], p = report.Predictions[q];
+            bool Same(Neighbor e) => report.Labels[e.Index] == t && report.Predictions[e.Index] == p;
+            bool Reverse(Neighbor e) => report.Labels[e.Index] == p && report.Predictions[e.Index] == t;
+            var s = inSaliency[k].Others.Take(n).ToArray();
+            var x = inPixels[k].Others.Take(n).ToArray();
+            return new SampleAgreement(q, t, p, s.Count(Same), s.Count(e => Same(e) || Reverse(e)), x.Count(Same), x.Count(e => Same(e) || Reverse(e)), n);
+        }).ToArray();
+        return new AgreementReport(n, report.ClassNames, rows);
+    }
+
+    /// <summary>Appendix D: misclassified samples ranked by how many saliency neighbours share their exact (true, predicted) pair (ties: lower index first).</summary>
+    public static IReadOnlyList<SampleAgreement> RankSamples(AgreementReport agreement) =>
+        agreement.Rows.OrderByDescending(r => r.SaliencySame).ThenByDescending(r => r.SaliencySameOrReverse).ThenBy(r => r.Index).ToArray();
+}
+
+/// <summary>One misclassified image: how many of its n neighbours share its (true, predicted) pair, or the pair or its reverse, per space.</summary>
+public sealed record SampleAgreement(int Index, int TrueClass, int PredictedClass, int SaliencySame, int SaliencySameOrReverse, int PixelSame, int PixelSameOrReverse, int N)
+{
+    /// <summary>Share of saliency neighbours with the same pair or its reverse.</summary>
+    public double SaliencyShare => (double)SaliencySameOrReverse / N;
+    /// <summary>Share of pixel neighbours with the same pair or its reverse.</summary>
+    public double PixelShare => (double)PixelSameOrReverse / N;
+}
+
+/// <summary>The agreement of every misclassified image, with the means that answer the §3.2 question.</summary>
+public sealed record AgreementReport(int N, IReadOnlyList<string> ClassNames, IReadOnlyList<SampleAgreement> Rows)
+{
+    /// <summary>Mean over misclassified images of the saliency-space share.</summary>
+    public double MeanSaliencyShare => Rows.Average(r => r.SaliencyShare);
+    /// <summary>Mean over misclassified images of the pixel-space share.</summary>
+    public double MeanPixelShare => Rows.Average(r => r.PixelShare);
+    /// <summary>Images with at least one neighbour sharing the pair (or reverse), saliency space.</summary>
+    public int SaliencyAnyShared => Rows.Count(r => r.SaliencySameOrReverse > 0);
+    /// <summary>Images with at least one neighbour sharing the pair (or reverse), pixel space.</summary>
+    public int PixelAnyShared => Rows.Count(r => r.PixelSameOrReverse > 0);
+
+    /// <summary>The two numbers in one sentence.</summary>
+    public string Summary => string.Create(CultureInfo.InvariantCulture,
+        $"Over {Rows.Count} misclassified images, {MeanSaliencyShare:P1} of the {N} saliency-space neighbours are misclassified with the same (true, predicted) pair or its reverse, " +
+        $"against {MeanPixelShare:P1} of the {N} pixel-space neighbours; at least one such neighbour: {SaliencyAnyShared} images (saliency) vs {PixelAnyShared} (pixel).");
+
+    /// <summary>The summary as a Markdown table.</summary>
+    public string ToMarkdown() => new StringBuilder()
+        .Append(CultureInfo.InvariantCulture, $"| space | misclassified images | neighbours each | mean share with same pair or reverse | images with ≥ 1 such neighbour |\n|---|---:|---:|---:|---:|\n")
+        .Append(CultureInfo.InvariantCulture, $"| saliency (standardized filter-wise profiles) | {Rows.Count} | {N} | {MeanSaliencyShare:P1} | {SaliencyAnyShared} |\n")
+        .Append(CultureInfo.InvariantCulture, $"| pixel | {Rows.Count} | {N} | {MeanPixelShare:P1} | {PixelAnyShared} |\n").ToString();
+
+    public override string ToString() => Summary;
+}

@@ -1,0 +1,27 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Imaging;
+
+namespace ParameterSaliency.Neighbors;
+
+/// <summary>Image grids of a query and its neighbours (paper §3.2 galleries): true and predicted class and the cosine similarity under each image; mistakes framed red.</summary>
+public static class NeighborGallery
+{
+    /// <summary>One grid for <paramref name="neighbors"/>.</summary>
+    public static ImageGrid Of(ImageDataset data, EvaluationReport report, NeighborList neighbors, string? title = null)
+    {
+        var tiles = neighbors.Entries.Select((entry, rank) =>
+        {
+            int i = entry.Index, label = report.Labels[i], predicted = report.Predictions[i];
+            using var pixels = data.Pixels(i);
+            string head = rank == 0 && entry.Index == neighbors.Query ? $"query #{i}" : $"#{i} cos {entry.Similarity:F2}";
+            return ImageTile.FromUnitTensor(pixels, $"{head}\ntrue: {data.ClassNames[label]}\npred: {data.ClassNames[predicted]}", highlight: label != predicted);
+        }).ToArray();
+        return new ImageGrid(title ?? $"{neighbors.Space}-space neighbours of #{neighbors.Query}", tiles);
+    }
+
+    /// <summary>Saliency-space neighbours above pixel-space neighbours of the same query, as HTML.</summary>
+    public static string SideBySide(ImageDataset data, EvaluationReport report, NeighborList saliency, NeighborList pixel) =>
+        Of(data, report, saliency, $"Saliency space: the {saliency.Entries.Count - 1} nearest neighbours of #{saliency.Query} (itself first)").ToHtml() +
+        Of(data, report, pixel, $"Pixel space: the {pixel.Entries.Count - 1} nearest neighbours of #{pixel.Query}").ToHtml();
+}
