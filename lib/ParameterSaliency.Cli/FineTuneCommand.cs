@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
 using ParameterSaliency.FineTuning;
@@ -22,10 +21,12 @@ internal static class FineTuneCommand
         var samples = new Option<string?>("--samples") { Description = "Misclassified samples, e.g. 42,1337 (default: the top 3 of the Appendix D ranking)." };
         var seeds = new Option<int>("--seeds") { Description = "Random subsets per sample (mean ± std).", DefaultValueFactory = _ => defaults.RandomSeeds };
         var neighbors = new Option<int>("-n") { Description = "Saliency neighbours K counts among, the sample included.", DefaultValueFactory = _ => defaults.Neighbors };
+        var subsetStep = new Option<double>("--subset-step") { Description = "SGD step size for the top, least and random subsets.", DefaultValueFactory = _ => defaults.SubsetStepSize };
+        var allStep = new Option<double>("--all-step") { Description = "SGD step size for all filters in Table 1.", DefaultValueFactory = _ => defaults.AllStepSize };
         var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv.", Required = true };
         var command = new Command("finetune", "One SGD step on the salient, least salient, random or all filters of misclassified samples: the paper's Tables 1 and 2.")
         {
-            model, dataset, statistics, samples, seeds, neighbors, output,
+            model, dataset, statistics, samples, seeds, neighbors, subsetStep, allStep, output,
         };
         command.SetAction(result =>
         {
@@ -36,17 +37,17 @@ internal static class FineTuneCommand
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
             stats.EnsureBelongsTo(profiler);
             int n = result.GetValue(neighbors);
-            var options = defaults with { RandomSeeds = result.GetValue(seeds), Neighbors = n };
-            using var index = SaliencyIndex.LoadOrBuild(WorkbookPaths.SaliencyIndexCache(modelPath, data.Name), profiler, stats, data, CommonOptions.PassProgress());
+            var options = defaults with { RandomSeeds = result.GetValue(seeds), Neighbors = n, SubsetStepSize = result.GetValue(subsetStep), AllStepSize = result.GetValue(allStep) };
             var report = Evaluator.Evaluate(saved.Model, data);
-            int[] chosen;
+            int[] chosen = [];
             if (result.GetValue(samples) is string list)
             {
                 chosen = IndexRange.Parse(list, data.Count);
                 var correct = chosen.Where(i => report.Predictions[i] == report.Labels[i]).ToArray();
                 if (correct.Length > 0) throw new ArgumentException($"Samples must be misclassified; {string.Join(", ", correct)} {(correct.Length == 1 ? "is" : "are")} classified correctly.");
             }
-            else
+            using var index = SaliencyIndex.LoadOrBuild(WorkbookPaths.SaliencyIndexCache(modelPath, data.Name), profiler, stats, data, CommonOptions.PassProgress());
+            if (chosen.Length == 0)
             {
                 using var pixels = SaliencyIndex.Pixels(data);
                 chosen = NeighborAgreement.RankSamples(NeighborAgreement.Measure(index, pixels, report, Math.Max(1, n - 1))).Take(3).Select(r => r.Index).ToArray();
@@ -60,8 +61,8 @@ internal static class FineTuneCommand
             Directory.CreateDirectory(folder);
             foreach (var (name, table) in new[] { ("table1", table1), ("table2", table2) })
             {
-                AtomicFile.Write(Path.Combine(folder, name + ".md"), s => s.Write(Encoding.UTF8.GetBytes(table.ToMarkdown())));
-                AtomicFile.Write(Path.Combine(folder, name + ".csv"), s => s.Write(Encoding.UTF8.GetBytes(table.ToCsv())));
+                AtomicFile.WriteAllText(Path.Combine(folder, name + ".md"), table.ToMarkdown());
+                AtomicFile.WriteAllText(Path.Combine(folder, name + ".csv"), table.ToCsv());
                 Console.WriteLine(table.ToMarkdown());
             }
             Console.WriteLine($"Wrote table1 and table2 (.md, .csv) to {folder}");

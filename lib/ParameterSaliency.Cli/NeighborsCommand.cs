@@ -65,8 +65,8 @@ internal static class NeighborsCommand
                 var csv = new StringBuilder("index,true_class,predicted_class,saliency_same,saliency_same_or_reverse,pixel_same,pixel_same_or_reverse,n\n");
                 foreach (var row in ranking)
                     csv.Append(CultureInfo.InvariantCulture, $"{row.Index},{data.ClassNames[row.TrueClass]},{data.ClassNames[row.PredictedClass]},{row.SaliencySame},{row.SaliencySameOrReverse},{row.PixelSame},{row.PixelSameOrReverse},{n}\n");
-                AtomicFile.Write(Path.Combine(folder, "agreement.md"), s => s.Write(Encoding.UTF8.GetBytes(measured.Summary + "\n\n" + measured.ToMarkdown())));
-                AtomicFile.Write(Path.Combine(folder, "ranking.csv"), s => s.Write(Encoding.UTF8.GetBytes(csv.ToString())));
+                AtomicFile.WriteAllText(Path.Combine(folder, "agreement.md"), measured.Summary + "\n\n" + measured.ToMarkdown());
+                AtomicFile.WriteAllText(Path.Combine(folder, "ranking.csv"), csv.ToString());
                 Console.WriteLine($"Wrote {Path.Combine(folder, "agreement.md")} and ranking.csv");
             }
             return 0;

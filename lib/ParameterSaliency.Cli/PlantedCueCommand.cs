@@ -30,8 +30,8 @@ internal static class PlantedCueCommand
                 progress: new ConsoleProgress<(int Done, int Total)>(p => $"explained {p.Done}/{p.Total} images", p => p.Done == p.Total));
             string folder = result.GetValue(output)!;
             Directory.CreateDirectory(folder);
-            AtomicFile.Write(Path.Combine(folder, "planted-cue.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.Summary + "\n\n" + report.ToMarkdown())));
-            AtomicFile.Write(Path.Combine(folder, "planted-cue.csv"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToCsv())));
+            AtomicFile.WriteAllText(Path.Combine(folder, "planted-cue.md"), report.Summary + "\n\n" + report.ToMarkdown());
+            AtomicFile.WriteAllText(Path.Combine(folder, "planted-cue.csv"), report.ToCsv());
             Console.WriteLine(report);
             return 0;
         });

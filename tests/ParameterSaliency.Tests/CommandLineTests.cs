@@ -104,4 +104,19 @@ public class CommandLineTests
         Assert.All(csv.Skip(1), line => Assert.Contains(",3,", line));
         Assert.Contains("| Grad-CAM | 3 |", File.ReadAllText(Path.Combine(folder, "planted-cue.md")));
     }
+
+    [Fact]
+    public void Neighbors_prints_both_spaces_with_the_query_first_and_finetune_refuses_a_correct_sample()
+    {
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, "neighbors --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --index 23 -n 3");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("saliency space, neighbours of #23", stdout);
+        Assert.Contains("pixel space, neighbours of #23", stdout);
+        Assert.Equal(2, Regex.Matches(stdout, @"\n\s+0\s+23\s+1\.000").Count);
+        Assert.Equal(8, Regex.Matches(stdout, @"\n\s+\d\s+\d+\s+[01]\.\d{3}").Count);
+
+        (exitCode, _, stderr) = Workbook.Run(Saliency, "finetune --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --samples 0 --out x");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("0 is classified correctly", stderr);
+    }
 }

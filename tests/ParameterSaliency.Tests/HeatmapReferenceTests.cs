@@ -15,13 +15,7 @@ namespace ParameterSaliency.Tests;
 /// </summary>
 public class HeatmapReferenceTests
 {
-    static SafeTensorsContent Reference()
-    {
-        var content = SafeTensors.Read(Path.Combine(Workbook.Fixtures, "reference-heatmaps.safetensors"));
-        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(WorkbookPaths.DefaultModel)));
-        Assert.True(content.Metadata["model_sha256"] == sha, "reference-heatmaps.safetensors was made for another model: rerun tests/reference/pytorch_reference.py");
-        return content;
-    }
+    static SafeTensorsContent Reference() => ReferenceFixtures.ForDefaultModel("reference-heatmaps.safetensors");
 
     [Fact]
     public void Float64_heatmaps_match_PyTorch()

@@ -17,14 +17,7 @@ namespace ParameterSaliency.Tests;
 /// </summary>
 public class PyTorchReferenceTests
 {
-    static SafeTensorsContent Reference()
-    {
-        var content = SafeTensors.Read(Path.Combine(Workbook.Fixtures, "reference-saliency.safetensors"));
-        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(WorkbookPaths.DefaultModel)));
-        Assert.True(content.Metadata["model_sha256"] == sha,
-            "tests/fixtures/reference-saliency.safetensors was made for another model file: rerun tests/reference/pytorch_reference.py");
-        return content;
-    }
+    static SafeTensorsContent Reference() => ReferenceFixtures.ForDefaultModel("reference-saliency.safetensors");
 
     [Theory]
     [InlineData(ProfileEngine.Loop)]

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
 using System.Text.Json;
+using ParameterSaliency.Data;
+using ParameterSaliency.Serialization;
 
 namespace ParameterSaliency.Tests;
 
@@ -15,5 +18,14 @@ internal static class ReferenceFixtures
             .Select(p => (p[0].GetString()!, p[1].EnumerateArray().Select(d => d.GetInt64()).ToArray())).ToArray();
         var stateDict = entry.GetProperty("state_dict").EnumerateArray().Select(k => k.GetString()!).ToArray();
         return new Layout(parameters, stateDict);
+    }
+
+    /// <summary>A safetensors fixture made for the committed default model; fails, naming the fix, when the model changed since.</summary>
+    public static SafeTensorsContent ForDefaultModel(string fileName)
+    {
+        var content = SafeTensors.Read(Path.Combine(Workbook.Fixtures, fileName));
+        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(WorkbookPaths.DefaultModel)));
+        Assert.True(content.Metadata["model_sha256"] == sha, $"tests/fixtures/{fileName} was made for another model file: rerun tests/reference/pytorch_reference.py");
+        return content;
     }
 }

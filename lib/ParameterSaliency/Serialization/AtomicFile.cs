@@ -24,4 +24,7 @@ public static class AtomicFile
             if (File.Exists(temporary)) File.Delete(temporary);
         }
     }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8, atomically.</summary>
+    public static void WriteAllText(string path, string text) => Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
 }
