@@ -114,6 +114,25 @@ public class FineTuningTests
     }
 
     [Fact]
+    public void Table_rows_aggregate_trials_with_mean_and_sample_std()
+    {
+        var trials = new[]
+        {
+            new FineTuningTrial(7, FilterChoice.Random, 1e-3, 0, 5, 1, 0, true, 0.9, 0.89996),
+            new FineTuningTrial(7, FilterChoice.Random, 1e-3, 1, 5, 3, 2, false, 0.9, 0.90),
+            new FineTuningTrial(7, FilterChoice.TopSalient, 1e-3, 0, 5, 4, 1, true, 0.9, 0.91),
+        };
+        var table = new FineTuningTable("Table 1", FashionMnist.ClassNames, Enumerable.Repeat(9, 10).ToArray(), Enumerable.Repeat(7, 10).ToArray(), 10, 5, 100, trials);
+        var random = table.Rows.Single(r => r.Choice == FilterChoice.Random);
+        Assert.Equal(2, random.KMean);
+        Assert.Equal(Math.Sqrt(2), random.KStd, 12);
+        Assert.Equal(0.5, random.SampleCorrectedShare);
+        Assert.Contains("| 7 | Ankle boot → Sneaker | 5 random | 0.001 | 2 | 2.0 ± 1.41 | 1.0 ± 1.41 | 50 % | 0.00 ± 0.00 |", table.ToMarkdown());
+        Assert.Contains("| top-5 salient | 0.001 | 1 | 4.0 | 1.0 | 100 % | +1.00 |", table.ToMarkdown());
+        Assert.Equal(3, table.ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     public void Default_k_is_four_per_mille_of_the_filters_rounded_up()
     {
         Assert.Equal(5, new FineTuningOptions().KFor(1200));

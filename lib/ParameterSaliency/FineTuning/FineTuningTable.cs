@@ -46,7 +46,7 @@ public sealed class FineTuningTable
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{Title}: one SGD step on one misclassified sample; K = of its {Neighbors} saliency neighbours (itself included) the number fixed by the step; broken = correct before, wrong after; ΔA on {EvaluationImages:N0} images, percentage points.\n\n"));
         text.Append("| sample | true → predicted | filters | step | trials | K | broken | sample fixed | ΔA (points) |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in Rows)
-            text.Append(CultureInfo.InvariantCulture, $"| {r.Sample} | {r.TrueClass} → {r.PredictedClass} | {Describe(r)} | {r.StepSize:G3} | {r.Trials} | {Format(r.KMean, r.KStd, r.Trials, "F1")} | {Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")} | {r.SampleCorrectedShare:P0} | {Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00")} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| {r.Sample} | {r.TrueClass} → {r.PredictedClass} | {Describe(r)} | {r.StepSize:G3} | {r.Trials} | {Format(r.KMean, r.KStd, r.Trials, "F1")} | {Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")} | {r.SampleCorrectedShare:P0} | {Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00;0.00")} |\n");
         return text.ToString();
     }
 
@@ -65,7 +65,7 @@ public sealed class FineTuningTable
         var html = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"<p><b>{WebUtility.HtmlEncode(Title)}</b>: K among {Neighbors} saliency neighbours (sample included); ΔA on {EvaluationImages:N0} images.</p>"));
         html.Append("<table><tr><th>sample</th><th>true → predicted</th><th>filters</th><th>step</th><th>trials</th><th>K</th><th>broken</th><th>sample fixed</th><th>ΔA (points)</th></tr>");
         foreach (var r in Rows)
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Sample}</td><td>{WebUtility.HtmlEncode($"{r.TrueClass} → {r.PredictedClass}")}</td><td>{WebUtility.HtmlEncode(Describe(r))}</td><td>{r.StepSize:G3}</td><td>{r.Trials}</td><td>{Format(r.KMean, r.KStd, r.Trials, "F1")}</td><td>{Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")}</td><td>{r.SampleCorrectedShare:P0}</td><td>{Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00")}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Sample}</td><td>{WebUtility.HtmlEncode($"{r.TrueClass} → {r.PredictedClass}")}</td><td>{WebUtility.HtmlEncode(Describe(r))}</td><td>{r.StepSize:G3}</td><td>{r.Trials}</td><td>{Format(r.KMean, r.KStd, r.Trials, "F1")}</td><td>{Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")}</td><td>{r.SampleCorrectedShare:P0}</td><td>{Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00;0.00")}</td></tr>");
         return html.Append("</table>").ToString();
     }
 
@@ -77,8 +77,14 @@ public sealed class FineTuningTable
         _ => $"all {r.Filters}",
     };
 
-    static string Format(double mean, double std, int trials, string format) =>
-        trials > 1 ? $"{mean.ToString(format, CultureInfo.InvariantCulture)} ± {std.ToString("F2", CultureInfo.InvariantCulture)}" : mean.ToString(format, CultureInfo.InvariantCulture);
+    static string Format(double mean, double std, int trials, string format)
+    {
+        // Round first: a negative value that rounds to zero would otherwise print as "-+0.00".
+        double shown = Math.Round(mean, 2);
+        if (shown == 0) shown = 0;
+        string text = shown.ToString(format, CultureInfo.InvariantCulture);
+        return trials > 1 ? $"{text} ± {std.ToString("F2", CultureInfo.InvariantCulture)}" : text;
+    }
 
     static double Mean(FineTuningTrial[] items, Func<FineTuningTrial, double> value) => items.Average(value);
 

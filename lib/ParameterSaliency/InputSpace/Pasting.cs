@@ -56,7 +56,7 @@ public sealed record PastingReport(int SourceIndex, int TrueClass, int WrongClas
     /// <summary>The paper's summary line.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
         $"Pasting the {Region.Description} of image #{SourceIndex} ({ClassNames[TrueClass]} predicted {ClassNames[WrongClass]}) onto {Rows.Count} {ClassNames[TrueClass]} images: " +
-        $"p({ClassNames[WrongClass]}) increased for {Increased} of {Rows.Count}, mean {MeanChangePoints:+0.00;-0.00} points, {Flips} flips");
+        $"p({ClassNames[WrongClass]}) increased for {Increased} of {Rows.Count}, mean {Math.Round(MeanChangePoints, 2) + 0.0:+0.00;-0.00;0.00} points, {Flips} flips");
 
     public override string ToString() => Summary;
 }
