@@ -35,4 +35,33 @@ public class MemoryTests
         // Without dispose scopes each call leaks its activations (~1 MB here): 1,000 calls would add about a gigabyte.
         Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 1,000 calls");
     }
+
+    [Fact]
+    public void Heatmaps_and_fine_tuning_steps_do_not_grow_native_memory()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 4);
+        var (images, labels) = TinyModels.Inputs(8, 1, 28, 10, seed: 2);
+        using var data = new Data.ImageDataset("random", images, labels, Data.FashionMnist.ClassNames, Data.Normalization.FashionMnist);
+        var statistics = SaliencyStatistics.Compute(new SaliencyProfiler(model), data);
+        var explainer = new InputSpace.InputSpaceSaliency(model, statistics);
+        var tuner = new FineTuning.FilterFineTuner(model);
+        void Calls(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                explainer.Explain(data, i % 8);
+                tuner.WithStep(data, i % 8, [1, 50, 400], 1e-3, () => 0);
+            }
+        }
+        Calls(20);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long before = Process.GetCurrentProcess().WorkingSet64;
+        Calls(100);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long growth = Process.GetCurrentProcess().WorkingSet64 - before;
+        // A leaked double-backward graph is several MB per call: 100 calls would add hundreds of MB.
+        Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 100 heatmaps and steps");
+    }
 }
