@@ -19,8 +19,7 @@ public class DoubleBackwardTests
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(inChannels: 1, width: 4, numClasses: 10), seed: 21);
         model.to(ScalarType.Float64);
-        var (images, labels) = TinyModels.Inputs(24, 1, 12, 10, seed: 22);
-        using var data = new ImageDataset("random", images, labels, FashionMnist.ClassNames, Normalization.FashionMnist);
+        using var data = TinyModels.Dataset(24, 12, seed: 22);
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
         var statistics = SaliencyStatistics.Compute(profiler, data);
         var options = new HeatmapOptions { K = 5, Boost = 100 };

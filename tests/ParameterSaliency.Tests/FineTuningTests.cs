@@ -19,8 +19,7 @@ public class FineTuningTests
     public void A_step_changes_exactly_the_chosen_rows_by_the_gradient_and_the_model_is_restored()
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 51);
-        var (images, labels) = TinyModels.Inputs(4, 1, 12, 10, seed: 52);
-        using var data = new ImageDataset("random", images, labels, FashionMnist.ClassNames, Normalization.FashionMnist);
+        using var data = TinyModels.Dataset(4, 12, seed: 52);
         var tuner = new FilterFineTuner(model);
         var layout = ProfileLayout.For(model, Aggregation.FilterWise);
         int[] chosen = [3, 9, 500, layout.Length - 1]; // conv1[3], layer1.0.conv1[1], ..., the last filter
@@ -66,8 +65,7 @@ public class FineTuningTests
     public void K_broken_and_delta_accuracy_match_a_step_taken_by_hand_and_every_trial_starts_from_the_original()
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 53);
-        var (images, labels) = TinyModels.Inputs(40, 1, 12, 10, seed: 54);
-        using var data = new ImageDataset("random", images, labels, FashionMnist.ClassNames, Normalization.FashionMnist);
+        using var data = TinyModels.Dataset(40, 12, seed: 54);
         var profiler = new SaliencyProfiler(model);
         var statistics = SaliencyStatistics.Compute(profiler, data);
         using var index = SaliencyIndex.Build(profiler, statistics, data);

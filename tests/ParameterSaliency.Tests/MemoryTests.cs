@@ -24,14 +24,7 @@ public class MemoryTests
         {
             for (int i = 0; i < count; i++) profiler.Profile(images, labels).Dispose();
         }
-        Calls(100); // warm-up: allocator caches, JIT
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        long before = Process.GetCurrentProcess().WorkingSet64;
-        Calls(1000);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        long growth = Process.GetCurrentProcess().WorkingSet64 - before;
+        long growth = ResidentGrowth(Calls, warmUp: 100, measured: 1000);
         // Without dispose scopes each call leaks its activations (~1 MB here): 1,000 calls would add about a gigabyte.
         Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 1,000 calls");
     }
@@ -40,8 +33,7 @@ public class MemoryTests
     public void Heatmaps_and_fine_tuning_steps_do_not_grow_native_memory()
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 4);
-        var (images, labels) = TinyModels.Inputs(8, 1, 28, 10, seed: 2);
-        using var data = new Data.ImageDataset("random", images, labels, Data.FashionMnist.ClassNames, Data.Normalization.FashionMnist);
+        using var data = TinyModels.Dataset(8, 28, seed: 2);
         var statistics = SaliencyStatistics.Compute(new SaliencyProfiler(model), data);
         var explainer = new InputSpace.InputSpaceSaliency(model, statistics);
         var tuner = new FineTuning.FilterFineTuner(model);
@@ -53,15 +45,21 @@ public class MemoryTests
                 tuner.WithStep(data, i % 8, [1, 50, 400], 1e-3, () => 0);
             }
         }
-        Calls(20);
+        long growth = ResidentGrowth(Calls, warmUp: 20, measured: 100);
+        // A leaked double-backward graph is several MB per call: 100 calls would add hundreds of MB.
+        Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 100 heatmaps and steps");
+    }
+
+    /// <summary>Resident-set growth over <paramref name="measured"/> calls after <paramref name="warmUp"/> calls (allocator caches, JIT).</summary>
+    static long ResidentGrowth(Action<int> calls, int warmUp, int measured)
+    {
+        calls(warmUp);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long before = Process.GetCurrentProcess().WorkingSet64;
-        Calls(100);
+        calls(measured);
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        long growth = Process.GetCurrentProcess().WorkingSet64 - before;
-        // A leaked double-backward graph is several MB per call: 100 calls would add hundreds of MB.
-        Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 100 heatmaps and steps");
+        return Process.GetCurrentProcess().WorkingSet64 - before;
     }
 }

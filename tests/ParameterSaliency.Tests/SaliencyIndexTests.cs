@@ -10,11 +10,7 @@ namespace ParameterSaliency.Tests;
 /// <summary>The cosine index against brute-force loops in float64; caching; the §3.2 agreement against a naive count.</summary>
 public class SaliencyIndexTests
 {
-    static ImageDataset Random(int count, int seed)
-    {
-        var (images, labels) = TinyModels.Inputs(count, 1, 12, 10, seed);
-        return new ImageDataset("random", images, labels, FashionMnist.ClassNames, Normalization.FashionMnist);
-    }
+    static ImageDataset Random(int count, int seed) => TinyModels.Dataset(count, 12, seed);
 
     static double[][] Rows(Tensor matrix) =>
         Enumerable.Range(0, (int)matrix.shape[0]).Select(i => matrix[i].to(ScalarType.Float64).data<double>().ToArray()).ToArray();

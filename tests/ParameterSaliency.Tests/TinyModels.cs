@@ -40,6 +40,13 @@ internal static class TinyModels
         return (randn(count, channels, size, size), randint(0, classes, [count], dtype: ScalarType.Int64));
     }
 
+    /// <summary>Random images [count, 1, size, size] with random labels, as a data set with Fashion-MNIST's classes and normalisation.</summary>
+    public static Data.ImageDataset Dataset(int count, int size, int seed)
+    {
+        var (images, labels) = Inputs(count, 1, size, 10, seed);
+        return new Data.ImageDataset("random", images, labels, Data.FashionMnist.ClassNames, Data.Normalization.FashionMnist);
+    }
+
     /// <summary>Asserts two profile matrices agree within <see cref="Relative"/> and <see cref="EntryRelative"/>, naming the worst row or entry otherwise.</summary>
     public static void AssertClose(Tensor expected, Tensor actual, string what)
     {
