@@ -53,7 +53,7 @@ internal static class FineTuneCommand
                 chosen = NeighborAgreement.RankSamples(NeighborAgreement.Measure(index, pixels, report, Math.Max(1, n - 1))).Take(3).Select(r => r.Index).ToArray();
                 Console.Error.WriteLine($"Samples (Appendix D ranking): {string.Join(", ", chosen)}");
             }
-            var experiment = new FineTuningExperiment(saved.Model, stats, index, data, options);
+            var experiment = new FineTuningExperiment(saved.Model, stats, index, data, options, report: report);
             var progress = new ConsoleProgress<(int Done, int Total)>(p => $"trials {p.Done}/{p.Total}", p => p.Done == p.Total);
             var table1 = experiment.Table1(chosen, progress);
             var table2 = experiment.Table2(chosen, progress);

@@ -23,14 +23,12 @@ public static class Evaluator
         if (images.dim() != 4 || images.shape[0] == 0) throw new ArgumentException($"Images must be a non-empty [N, C, H, W] batch; got shape [{string.Join(", ", images.shape)}].");
         var device = model.parameters().First().device;
         var dtype = model.parameters().First().dtype;
-        bool wasTraining = model.training;
-        model.eval();
+        using var mode = new Runtime.EvalMode(model);
         int count = (int)images.shape[0];
         var predictions = new int[count];
         float[,]? probabilities = null;
-        try
+        using (no_grad())
         {
-            using var noGrad = no_grad();
             for (int start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
@@ -47,10 +45,6 @@ public static class Evaluator
                 }
                 progress?.Report((start + size, count));
             }
-        }
-        finally
-        {
-            if (wasTraining) model.train();
         }
         return (predictions, probabilities!);
     }

@@ -38,12 +38,13 @@ public static class PlantedCueExperiment
         var turned = Enumerable.Range(0, candidates.Length).Where(i => after[i] == cue.CueClass && before[i] != cue.CueClass).ToArray();
         var used = turned.Take(maxImages ?? int.MaxValue).ToArray();
 
+        var baselines = new Baselines(model);
         var explainers = new Func<Tensor, int, int, InputHeatmap>[]
         {
             Explainer(new InputSpaceSaliency(model, statistics), test.Normalization),
             Explainer(new InputSpaceSaliency(model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random }), test.Normalization),
-            (image, _, index) => new Baselines(model).InputGradient(image, test.Normalization, sourceIndex: index),
-            (image, _, index) => new Baselines(model).GradCam(image, test.Normalization, sourceIndex: index),
+            (image, _, index) => baselines.InputGradient(image, test.Normalization, sourceIndex: index),
+            (image, _, index) => baselines.GradCam(image, test.Normalization, sourceIndex: index),
         };
         var tallies = Methods.Select(m => new MethodTally(m)).ToArray();
         var examples = Methods.Select(_ => new List<InputHeatmap>()).ToArray();

@@ -42,8 +42,7 @@ public sealed class FilterFineTuner
         if (filters.Any(f => f < 0 || f >= layout.Length)) throw new ArgumentOutOfRangeException(nameof(filters), $"Filters are profile entries [0, {layout.Length}).");
         if (!(stepSize > 0) || !double.IsFinite(stepSize)) throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, "A positive, finite step size.");
         Runtime.GradientMode.EnsureEnabled("A fine-tuning step");
-        bool wasTraining = model.training;
-        model.eval();
+        using var mode = new Runtime.EvalMode(model);
         var device = weights[0].device;
         var rowsPerTensor = filters.Distinct().GroupBy(f => layout.Segments.Last(s => s.Offset <= f))
             .Select(g => (Tensor: weights[layout.Segments.ToList().IndexOf(g.Key)], Rows: g.Select(f => (long)(f - g.Key.Offset)).Order().ToArray())).ToArray();
@@ -77,7 +76,6 @@ public sealed class FilterFineTuner
                     rows.Dispose();
                     original.Dispose();
                 }
-            if (wasTraining) model.train();
         }
     }
 }

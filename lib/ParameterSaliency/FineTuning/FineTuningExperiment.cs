@@ -31,9 +31,11 @@ public sealed class FineTuningExperiment
     /// <summary>
     /// Prepares trials on samples of <paramref name="data"/> (which <paramref name="index"/> indexes);
     /// ΔA is measured on <paramref name="evaluation"/> (default: <paramref name="data"/> itself).
+    /// <paramref name="report"/>, an evaluation of <paramref name="data"/> with the current weights, saves
+    /// classifying it again.
     /// </summary>
     public FineTuningExperiment(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, SaliencyIndex index, ImageDataset data,
-        FineTuningOptions? options = null, ImageDataset? evaluation = null)
+        FineTuningOptions? options = null, ImageDataset? evaluation = null, EvaluationReport? report = null)
     {
         this.model = model;
         profiler = new SaliencyProfiler(model);
@@ -47,7 +49,9 @@ public sealed class FineTuningExperiment
         tuner = new FilterFineTuner(model);
         Options = options ?? new FineTuningOptions();
         Options.Validate(tuner.FilterCount);
-        predictionsBefore = Evaluator.Predict(model, data.Images).Predictions;
+        if (report is not null && (report.Dataset != data.Name || !report.Labels.SequenceEqual(data.LabelArray)))
+            throw new ArgumentException($"The evaluation report ({report}) is not one of {data.Name}.");
+        predictionsBefore = report?.Predictions.ToArray() ?? Evaluator.Predict(model, data.Images).Predictions;
         evaluationPredictionsBefore = ReferenceEquals(this.evaluation, data) ? predictionsBefore : Evaluator.Predict(model, this.evaluation.Images).Predictions;
         AccuracyBefore = Accuracy(evaluationPredictionsBefore, this.evaluation.LabelArray);
     }

@@ -35,7 +35,7 @@ public sealed class Baselines
     {
         using var scope = NewDisposeScope();
         var batch = Prepare(input);
-        using var mode = new InputSpaceSaliency.EvalMode(model);
+        using var mode = new Runtime.EvalMode(model);
         var x = batch.detach().requires_grad_(true);
         var logits = model.call(x);
         int target = TargetClass(logits, targetClass);
@@ -56,7 +56,7 @@ public sealed class Baselines
         if (model is not ResNet resnet) throw new NotSupportedException("Grad-CAM needs the last convolutional stage: it is implemented for ParameterSaliency.Models.ResNet.");
         using var scope = NewDisposeScope();
         var batch = Prepare(input);
-        using var mode = new InputSpaceSaliency.EvalMode(model);
+        using var mode = new Runtime.EvalMode(model);
         var features = resnet.Features(batch.detach());
         var logits = resnet.Classify(features);
         int target = TargetClass(logits, targetClass);
@@ -72,10 +72,7 @@ public sealed class Baselines
     Tensor Prepare(Tensor input)
     {
         Runtime.GradientMode.EnsureEnabled("An input-gradient or Grad-CAM map");
-        if (input.dim() != 3) throw new ArgumentException($"An image must be [C, H, W]; got shape [{string.Join(", ", input.shape)}].");
-        var batch = input.unsqueeze(0);
-        inputs.Validate(batch, zeros(1, ScalarType.Int64));
-        return batch.to(inputs.DType).to(inputs.Device);
+        return inputs.Single(input, label: 0).Batch;
     }
 
     int TargetClass(Tensor logits, int? targetClass)

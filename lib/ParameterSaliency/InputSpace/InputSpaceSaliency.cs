@@ -39,6 +39,8 @@ public sealed class InputSpaceSaliency
 
     internal ScalarType ModelDType => inputs.DType;
 
+    internal DifferentiableProfile Profile => profile;
+
     /// <summary>The heatmap of image <paramref name="index"/> of <paramref name="data"/> with its true label.</summary>
     public InputHeatmap Explain(ImageDataset data, int index)
     {
@@ -67,7 +69,7 @@ public sealed class InputSpaceSaliency
     {
         using var scope = NewDisposeScope();
         var (batch, labels) = Prepare(input, label);
-        using var mode = new EvalMode(model);
+        using var mode = new Runtime.EvalMode(model);
         int[] boosted = Options.Filters == BoostedFilters.Random ? FilterRanking.Random(Layout.Length, Options.K, randomSeed) : ChooseFilters(batch, labels);
         var gradient = Options.SmoothGradCopies == 0
             ? CosineGradient(batch, labels, boosted)
@@ -112,14 +114,7 @@ public sealed class InputSpaceSaliency
     }
 
     /// <summary>Validates one image and label and makes them a batch of one on the model's device and precision.</summary>
-    internal (Tensor Batch, Tensor Labels) Prepare(Tensor input, int label)
-    {
-        if (input.dim() != 3) throw new ArgumentException($"An image must be [C, H, W]; got shape [{string.Join(", ", input.shape)}].");
-        var batch = input.unsqueeze(0);
-        var labels = tensor(new long[] { label });
-        inputs.Validate(batch, labels);
-        return (batch.to(inputs.DType).to(inputs.Device), labels.to(inputs.Device));
-    }
+    internal (Tensor Batch, Tensor Labels) Prepare(Tensor input, int label) => inputs.Single(input, label);
 
     internal InputHeatmap Build(Tensor gradient, Tensor batch, Normalization normalization, int label, int? sourceIndex, int[] boosted, string method)
     {
@@ -127,24 +122,5 @@ public sealed class InputSpaceSaliency
         float[] g = gradient.to(ScalarType.Float32).cpu().reshape(-1).data<float>().ToArray();
         var raw = HeatmapMath.ReduceChannels(g, channels, height, width);
         return InputHeatmaps.Create(method, label, sourceIndex, batch, normalization, g, raw, boosted, Options, Options.ClipPercentile, Options.FloorPercentile);
-    }
-
-    /// <summary>Puts a model in eval mode for a while and restores its mode afterwards.</summary>
-    internal sealed class EvalMode : IDisposable
-    {
-        readonly nn.Module model;
-        readonly bool wasTraining;
-
-        public EvalMode(nn.Module model)
-        {
-            this.model = model;
-            wasTraining = model.training;
-            model.eval();
-        }
-
-        public void Dispose()
-        {
-            if (wasTraining) model.train();
-        }
     }
 }

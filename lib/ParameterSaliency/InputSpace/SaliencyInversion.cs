@@ -38,7 +38,6 @@ public sealed record InversionOptions
 public sealed class SaliencyInversion
 {
     readonly InputSpaceSaliency heatmaps;
-    readonly DifferentiableProfile profile;
     readonly Normalization normalization;
 
     /// <summary>Prepares inversion for <paramref name="model"/> with μ, σ from <paramref name="statistics"/>; images are normalised with <paramref name="normalization"/>.</summary>
@@ -47,7 +46,6 @@ public sealed class SaliencyInversion
         Options = options ?? new InversionOptions();
         Options.Validate();
         heatmaps = new InputSpaceSaliency(model, statistics, boost);
-        profile = new DifferentiableProfile(new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop }), statistics, heatmaps.Options.AbsoluteStandardization);
         this.normalization = normalization;
     }
 
@@ -59,7 +57,7 @@ public sealed class SaliencyInversion
     {
         using var scope = NewDisposeScope();
         var (batch, labels) = heatmaps.Prepare(input, label);
-        return profile.Standardized(batch, labels).detach().to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return heatmaps.Profile.Standardized(batch, labels).detach().to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     /// <summary>s': ŝ(x, y) with its top-k entries (k, boost from the heatmap options) multiplied by the boost factor.</summary>
@@ -77,7 +75,7 @@ public sealed class SaliencyInversion
     /// </summary>
     public InversionResult Invert(IReadOnlyList<float> target, int label, Tensor? start = null, (int Channels, int Height, int Width)? shape = null)
     {
-        if (target.Count != profile.Layout.Length) throw new ArgumentException($"The target profile has {target.Count} entries; the model has {profile.Layout.Length} filters.");
+        if (target.Count != heatmaps.Profile.Layout.Length) throw new ArgumentException($"The target profile has {target.Count} entries; the model has {heatmaps.Profile.Layout.Length} filters.");
         if (target.Any(v => !float.IsFinite(v))) throw new ArgumentException("The target profile contains NaN or infinite values.");
         if (start is null && shape is null) throw new ArgumentException("Give a start image or the shape of the noise to start from.");
         if (start is not null && (start.dim() != 3 || !isfinite(start).all().item<bool>()))
@@ -98,7 +96,7 @@ public sealed class SaliencyInversion
         {
             using var stepScope = NewDisposeScope();
             var x = normalization.Apply(pixels);
-            var z = profile.Standardized(x.to(heatmaps.ModelDType), labels);
+            var z = heatmaps.Profile.Standardized(x.to(heatmaps.ModelDType), labels);
             var loss = 1 - nn.functional.cosine_similarity(z.to(ScalarType.Float32).unsqueeze(0), goal.unsqueeze(0), dim: 1).sum();
             // The pixel gradient of the profile needs the double backward: the loss depends on x only through ∂L/∂θ.
             var gradient = autograd.grad([loss], [pixels])[0].detach();
@@ -114,7 +112,7 @@ public sealed class SaliencyInversion
             if ((Options.FrameEvery > 0 && step % Options.FrameEvery == 0) || step == Options.Steps) frames.Add(new InversionFrame(step, Flat(pixels)));
         }
         // The profile itself needs a backward pass, so the final distance is computed with gradients enabled.
-        var final = profile.Standardized(normalization.Apply(pixels.detach()).to(heatmaps.ModelDType), labels).detach();
+        var final = heatmaps.Profile.Standardized(normalization.Apply(pixels.detach()).to(heatmaps.ModelDType), labels).detach();
         float finalDistance = 1 - nn.functional.cosine_similarity(final.to(ScalarType.Float32).unsqueeze(0), goal.unsqueeze(0), dim: 1).item<float>();
         return new InversionResult(frames, losses, finalDistance, c, h, w);
     }

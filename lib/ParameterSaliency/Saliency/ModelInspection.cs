@@ -31,4 +31,14 @@ internal sealed record ModelInputs(long Channels, long? Classes, Device Device, 
         if (low < 0 || (Classes is long classes && high >= classes))
             throw new ArgumentException($"Labels must lie in [0, {Classes}); got values from {low} to {high}.");
     }
+
+    /// <summary>Validates one image [C, H, W] and its label and returns them as a batch of one on the model's device and precision.</summary>
+    public (Tensor Batch, Tensor Labels) Single(Tensor input, int label)
+    {
+        if (input.dim() != 3) throw new ArgumentException($"An image must be [C, H, W]; got shape [{string.Join(", ", input.shape)}].");
+        var batch = input.unsqueeze(0);
+        var labels = tensor(new long[] { label });
+        Validate(batch, labels);
+        return (batch.to(DType).to(Device), labels.to(Device));
+    }
 }
