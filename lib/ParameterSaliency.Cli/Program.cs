@@ -11,4 +11,5 @@ root.Subcommands.Add(HeatmapCommand.Create());
 root.Subcommands.Add(PlantedCueCommand.Create());
 root.Subcommands.Add(NeighborsCommand.Create());
 root.Subcommands.Add(FineTuneCommand.Create());
+root.Subcommands.Add(CpuCommand.Create());
 return CommandRunner.Run(root, args);

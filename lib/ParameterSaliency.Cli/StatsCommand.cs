@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ParameterSaliency.Data;
 using ParameterSaliency.Models;
+using ParameterSaliency.Runtime;
 using ParameterSaliency.Saliency;
 
 namespace ParameterSaliency.Cli;
@@ -14,9 +15,10 @@ internal static class StatsCommand
         var dataset = CommonOptions.Dataset();
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images." };
         var shard = new Option<string?>("--shard") { Description = "Compute shard i of n (e.g. 2/4) of the images; merge the shards with 'stats merge'." };
-        var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors).", Required = true };
+        var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors); kept when it already holds these statistics.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Recompute even when --out already holds statistics of this model over these images." };
         var engine = new EngineOptions();
-        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { model, dataset, limit, shard, output };
+        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { model, dataset, limit, shard, output, force };
         engine.AddTo(command);
         command.SetAction(result =>
         {
@@ -27,11 +29,17 @@ internal static class StatsCommand
             int[] indices = shardSpec is null ? Enumerable.Range(0, count).ToArray() : IndexRange.Shard(shardSpec, count);
             string name = data.Name + (count < data.Count ? $"[:{count}]" : "") + (shardSpec is null ? "" : $"[shard {shardSpec}]");
             var profiler = new SaliencyProfiler(saved.Model, engine.From(result));
-            Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine).");
-            var statistics = SaliencyStatistics.Compute(profiler, data, indices, name, CommonOptions.PassProgress());
             string outPath = result.GetValue(output)!;
-            statistics.Save(outPath);
-            Console.WriteLine($"Wrote {outPath}: {statistics}.");
+            bool computed = false;
+            // Another process computing the same file at the same time is waited for, and its result read.
+            var statistics = SaliencyStatistics.LoadOrCompute(outPath, profiler, data, CommonOptions.PassProgress(), Console.Error, indices, name,
+                recompute: result.GetValue(force), computing: () =>
+                {
+                    computed = true;
+                    Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine; {CpuKernels.Policy.Isa} kernels).");
+                });
+            if (computed) Console.Error.WriteLine($"Engine: {profiler.EngineReason}.");
+            Console.WriteLine(computed ? $"Wrote {outPath}: {statistics}." : $"Up to date: {outPath} already holds {statistics} (--force recomputes).");
             return 0;
         });
 

@@ -12,12 +12,13 @@ namespace ParameterSaliency.Tests;
 /// differences of the same objective computed without any double backward: profiles from the plain
 /// loop engine, standardization and cosine by hand, all in float64 on a small model.
 /// </summary>
+[Trait("Category", CpuIsaMatrixTests.Category)]
 public class DoubleBackwardTests
 {
     [Fact]
     public void Input_gradient_of_the_cosine_objective_matches_finite_differences()
     {
-        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(inChannels: 1, width: 4, numClasses: 10), seed: 21);
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(inChannels: 1, width: 8, numClasses: 10), seed: 21);
         model.to(ScalarType.Float64);
         using var data = TinyModels.Dataset(24, 12, seed: 22);
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });

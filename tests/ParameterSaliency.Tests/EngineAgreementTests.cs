@@ -1,10 +1,19 @@
+using ParameterSaliency.Data;
 using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace ParameterSaliency.Tests;
 
-/// <summary>The batched engine against the batch-1 loop (the definition), on two architectures and every aggregation.</summary>
-public class EngineAgreementTests
+/// <summary>
+/// Both engines' float32 profiles against the float64 loop (the definition), on the committed model and
+/// real test images, and the batched engine against the loop on two architectures and every aggregation.
+/// Run under every oneDNN ISA cap by <see cref="CpuIsaMatrixTests"/>.
+/// </summary>
+[Trait("Category", CpuIsaMatrixTests.Category)]
+public class EngineAgreementTests(ITestOutputHelper output)
 {
     public static TheoryData<string, Aggregation> Cases()
     {
@@ -28,6 +37,23 @@ public class EngineAgreementTests
         using var loop = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Loop }).Profile(images, labels);
         using var batched = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Batched }).Profile(images, labels);
         TinyModels.AssertClose(loop.Values, batched.Values, $"{arch} {aggregation}");
+    }
+
+    [Theory]
+    [InlineData(ProfileEngine.Loop)]
+    [InlineData(ProfileEngine.Batched)]
+    public void Float32_profiles_of_the_committed_model_match_float64(ProfileEngine engine)
+    {
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        using var exactModel = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        exactModel.Model.to(ScalarType.Float64);
+        using var test = FashionMnist.Load(DataSplit.Test);
+        int[] chosen = Enumerable.Range(0, 64).Select(i => i * 151).ToArray();
+        using var profiles = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine }).Profile(test, chosen);
+        using var exact = new SaliencyProfiler(exactModel.Model, new ProfilerOptions { Engine = ProfileEngine.Loop }).Profile(test, chosen);
+        var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
+        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: {TinyModels.Describe(errors)}");
+        TinyModels.AssertFloat32Rows(errors, $"{engine} engine, float32 vs float64");
     }
 
     [Fact]

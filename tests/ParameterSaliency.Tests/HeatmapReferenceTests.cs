@@ -13,6 +13,7 @@ namespace ParameterSaliency.Tests;
 /// Heatmaps of the committed model against tests/reference/pytorch_reference.py, which follows SPEC §3
 /// from the definitions in float64 with numpy's percentiles (images 12, 23, 42 of the test split).
 /// </summary>
+[Trait("Category", CpuIsaMatrixTests.Category)]
 public class HeatmapReferenceTests
 {
     static SafeTensorsContent Reference() => ReferenceFixtures.ForDefaultModel("reference-heatmaps.safetensors");

@@ -9,7 +9,7 @@ public class ModelFileTests
 {
     static string TempFile() => Path.Combine(Directory.CreateTempSubdirectory().FullName, "model.safetensors");
 
-    static ResNet TrainedLookingModel(int seed) => TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed);
+    static ResNet TrainedLookingModel(int seed) => TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed);
 
     [Fact]
     public void Save_then_load_is_bit_exact_for_every_parameter_and_buffer()

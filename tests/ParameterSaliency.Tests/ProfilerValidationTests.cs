@@ -7,7 +7,7 @@ namespace ParameterSaliency.Tests;
 /// <summary>Bad inputs are refused in C#, with a message naming the problem, before libtorch sees them.</summary>
 public class ProfilerValidationTests
 {
-    static readonly ResNet Model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 1);
+    static readonly ResNet Model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 1);
     static readonly SaliencyProfiler Profiler = new(Model);
 
     [Fact]

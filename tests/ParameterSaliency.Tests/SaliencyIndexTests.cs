@@ -61,7 +61,7 @@ public class SaliencyIndexTests
     [Fact]
     public void Cache_is_used_when_it_matches_and_rebuilt_when_stale_or_corrupt()
     {
-        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 4), seed: 44);
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 44);
         using var data = Random(20, 45);
         var profiler = new SaliencyProfiler(model);
         var statistics = SaliencyStatistics.Compute(profiler, data);

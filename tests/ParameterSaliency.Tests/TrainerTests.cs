@@ -10,7 +10,7 @@ public class TrainerTests
     static (ResNet Model, IReadOnlyList<EpochSummary> History) TrainSmall(ImageDataset data, int seed)
     {
         manual_seed(seed);
-        var model = new ResNet(ResNetConfig.CifarResNet18(width: 8)); // 4-channel layers meet the libtorch kernel fault (CpuKernels)
+        var model = new ResNet(ResNetConfig.CifarResNet18(width: 8)); // 4-channel layers met a libtorch kernel fault on some processors (CpuKernelPolicy)
         var history = new Trainer(new TrainingOptions { Epochs = 3, BatchSize = 64, Seed = seed, Limit = 512, MaxLearningRate = 0.05 }).Train(model, data);
         return (model, history);
     }

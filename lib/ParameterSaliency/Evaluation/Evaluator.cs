@@ -29,8 +29,10 @@ public static class Evaluator
         float[,]? probabilities = null;
         using (no_grad())
         {
+            using var busy = Runtime.CoreShare.Busy();
             for (int start = 0; start < count; start += batchSize)
             {
+                busy.Tick();
                 using var scope = NewDisposeScope();
                 int size = Math.Min(batchSize, count - start);
                 var logits = model.call(images.narrow(0, start, size).to(dtype).to(device));

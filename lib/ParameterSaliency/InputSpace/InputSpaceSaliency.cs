@@ -68,6 +68,7 @@ public sealed class InputSpaceSaliency
     internal InputHeatmap Explain(Tensor input, int label, Normalization normalization, int? sourceIndex, int randomSeed)
     {
         using var scope = NewDisposeScope();
+        using var busy = Runtime.CoreShare.Busy();
         var (batch, labels) = Prepare(input, label);
         using var mode = new Runtime.EvalMode(model);
         int[] boosted = Options.Filters == BoostedFilters.Random ? FilterRanking.Random(Layout.Length, Options.K, randomSeed) : ChooseFilters(batch, labels);

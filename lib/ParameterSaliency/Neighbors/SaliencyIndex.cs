@@ -89,11 +89,13 @@ public sealed class SaliencyIndex : IDisposable
     /// <summary>
     /// The index cached at <paramref name="path"/> when it was built from this model, these statistics and
     /// these images; otherwise (missing, stale, damaged) builds it and rewrites the cache atomically.
+    /// Processes that want the same index at once take turns (<see cref="CacheLock"/>): one builds, the others wait and read it.
     /// </summary>
     public static SaliencyIndex LoadOrBuild(string path, SaliencyProfiler profiler, SaliencyStatistics statistics, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null)
     {
         log ??= Console.Error;
         var expected = ExpectedFingerprints(profiler, statistics, data, absolute: false);
+        using var turn = CacheLock.Acquire(path, log);
         if (File.Exists(path))
         {
             try

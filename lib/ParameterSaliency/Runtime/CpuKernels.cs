@@ -4,33 +4,70 @@ using System.Runtime.InteropServices;
 namespace ParameterSaliency.Runtime;
 
 /// <summary>
-/// Caps oneDNN (libtorch's CPU convolution library) at AVX2 before libtorch runs its first
-/// convolution. Measured on the AMD EPYC (AVX-512) machines of this project, libtorch 2.10's
-/// AVX-512 convolution kernels return wrong and run-to-run different input gradients for
-/// narrow convolutions (4 or 8 channels, batch > 1; see the test <c>CpuKernelTests</c>), which
-/// corrupts every gradient upstream of them; the AVX2 kernels are right. A value the user set
-/// in <c>ONEDNN_MAX_CPU_ISA</c> is respected (<c>ALL</c> lifts the cap).
+/// Settles, before libtorch loads, the oneDNN ISA cap of libtorch's CPU convolution kernels, which
+/// oneDNN reads only once per process (<see cref="CpuKernelPolicy"/>: the user's
+/// <c>ONEDNN_MAX_CPU_ISA</c> if set, else the fastest cap measured correct on this processor). Runs when
+/// the library is first used.
 /// </summary>
 public static class CpuKernels
 {
-    /// <summary>The cap applied when the environment sets none.</summary>
-    public const string DefaultMaxIsa = "AVX2";
+    static readonly object Gate = new();
+    static CpuKernelPolicy? policy;
 
     [ModuleInitializer]
     internal static void ApplyOnLoad() => Configure();
 
-    /// <summary>The oneDNN ISA cap in force for this process (null: none).</summary>
+    /// <summary>The oneDNN ISA cap in force for this process (null: none set).</summary>
     public static string? MaxIsa => Marshal.PtrToStringAnsi(getenv("ONEDNN_MAX_CPU_ISA"));
 
-    /// <summary>Sets <c>ONEDNN_MAX_CPU_ISA</c> (and the older <c>DNNL_MAX_CPU_ISA</c>) in the native environment unless already set. Idempotent.</summary>
+    /// <summary>The cap in force and why (decided at most once per process).</summary>
+    public static CpuKernelPolicy Policy
+    {
+        get
+        {
+            Configure();
+            return policy!;
+        }
+    }
+
+    /// <summary>
+    /// Sets <c>ONEDNN_MAX_CPU_ISA</c> (and the older <c>DNNL_MAX_CPU_ISA</c>) in the native environment,
+    /// unless the user set it. Idempotent; never throws (a failed measurement
+    /// leaves oneDNN uncapped, and the batched engine's self-check still guards its results).
+    /// </summary>
     public static void Configure()
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
-        // .NET's Environment.SetEnvironmentVariable does not reach native getenv on Linux: call libc.
-        string isa = MaxIsa ?? DefaultMaxIsa;
-        setenv("ONEDNN_MAX_CPU_ISA", isa, 0);
-        setenv("DNNL_MAX_CPU_ISA", isa, 0);
+        if (policy is not null) return;
+        lock (Gate)
+        {
+            if (policy is not null) return;
+            if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            {
+                policy = CpuKernelPolicy.Unmeasured("oneDNN ISA caps are only measured on Linux x86-64");
+                return;
+            }
+            if (MaxIsa is { } user)
+            {
+                policy = CpuKernelPolicy.FromEnvironment(user);
+                return;
+            }
+            CpuKernelPolicy decided;
+            try
+            {
+                decided = CpuKernelPolicy.Decide(Console.Error);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+            {
+                decided = CpuKernelPolicy.Unmeasured($"the measurement could not run: {e.Message}");
+            }
+            SetNative("ONEDNN_MAX_CPU_ISA", decided.Isa);
+            SetNative("DNNL_MAX_CPU_ISA", decided.Isa);
+            policy = decided;
+        }
     }
+
+    /// <summary>.NET's Environment.SetEnvironmentVariable does not reach native getenv on Linux: libc's setenv does. Never overwrites.</summary>
+    static void SetNative(string name, string value) => setenv(name, value, 0);
 
     [DllImport("libc", CharSet = CharSet.Ansi)]
     static extern int setenv(string name, string value, int overwrite);

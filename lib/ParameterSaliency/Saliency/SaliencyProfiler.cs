@@ -30,12 +30,15 @@ public sealed class SaliencyProfiler
         Layout = ProfileLayout.For(model, Options.Aggregation, Options.LayerWiseAllTensors);
         loop = new LoopEngine(model, Layout);
         batched = BatchedEngine.TryCreate(model, Layout, out string? reason);
-        Engine = Options.Engine switch
+        (Engine, EngineReason) = Options.Engine switch
         {
-            ProfileEngine.Loop => ProfileEngine.Loop,
-            ProfileEngine.Batched => batched is not null ? ProfileEngine.Batched
+            ProfileEngine.Loop => (ProfileEngine.Loop, "loop: requested"),
+            ProfileEngine.Batched => batched is not null ? (ProfileEngine.Batched, "batched: requested")
                 : throw new NotSupportedException($"The batched engine cannot profile this model: {reason}. Use ProfileEngine.Loop or Auto."),
-            _ => batched is not null && batched.MaxConvChannels <= Options.BatchedMaxChannels ? ProfileEngine.Batched : ProfileEngine.Loop,
+            _ when batched is null => (ProfileEngine.Loop, $"loop: {reason}"),
+            _ when batched.MaxConvChannels > Options.BatchedMaxChannels => (ProfileEngine.Loop,
+                $"loop: the widest convolution has {batched.MaxConvChannels} channels, more than BatchedMaxChannels = {Options.BatchedMaxChannels}"),
+            _ => (ProfileEngine.Batched, $"batched: every profiled parameter belongs to a Conv2d, BatchNorm2d or Linear layer and the widest convolution has {batched.MaxConvChannels} ≤ {Options.BatchedMaxChannels} channels"),
         };
     }
 
@@ -46,10 +49,18 @@ public sealed class SaliencyProfiler
     /// <summary>The engine this profiler uses (never <see cref="ProfileEngine.Auto"/>).</summary>
     public ProfileEngine Engine { get; private set; }
 
+    /// <summary>Which engine runs and why, e.g. "batched: every profiled parameter belongs to …; its first 8 images matched the loop …".</summary>
+    public string EngineReason { get; private set; }
+
     /// <summary>Why an automatically chosen batched engine was replaced by the loop, if it was.</summary>
     public string? EngineFallbackReason { get; private set; }
 
-    /// <summary>Relative L1 difference above which the batched engine's first results are not trusted.</summary>
+    /// <summary>
+    /// Median over the first batch's images of the relative L1 difference between the batched engine and
+    /// the loop above which the batched engine is not trusted. Right kernels agree to 1e-7..1e-6 (a single
+    /// image whose ReLU inputs sit within rounding of zero may differ by up to 1e-2 in any float32
+    /// implementation, hence a median); faulty ones differ by 1e-2 or more on most images.
+    /// </summary>
     public const double SelfCheckTolerance = 1e-4;
     bool batchedVerified;
     /// <summary>The model being explained.</summary>
@@ -72,8 +83,10 @@ public sealed class SaliencyProfiler
             int count = (int)images.shape[0];
             var rows = new List<Tensor>();
             using var scope = NewDisposeScope();
+            using var busy = Runtime.CoreShare.Busy();
             for (int start = 0; start < count; start += Options.BatchSize)
             {
+                busy.Tick();
                 using var batchScope = NewDisposeScope();
                 int size = Math.Min(Options.BatchSize, count - start);
                 var batchImages = images.narrow(0, start, size).to(inputs.DType).to(inputs.Device);
@@ -92,29 +105,32 @@ public sealed class SaliencyProfiler
     }
 
     /// <summary>
-    /// The batched engine's first batch is checked against the loop (the definition) on up to two
-    /// images: libtorch's CPU convolution kernels have given wrong batched gradients for some
-    /// narrow layers on some processors (see <see cref="Runtime.CpuKernels"/>). On a mismatch an
-    /// automatically chosen engine falls back to the loop; an explicitly requested one throws.
+    /// The batched engine's first batch is checked against the loop (the definition): libtorch's CPU
+    /// convolution kernels have given wrong batched gradients for some narrow layers on some processors
+    /// (see <see cref="Runtime.CpuKernelPolicy"/>). When the median image differs by more than
+    /// <see cref="SelfCheckTolerance"/>, an automatically chosen engine falls back to the loop; an
+    /// explicitly requested one throws.
     /// </summary>
     Tensor BatchedChecked(Tensor images, Tensor labels)
     {
         var values = batched!.Profile(images, labels);
         if (batchedVerified || images.shape[0] < 2) return values;
         using var scope = NewDisposeScope();
-        long checkedCount = Math.Min(2, images.shape[0]);
-        var reference = loop.Profile(images.narrow(0, 0, checkedCount), labels.narrow(0, 0, checkedCount)).to(ScalarType.Float64);
-        var difference = ((values.narrow(0, 0, checkedCount).to(ScalarType.Float64) - reference).abs().sum() / reference.abs().sum().clamp_min(1e-300)).item<double>();
+        var reference = loop.Profile(images, labels).to(ScalarType.Float64);
+        var rowDifferences = (values.to(ScalarType.Float64) - reference).abs().sum(1) / reference.abs().sum(1).clamp_min(1e-300);
+        double difference = rowDifferences.nan_to_num(double.PositiveInfinity).median().item<double>();
         if (difference <= SelfCheckTolerance)
         {
             batchedVerified = true;
+            EngineReason += $"; its first {images.shape[0]} images matched the loop (median relative difference {difference:E1})";
             return values;
         }
-        string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (relative L1) on this model and processor, " +
-                        "a known fault of libtorch's CPU convolution kernels for narrow layers";
+        string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (median relative L1 over {images.shape[0]} images) " +
+                        $"on this model and processor under {Runtime.CpuKernels.Policy.Isa}, a known fault of libtorch's CPU convolution kernels for narrow layers";
         if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
         Engine = ProfileEngine.Loop;
         EngineFallbackReason = reason;
+        EngineReason = $"loop: {reason}";
         Console.Error.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
         return loop.Profile(images, labels).MoveToOuterDisposeScope();
     }

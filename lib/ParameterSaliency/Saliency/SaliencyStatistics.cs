@@ -74,31 +74,56 @@ public sealed class SaliencyStatistics
 
     /// <summary>
     /// The statistics cached at <paramref name="path"/> if they were computed for this profiler's
-    /// model and options over exactly these images; otherwise (missing, stale, damaged) computes
-    /// them over all of <paramref name="data"/> and rewrites the cache atomically. Never returns
-    /// statistics that belong to something else.
+    /// model and options over exactly these images (all of <paramref name="data"/>, or those at
+    /// <paramref name="indices"/>); otherwise (missing, stale, damaged) computes them and rewrites the
+    /// cache atomically. Never returns statistics that belong to something else. Processes that want
+    /// the same cache at once take turns (<see cref="CacheLock"/>): one computes, the others wait and read it.
     /// </summary>
-    public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null)
+    /// <param name="path">The cache file.</param>
+    /// <param name="profiler">The profiler whose model and options the statistics must belong to.</param>
+    /// <param name="data">The validation set D.</param>
+    /// <param name="progress">Progress of a computation.</param>
+    /// <param name="log">Where to say why a cache is not used, or that another process is computing it (default: standard error).</param>
+    /// <param name="indices">The images of D to use (default: all).</param>
+    /// <param name="dataName">The name of D recorded in the statistics.</param>
+    /// <param name="recompute">Compute even when the cache is valid.</param>
+    /// <param name="computing">Called just before computing (not when the cache is used).</param>
+    public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null,
+        IReadOnlyList<int>? indices = null, string? dataName = null, bool recompute = false, Action? computing = null)
     {
         log ??= Console.Error;
-        if (File.Exists(path))
-        {
-            try
-            {
-                var cached = Load(path);
-                cached.EnsureBelongsTo(profiler);
-                if (cached.Data != Fingerprints.Data(data.Images, data.Labels))
-                    throw new InvalidOperationException($"they were computed over other images ({cached.DataName}) than {data.Name}");
-                return cached;
-            }
-            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or KeyNotFoundException)
-            {
-                log.WriteLine($"Not using the cached statistics in {path}: {e.Message} Recomputing.");
-            }
-        }
-        var statistics = Compute(profiler, data, progress: progress);
+        using var turn = CacheLock.Acquire(path, log);
+        if (!recompute && TryLoadCached(path, profiler, data, indices, log) is { } cached) return cached;
+        computing?.Invoke();
+        var statistics = Compute(profiler, data, indices, dataName, progress);
         statistics.Save(path);
         return statistics;
+    }
+
+    /// <summary>The statistics at <paramref name="path"/> when they belong to this profiler and these images; null (and why, on <paramref name="log"/>) otherwise.</summary>
+    static SaliencyStatistics? TryLoadCached(string path, SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices, TextWriter log)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var cached = Load(path);
+            cached.EnsureBelongsTo(profiler);
+            DataFingerprint expected;
+            if (indices is null) expected = Fingerprints.Data(data.Images, data.Labels);
+            else
+            {
+                using var subset = data.Subset(indices);
+                expected = Fingerprints.Data(subset.Images, subset.Labels);
+            }
+            if (cached.Data != expected)
+                throw new InvalidOperationException($"they were computed over other images ({cached.DataName}) than {data.Name}");
+            return cached;
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or KeyNotFoundException)
+        {
+            log.WriteLine($"Not using the cached statistics in {path}: {e.Message} Recomputing.");
+            return null;
+        }
     }
 
     /// <summary>Merges statistics of disjoint shards of D into the statistics of D (same model and options required).</summary>

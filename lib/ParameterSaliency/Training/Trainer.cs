@@ -32,9 +32,11 @@ public sealed class Trainer(TrainingOptions options)
             random.Shuffle(order);
             double lossSum = 0;
             long correct = 0, seen = 0;
+            using var busy = Runtime.CoreShare.Busy();
             for (int step = 0; step < steps; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                busy.Tick();
                 using var scope = NewDisposeScope();
                 int size = Math.Min(options.BatchSize, count - step * options.BatchSize);
                 long[] batchIndices = order.AsSpan(step * options.BatchSize, size).ToArray().Select(i => (long)i).ToArray();

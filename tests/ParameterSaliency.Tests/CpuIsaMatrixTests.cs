@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using ParameterSaliency.Runtime;
+using Xunit.Abstractions;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>
+/// Imitates other processors on this one: the tests whose results depend on libtorch's CPU kernels (trait
+/// <see cref="Category"/>: engine agreement, statistics, heatmaps, convolution gradients) run again in a
+/// child test process under each other oneDNN ISA cap this processor supports (oneDNN reads the cap once
+/// per process), and must pass under each. A cap the library's own measurement found wrong here is
+/// skipped with that reason: the library never runs under it.
+/// </summary>
+public class CpuIsaMatrixTests(ITestOutputHelper output)
+{
+    /// <summary>The trait value of the tests that run under every cap.</summary>
+    public const string Category = "CpuIsaMatrix";
+
+    [SkippableTheory]
+    [InlineData("ALL")]
+    [InlineData("AVX512_CORE")]
+    [InlineData("AVX2")]
+    public void Kernel_dependent_tests_pass_under(string isa)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "oneDNN ISA caps are measured on Linux x86-64");
+        Skip.IfNot(CpuKernelPolicy.Candidates().Contains(isa), $"this processor ({CpuKernelPolicy.ProcessorName()}) does not support {isa}");
+        Skip.If(CpuKernels.Policy.Isa == isa, $"{isa} is the cap this test process runs under: the tests ran here");
+        var measured = CpuKernels.Policy.Measurements.FirstOrDefault(m => m.Isa == isa);
+        Skip.If(measured is { Correct: false }, $"the library measured {isa} wrong on this processor and never uses it");
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Workbook.Root,
+        };
+        foreach (string argument in new[]
+        {
+            "test", typeof(CpuIsaMatrixTests).Assembly.Location, "--filter", $"Category={Category}",
+            "-e", $"ONEDNN_MAX_CPU_ISA={isa}", "-e", $"DNNL_MAX_CPU_ISA={isa}",
+            // One test at a time: this test's own thread is the second one the suite allows.
+            "--", "xUnit.ParallelizeTestCollections=false",
+        }) start.ArgumentList.Add(argument);
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(15)), $"the tests under {isa} did not finish in 15 minutes");
+        string log = stdout.Result + stderr.Result;
+        var summary = Regex.Match(log, @"Failed: +(\d+), Passed: +(\d+), Skipped: +(\d+)");
+        output.WriteLine($"{isa}: {summary.Value} in {clock.Elapsed.TotalSeconds:N0} s");
+        Assert.True(process.ExitCode == 0 && summary.Success, $"under ONEDNN_MAX_CPU_ISA={isa}:\n{log}");
+        Assert.Equal("0", summary.Groups[1].Value);
+        Assert.True(int.Parse(summary.Groups[2].Value) >= 20, $"only {summary.Groups[2].Value} tests ran under {isa}:\n{log}");
+    }
+}
