@@ -39,7 +39,8 @@ internal static class StatsCommand
                     Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine; {CpuKernels.Policy.Isa} kernels).");
                 });
             if (computed) Console.Error.WriteLine($"Engine: {profiler.EngineReason}.");
-            Console.WriteLine(computed ? $"Wrote {outPath}: {statistics}." : $"Up to date: {outPath} already holds {statistics} (--force recomputes).");
+            Console.WriteLine(computed ? $"Wrote {outPath}: {statistics} (checksum {statistics.Checksum})."
+                : $"Up to date: {outPath} already holds {statistics} (checksum {statistics.Checksum}; --force recomputes).");
             return 0;
         });
 

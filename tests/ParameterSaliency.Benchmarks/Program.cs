@@ -8,12 +8,29 @@ using static TorchSharp.torch;
 
 // Throughput of the loop and batched saliency engines against a plain training step of the same
 // model (forward + backward of the batch loss: the practical ceiling), as ratios measured in one
-// run; then peak memory and time of a statistics pass over 1,000 and 10,000 images.
+// run; the engine Auto picks and why, under every oneDNN ISA cap this processor supports (each in a
+// child process); two processes computing at once against one alone; then peak memory and time of a
+// statistics pass over 1,000 and 10,000 images.
 //   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick]
+if (args.Contains("--isa-row")) return IsaRow.Print();
+if (args.Contains("--stats-pass")) return IsaRow.StatisticsPass(int.Parse(args[Array.IndexOf(args, "--stats-pass") + 1]));
 NativeTorch.EnsureLoaded();
 bool quick = args.Contains("--quick");
 var report = new StringBuilder();
-report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads, oneDNN cap {CpuKernels.MaxIsa ?? "none"}");
+report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
+report.AppendLine();
+report.AppendLine($"CPU kernels: {CpuKernels.Policy}");
+report.AppendLine();
+report.AppendLine("| oneDNN ISA cap (ONEDNN_MAX_CPU_ISA) | engine Auto runs on the default model | why | loop img/s | batched img/s | statistics pass, 1,000 images (Auto), img/s |");
+report.AppendLine("|---|---|---|---|---|---|");
+foreach (string isa in CpuKernelPolicy.Candidates())
+{
+    var row = IsaRow.InChild(isa);
+    report.AppendLine(row);
+    Console.Error.WriteLine(row);
+}
+report.AppendLine();
+report.AppendLine(IsaRow.TwoProcesses(quick ? 512 : 1024));
 report.AppendLine();
 report.AppendLine($"Batched engine: {new ProfilerOptions().BatchSize} images per pass; training step: forward + backward of the whole batch.");
 report.AppendLine();
@@ -79,6 +96,7 @@ using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
 }
 
 Console.WriteLine(report);
+return 0;
 string output = Path.Combine(WorkbookPaths.Artifacts, "benchmarks", "benchmark.md");
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
 File.WriteAllText(output, report.ToString());

@@ -5,7 +5,7 @@ namespace ParameterSaliency.Tests;
 
 public class CommandLineTests
 {
-    static string Saliency => Workbook.Output("ParameterSaliency.Cli", "saliency.dll");
+    internal static string Saliency => Workbook.Output("ParameterSaliency.Cli", "saliency.dll");
 
     [Fact]
     public void Evaluate_prints_accuracy_and_confusion_matrix()

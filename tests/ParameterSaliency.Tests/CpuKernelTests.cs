@@ -42,7 +42,7 @@ public class CpuKernelTests
         var chosen = CpuKernels.Policy.Measurements.FirstOrDefault(m => m.Isa == CpuKernels.Policy.Isa);
         Skip.If(chosen is { Correct: false }, $"no cap gave correct batched gradients on this processor: {CpuKernels.Policy.Reason}");
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var profiler = new SaliencyProfiler(saved.Model);
         using var profiles = profiler.Profile(test, Enumerable.Range(0, 16).ToArray());
         Assert.Equal(ProfileEngine.Batched, profiler.Engine);

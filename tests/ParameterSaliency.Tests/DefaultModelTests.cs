@@ -7,14 +7,14 @@ using static TorchSharp.torch;
 
 namespace ParameterSaliency.Tests;
 
-public class DefaultModelTests
+public class DefaultModelTests(DefaultModelFixture defaultModel) : IClassFixture<DefaultModelFixture>
 {
     [Fact]
     public void Committed_model_reaches_92_percent_on_the_test_split()
     {
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
-        var report = Evaluator.Evaluate(saved.Model, test);
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var report = Evaluator.Evaluate(model, test);
         Assert.True(report.Accuracy >= 0.92, $"test accuracy {report.Accuracy:F4} < 0.92");
         Assert.Equal(10000, report.Labels.Count);
     }
@@ -27,10 +27,10 @@ public class DefaultModelTests
         Assert.True(fixture.RootElement.GetProperty("model_sha256").GetString() == sha,
             "tests/fixtures/default-model-logits.json was made for another model file: rerun tests/reference/pytorch_reference.py");
         var expected = fixture.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
         using var noGrad = no_grad();
-        using var logits = saved.Model.call(test.Images.narrow(0, 0, expected.Length));
+        using var logits = model.call(test.Images.narrow(0, 0, expected.Length));
         var actual = logits.data<float>().ToArray();
         for (int i = 0; i < expected.Length; i++)
             for (int c = 0; c < expected[i].Length; c++)

@@ -47,7 +47,7 @@ public class EngineAgreementTests(ITestOutputHelper output)
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
         using var exactModel = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
         exactModel.Model.to(ScalarType.Float64);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         int[] chosen = Enumerable.Range(0, 64).Select(i => i * 151).ToArray();
         using var profiles = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine }).Profile(test, chosen);
         using var exact = new SaliencyProfiler(exactModel.Model, new ProfilerOptions { Engine = ProfileEngine.Loop }).Profile(test, chosen);

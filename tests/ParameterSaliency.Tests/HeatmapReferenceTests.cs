@@ -14,7 +14,7 @@ namespace ParameterSaliency.Tests;
 /// from the definitions in float64 with numpy's percentiles (images 12, 23, 42 of the test split).
 /// </summary>
 [Trait("Category", CpuIsaMatrixTests.Category)]
-public class HeatmapReferenceTests
+public class HeatmapReferenceTests(DefaultModelFixture defaultModel) : IClassFixture<DefaultModelFixture>
 {
     static SafeTensorsContent Reference() => ReferenceFixtures.ForDefaultModel("reference-heatmaps.safetensors");
 
@@ -23,7 +23,7 @@ public class HeatmapReferenceTests
     {
         using var reference = Reference();
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
         saved.Model.to(ScalarType.Float64);
         // The statistics are tied to the float32 weights; the float64 copy holds the same values.
@@ -45,7 +45,7 @@ public class HeatmapReferenceTests
     public void Heatmap_command_writes_input_gradient_and_heatmap_that_follow_the_reference()
     {
         using var reference = Reference();
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         string folder = Directory.CreateTempSubdirectory().FullName;
         long[] indices = reference["indices"].data<long>().ToArray();
         for (int n = 0; n < indices.Length; n++)
@@ -72,10 +72,10 @@ public class HeatmapReferenceTests
     [Fact]
     public void Random_control_is_reproducible_from_its_seed()
     {
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
         var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
-        InputHeatmap Run(int seed) => new InputSpaceSaliency(saved.Model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random, RandomSeed = seed }).Explain(test, 7);
+        InputHeatmap Run(int seed) => new InputSpaceSaliency(model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random, RandomSeed = seed }).Explain(test, 7);
         var first = Run(11);
         var again = Run(11);
         var other = Run(12);
@@ -84,17 +84,17 @@ public class HeatmapReferenceTests
         Assert.Equal(first.Gradient, again.Gradient);
         Assert.NotEqual(first.BoostedFilters, other.BoostedFilters);
         Assert.Equal(FilterRanking.Random(1200, 10, 11), first.BoostedFilters);
-        var top = new InputSpaceSaliency(saved.Model, statistics).Explain(test, 7);
+        var top = new InputSpaceSaliency(model, statistics).Explain(test, 7);
         Assert.NotEqual(top.BoostedFilters, first.BoostedFilters);
     }
 
     [Fact]
     public void SmoothGrad_without_noise_is_the_plain_gradient_and_with_noise_follows_its_seed()
     {
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
         var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
-        InputHeatmap Run(HeatmapOptions options) => new InputSpaceSaliency(saved.Model, statistics, options).Explain(test, 23);
+        InputHeatmap Run(HeatmapOptions options) => new InputSpaceSaliency(model, statistics, options).Explain(test, 23);
         var plain = Run(new HeatmapOptions());
         var noiseless = Run(new HeatmapOptions { SmoothGradCopies = 3, SmoothGradNoise = 0 });
         Assert.True(RelativeL2(tensor(plain.Gradient), noiseless.Gradient) < 1e-6);

@@ -24,9 +24,11 @@ public class MemoryTests
         {
             for (int i = 0; i < count; i++) profiler.Profile(images, labels).Dispose();
         }
-        long growth = ResidentGrowth(Calls, warmUp: 100, measured: 1000);
-        // Without dispose scopes each call leaks its activations (~1 MB here): 1,000 calls would add about a gigabyte.
-        Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 1,000 calls");
+        // The warm-up fills libtorch's and the allocator's caches: on an Intel Xeon the resident set grows by
+        // about 110 MB over the first 1,100 batched calls and then stays flat (measured: -4..+6 MB per further 1,000).
+        long growth = ResidentGrowth(Calls, warmUp: 1000, measured: 500);
+        // Without dispose scopes each call leaks its activations (~1 MB here): 500 calls would add about 500 MB.
+        Assert.True(growth < 48L << 20, $"resident memory grew by {growth >> 20} MB over 500 calls after 1,000 warm-up calls");
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class ModelFileTests
             Assert.True(tensor.bytes.SequenceEqual(actual[key].bytes), $"{key} differs after the round trip");
         }
         Assert.Equal("fashion-mnist:train", loaded.Dataset);
-        Assert.Equal(4, loaded.Model.Config.Width);
+        Assert.Equal(8, loaded.Model.Config.Width);
         Assert.Equal(0.2860f, loaded.Normalization.Mean[0]);
     }
 
@@ -45,7 +45,7 @@ public class ModelFileTests
             Assert.True(metadata.TryGetProperty(key, out _), $"metadata lacks {key}");
         var conv = header.RootElement.GetProperty("conv1.weight");
         Assert.Equal("F32", conv.GetProperty("dtype").GetString());
-        Assert.Equal(new long[] { 4, 1, 3, 3 }, conv.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+        Assert.Equal(new long[] { 8, 1, 3, 3 }, conv.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
         Assert.Equal(0, (8 + headerLength) % 8);
     }
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace ParameterSaliency.Tests;
 
-/// <summary>Notebooks are code: each one runs headlessly through the workbook's runner, as the main job runs it.</summary>
+/// <summary>Notebooks are code: each one runs once, headlessly, through the workbook's runner, as the main job runs it.</summary>
 public class NotebookTests
 {
     static string Runner => Workbook.Output("NotebookRunner", "NotebookRunner.dll");
@@ -26,17 +26,12 @@ public class NotebookTests
         var codeCells = executed["cells"]!.AsArray().Where(c => c!["cell_type"]!.GetValue<string>() == "code").ToArray();
         Assert.All(codeCells, c => Assert.NotNull(c!["execution_count"]?.GetValue<int?>()));
         Assert.True(File.Exists(Path.Combine(output, Path.ChangeExtension(notebook, ".html"))));
-    }
-
-    [Fact]
-    public void Getting_started_outputs_hold_a_plotly_chart()
-    {
-        string output = Directory.CreateTempSubdirectory().FullName;
-        var (exitCode, stdout, stderr) = Workbook.Run(Runner, $"notebooks/00-getting-started.ipynb --out \"{output}\"");
-        Assert.True(exitCode == 0, stdout + stderr);
-        string executed = File.ReadAllText(Path.Combine(output, "00-getting-started.ipynb"));
-        Assert.Contains("Plotly.newPlot", executed);
-        Assert.Contains("data:image/png;base64,", executed);
+        if (notebook.StartsWith("00-", StringComparison.Ordinal))
+        {
+            string text = File.ReadAllText(Path.Combine(output, notebook));
+            Assert.Contains("Plotly.newPlot", text); // the confusion matrix
+            Assert.Contains("data:image/png;base64,", text); // the gallery
+        }
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public class PlantedCueTests
     {
         using var saved = Models.ModelFile.Load(WorkbookPaths.PlantedCueModel, CPU);
         Assert.Contains("checkerboard", saved.Metadata["planted_cue"]);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var others = Enumerable.Range(0, 2000).Where(i => test.LabelArray[i] != PlantedCue.Default.CueClass).ToArray();
         using var subset = test.Subset(others);
         using var stamped = PlantedCue.Default.Stamp(subset.Images, test.Normalization);

@@ -27,7 +27,7 @@ public class PyTorchReferenceTests
         using var reference = Reference();
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
         saved.Model.to(ScalarType.Float64);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine, BatchSize = 32 });
         Assert.Equal(reference.Metadata["filter_names"].Split(','), profiler.Layout.EntryNames);
 
@@ -52,7 +52,7 @@ public class PyTorchReferenceTests
     {
         using var reference = Reference();
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         int[] chosen = reference["indices"].data<long>().Select(i => (int)i).ToArray();
         using var profiles = new SaliencyProfiler(saved.Model).Profile(test, chosen);
         var expected = reference["profiles"];

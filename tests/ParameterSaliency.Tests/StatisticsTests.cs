@@ -59,7 +59,7 @@ public class StatisticsTests
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 8);
         using var exactModel = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 8);
         exactModel.to(ScalarType.Float64);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { BatchSize = 16 });
         var all = Enumerable.Range(100, 40).ToArray();
         var exact = SaliencyStatistics.Compute(new SaliencyProfiler(exactModel, new ProfilerOptions { Engine = ProfileEngine.Loop }), test, all);
@@ -79,7 +79,7 @@ public class StatisticsTests
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 8);
         using var other = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 9);
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var profiler = new SaliencyProfiler(model);
         var statistics = SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 10).ToArray());
         string path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "stats.safetensors");
@@ -102,7 +102,7 @@ public class StatisticsTests
     static (ResNet Model, ImageDataset Test, SaliencyProfiler Profiler, SaliencyStatistics Statistics) SmallSetup()
     {
         var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 8);
-        var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var profiler = new SaliencyProfiler(model);
         return (model, test, profiler, SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, 12).ToArray()));
     }
@@ -126,7 +126,6 @@ public class StatisticsTests
     {
         var (model, test, profiler, computed) = SmallSetup();
         using var _ = model;
-        using var __ = test;
         Assert.True(computed.Std[5] > 1e-14);
         var statistics = WithZeroSigma(computed, entry: 5);
         var stdBefore = statistics.Std.ToArray();
@@ -151,7 +150,6 @@ public class StatisticsTests
     {
         var (model, test, profiler, statistics) = SmallSetup();
         using var _ = model;
-        using var __ = test;
         using var profiles = profiler.Profile(test, [30]);
         using var z = StandardizedProfiles.Of(profiles, statistics);
         float[] row = z.Values[0].data<float>().ToArray();

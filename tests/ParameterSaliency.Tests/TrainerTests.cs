@@ -18,7 +18,7 @@ public class TrainerTests
     [Fact]
     public void Smoke_training_lowers_the_loss_and_is_reproducible_from_its_seed()
     {
-        using var test = FashionMnist.Load(DataSplit.Test);
+        var test = SharedData.TestSplit;
         var (first, history) = TrainSmall(test, 7);
         var (second, _) = TrainSmall(test, 7);
         using (first)

@@ -18,8 +18,9 @@ internal static class Workbook
     public static string Output(string project, string assembly) =>
         Path.Combine(Root, "lib", project, "bin", Configuration, "net10.0", assembly);
 
-    /// <summary>Runs <c>dotnet assembly args</c> in <paramref name="workingDirectory"/>; returns exit code and both streams.</summary>
-    public static (int ExitCode, string Output, string Error) Run(string assembly, string arguments, string? workingDirectory = null, TimeSpan? timeout = null)
+    /// <summary>Runs <c>dotnet assembly args</c> in <paramref name="workingDirectory"/> with extra <paramref name="environment"/> variables; returns exit code and both streams.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string assembly, string arguments, string? workingDirectory = null, TimeSpan? timeout = null,
+        Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet", $"\"{assembly}\" {arguments}")
         {
@@ -27,6 +28,7 @@ internal static class Workbook
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? Root,
         };
+        foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

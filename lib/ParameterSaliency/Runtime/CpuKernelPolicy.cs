@@ -47,14 +47,16 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     /// <param name="log">Where to say that a measurement runs or that another process is measuring.</param>
     /// <param name="remeasure">Measure even when a valid verdict is cached.</param>
     /// <param name="cachePath">The verdict cache (default <see cref="CachePath"/>).</param>
-    public static CpuKernelPolicy Decide(TextWriter? log = null, bool remeasure = false, string? cachePath = null)
+    /// <param name="candidates">The caps to measure (default <see cref="Candidates"/>).</param>
+    public static CpuKernelPolicy Decide(TextWriter? log = null, bool remeasure = false, string? cachePath = null, IReadOnlyList<string>? candidates = null)
     {
         string cache = cachePath ?? CachePath();
+        candidates ??= Candidates();
         using (CacheLock.Acquire(cache, log))
         {
-            if (!remeasure && TryLoad(cache, out var cached)) return cached;
-            log?.WriteLine($"Measuring libtorch's CPU kernels on this processor under {string.Join(", ", Candidates())} (once per machine; cached in {cache}) ...");
-            var measurements = Candidates().Select(MeasureInChild).ToArray();
+            if (!remeasure && TryLoad(cache, candidates, out var cached)) return cached;
+            log?.WriteLine($"Measuring libtorch's CPU kernels on this processor under {string.Join(", ", candidates)} (once per machine; cached in {cache}) ...");
+            var measurements = candidates.Select(MeasureInChild).ToArray();
             // Every candidate failing to run says more about the child processes than about the kernels: not cached.
             if (measurements.All(m => m.Failure is not null))
                 throw new InvalidOperationException($"no measurement ran ({measurements[0].Failure})");
@@ -128,14 +130,14 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     /// <summary>What the verdict cache holds.</summary>
     sealed record CachedVerdict(string Key, string Isa, string Processor, string Reason, CpuKernelMeasurement[] Measurements);
 
-    static bool TryLoad(string path, out CpuKernelPolicy policy)
+    static bool TryLoad(string path, IReadOnlyList<string> candidates, out CpuKernelPolicy policy)
     {
         policy = null!;
         if (!File.Exists(path)) return false;
         try
         {
             var verdict = JsonSerializer.Deserialize<CachedVerdict>(File.ReadAllText(path), Json);
-            if (verdict is null || verdict.Key != Key() || !Candidates().Contains(verdict.Isa) || verdict.Measurements is null) return false;
+            if (verdict is null || verdict.Key != Key() || !candidates.Contains(verdict.Isa) || verdict.Measurements is null) return false;
             policy = new CpuKernelPolicy(verdict.Isa, CpuKernelSource.Cached, verdict.Processor, verdict.Reason, verdict.Measurements);
             return true;
         }

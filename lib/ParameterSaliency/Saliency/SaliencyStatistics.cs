@@ -47,6 +47,18 @@ public sealed class SaliencyStatistics
     public string ModelFingerprint { get; }
     /// <summary>Mergeable fingerprint of the images and labels of D.</summary>
     public DataFingerprint Data { get; }
+    /// <summary>SHA-256 (first 16 hex digits) of μ, σ and |D| as stored: equal checksums, bit-identical statistics.</summary>
+    public string Checksum
+    {
+        get
+        {
+            var bytes = new List<byte>();
+            foreach (double value in Mean.Concat(Std)) bytes.AddRange(BitConverter.GetBytes(value));
+            bytes.AddRange(BitConverter.GetBytes(Count));
+            return Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray()))[..16];
+        }
+    }
+
     /// <summary>What D was, e.g. <c>fashion-mnist:test</c> or <c>fashion-mnist:test[shard 1/4]</c>.</summary>
     public string DataName { get; }
 
