@@ -75,6 +75,23 @@ internal static class TinyModels
         Assert.True(sorted[^1] <= Float32Worst, $"{what}: worst row error {sorted[^1]:E2} > {Float32Worst:E0} ({Describe(rowErrors)})");
     }
 
+    /// <summary>
+    /// float32 statistics (μ or σ per filter) against a reference, entry by entry: each entry averages over
+    /// images, so an image whose ReLU inputs sit within rounding of zero moves some entries by its error
+    /// divided by the number of images. Median entry error at most <see cref="Float32Median"/>, at most
+    /// <see cref="Float32OutlierShare"/> of the entries above 1e-3, none above <see cref="Float32Worst"/>.
+    /// </summary>
+    public static void AssertFloat32Entries(IReadOnlyList<double> actual, IReadOnlyList<double> expected, string what)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        var errors = expected.Select((e, i) => Math.Abs(actual[i] - e) / Math.Max(Math.Abs(e), 1e-30)).ToArray();
+        var sorted = errors.Order().ToArray();
+        string summary = $"{what}: {Describe(errors)} (entry relative errors)";
+        Assert.True(sorted[sorted.Length / 2] <= Float32Median, summary);
+        Assert.True(errors.Count(e => e > 1e-3) <= Float32OutlierShare * errors.Length, summary);
+        Assert.True(sorted[^1] <= Float32Worst, summary);
+    }
+
     /// <summary>Median, 90th percentile and worst of row errors, for messages and test output.</summary>
     public static string Describe(double[] rowErrors)
     {
