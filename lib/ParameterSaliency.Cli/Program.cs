@@ -12,4 +12,5 @@ root.Subcommands.Add(PlantedCueCommand.Create());
 root.Subcommands.Add(NeighborsCommand.Create());
 root.Subcommands.Add(FineTuneCommand.Create());
 root.Subcommands.Add(CpuCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 return CommandRunner.Run(root, args);

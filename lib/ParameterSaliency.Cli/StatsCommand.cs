@@ -57,6 +57,20 @@ internal static class StatsCommand
             return 0;
         });
         command.Subcommands.Add(merge);
+
+        var file = new Argument<string>("file") { Description = "The authors' statistics (ImageNet_val_saliency_stat_<model>_filter_wise.pth)." };
+        var arch = new Option<string>("--arch") { Description = "The architecture they belong to: resnet50, densenet121, vgg19, inception_v3 (any name of 'saliency models').", Required = true };
+        var importedOutput = new Option<string>("--out") { Description = "Statistics file to write (safetensors).", Required = true };
+        var import = new Command("import", "Convert the authors' released statistics (torch.save of mean and std) into this library's format with our filter names.") { file, arch, importedOutput };
+        import.SetAction(result =>
+        {
+            var statistics = AuthorsStatistics.Import(result.GetValue(file)!, result.GetValue(arch)!);
+            string outPath = result.GetValue(importedOutput)!;
+            statistics.Save(outPath);
+            Console.WriteLine($"Wrote {outPath}: {statistics} (sample count unknown: cannot be merged).");
+            return 0;
+        });
+        command.Subcommands.Add(import);
         return command;
     }
 }

@@ -10,9 +10,10 @@ internal static class ReferenceFixtures
 {
     public sealed record Layout(IReadOnlyList<(string Name, long[] Shape)> Parameters, IReadOnlyList<string> StateDict);
 
-    public static Layout PyTorchLayout(string arch)
+    /// <summary>A layout from parameter-names.json (pytorch_reference.py), or from torchvision-layouts.json (torchvision_layouts.py) when <paramref name="fixture"/> names it.</summary>
+    public static Layout PyTorchLayout(string arch, string fixture = "parameter-names.json")
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Workbook.Fixtures, "parameter-names.json")));
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Workbook.Fixtures, fixture)));
         var entry = document.RootElement.GetProperty(arch);
         var parameters = entry.GetProperty("parameters").EnumerateArray()
             .Select(p => (p[0].GetString()!, p[1].EnumerateArray().Select(d => d.GetInt64()).ToArray())).ToArray();

@@ -38,8 +38,22 @@ public sealed record ResNetConfig(string Arch, ResNetStem Stem, ResNetBlock Bloc
     public static ResNetConfig TorchVisionResNet50(int numClasses = 1000, int inChannels = 3) =>
         new("resnet50", ResNetStem.ImageNet, ResNetBlock.Bottleneck, [3, 4, 6, 3], inChannels, 64, numClasses);
 
+    /// <summary>
+    /// TorchVision's ResNet layouts by name: resnet18 and resnet34 (basic blocks 2-2-2-2, 3-4-6-3), resnet50,
+    /// resnet101 and resnet152 (bottleneck blocks 3-4-6-3, 3-4-23-3, 3-8-36-3), all with w = 64.
+    /// </summary>
+    public static ResNetConfig TorchVision(string arch, int numClasses = 1000, int inChannels = 3) => arch switch
+    {
+        "resnet18" => TorchVisionResNet18(numClasses, inChannels),
+        "resnet34" => new("resnet34", ResNetStem.ImageNet, ResNetBlock.Basic, [3, 4, 6, 3], inChannels, 64, numClasses),
+        "resnet50" => TorchVisionResNet50(numClasses, inChannels),
+        "resnet101" => new("resnet101", ResNetStem.ImageNet, ResNetBlock.Bottleneck, [3, 4, 23, 3], inChannels, 64, numClasses),
+        "resnet152" => new("resnet152", ResNetStem.ImageNet, ResNetBlock.Bottleneck, [3, 8, 36, 3], inChannels, 64, numClasses),
+        _ => throw new ArgumentException($"'{arch}' is not a torchvision ResNet (resnet18, resnet34, resnet50, resnet101, resnet152).", nameof(arch)),
+    };
+
     /// <summary>The architectures a weights file may name in its <c>arch</c> metadata.</summary>
-    public static IReadOnlyList<string> KnownArchitectures { get; } = ["resnet18-cifar", "resnet18", "resnet50"];
+    public static IReadOnlyList<string> KnownArchitectures { get; } = ["resnet18-cifar", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"];
 
     /// <summary>Rebuilds a configuration from <c>arch</c>, <c>in_channels</c>, <c>width</c> and <c>num_classes</c> metadata.</summary>
     public static ResNetConfig FromMetadata(IReadOnlyDictionary<string, string> metadata, string source)
@@ -56,8 +70,7 @@ public sealed record ResNetConfig(string Arch, ResNetStem Stem, ResNetBlock Bloc
         var config = arch switch
         {
             "resnet18-cifar" => CifarResNet18(inChannels, width, classes),
-            "resnet18" => TorchVisionResNet18(classes, inChannels) with { Width = width },
-            "resnet50" => TorchVisionResNet50(classes, inChannels) with { Width = width },
+            "resnet18" or "resnet34" or "resnet50" or "resnet101" or "resnet152" => TorchVision(arch, classes, inChannels) with { Width = width },
             _ => throw new InvalidDataException($"{source}: unknown arch '{arch}'; known: {string.Join(", ", KnownArchitectures)}."),
         };
         return config;

@@ -21,7 +21,8 @@ public sealed class SaliencyStatistics
     /// <summary>Bumped whenever the computation of profiles changes (2: loss evaluated in float64); cached statistics of another version are recomputed.</summary>
     public const int AlgorithmVersion = 2;
 
-    SaliencyStatistics(StatisticsAccumulator accumulator, IReadOnlyList<string> entryNames, Aggregation aggregation, string modelFingerprint, DataFingerprint data, string dataName)
+    SaliencyStatistics(StatisticsAccumulator accumulator, IReadOnlyList<string> entryNames, Aggregation aggregation, string modelFingerprint, DataFingerprint data, string dataName,
+        IReadOnlyList<double>? importedStd = null)
     {
         Accumulator = accumulator;
         EntryNames = entryNames;
@@ -29,7 +30,7 @@ public sealed class SaliencyStatistics
         ModelFingerprint = modelFingerprint;
         Data = data;
         DataName = dataName;
-        Std = accumulator.SampleStd();
+        Std = importedStd ?? accumulator.SampleStd();
     }
 
     internal StatisticsAccumulator Accumulator { get; }
@@ -37,8 +38,29 @@ public sealed class SaliencyStatistics
     public IReadOnlyList<double> Mean => Accumulator.Mean;
     /// <summary>σ, per entry: sample standard deviation (float64).</summary>
     public IReadOnlyList<double> Std { get; }
-    /// <summary>Number of profiles |D|.</summary>
+    /// <summary>Number of profiles |D|; 0 when unknown (statistics imported from a file that records no count).</summary>
     public long Count => Accumulator.Count;
+
+    /// <summary>False for imported statistics whose sample count is unknown: they cannot be merged.</summary>
+    public bool CountKnown => Count > 0;
+
+    /// <summary>
+    /// μ and σ computed elsewhere (e.g. the authors' released ImageNet statistics), with this library's entry
+    /// names; the sample count is unknown (<see cref="CountKnown"/> false), so they refuse to merge, and no model
+    /// fingerprint is recorded, so only the entries are checked when a profiler uses them.
+    /// </summary>
+    public static SaliencyStatistics Imported(IReadOnlyList<double> mean, IReadOnlyList<double> std, IReadOnlyList<string> entryNames, string source)
+    {
+        if (mean.Count != entryNames.Count || std.Count != entryNames.Count)
+            throw new ArgumentException($"{source}: {mean.Count} means and {std.Count} standard deviations for {entryNames.Count} filters.");
+        int bad = Enumerable.Range(0, mean.Count).FirstOrDefault(i => !double.IsFinite(mean[i]) || !double.IsFinite(std[i]) || std[i] < 0, -1);
+        if (bad >= 0) throw new InvalidDataException($"{source}: entry {bad} ({entryNames[bad]}) has μ = {mean[bad]}, σ = {std[bad]}.");
+        var accumulator = new StatisticsAccumulator(mean.ToArray(), new double[mean.Count], 0);
+        return new SaliencyStatistics(accumulator, entryNames, Aggregation.FilterWise, UnknownModel, new DataFingerprint(0, 0), source, std.ToArray());
+    }
+
+    /// <summary>The model fingerprint of imported statistics: none.</summary>
+    const string UnknownModel = "unknown";
     /// <summary>Entry names (filter names for filter-wise statistics).</summary>
     public IReadOnlyList<string> EntryNames { get; }
     /// <summary>The aggregation of the profiles.</summary>
@@ -147,6 +169,8 @@ public sealed class SaliencyStatistics
         var fingerprint = new DataFingerprint(0, 0);
         foreach (var shard in shards)
         {
+            if (!shard.CountKnown)
+                throw new ArgumentException($"Cannot merge: '{shard.DataName}' records no sample count (imported statistics), so its weight in a merge is unknown.");
             if (shard.ModelFingerprint != first.ModelFingerprint)
                 throw new ArgumentException($"Cannot merge: shard '{shard.DataName}' was computed with another model (fingerprint {shard.ModelFingerprint[..12]}… vs {first.ModelFingerprint[..12]}…).");
             if (shard.Aggregation != first.Aggregation || !shard.EntryNames.SequenceEqual(first.EntryNames))
@@ -163,7 +187,7 @@ public sealed class SaliencyStatistics
     {
         if (profiler.Layout.Aggregation != Aggregation || !profiler.Layout.EntryNames.SequenceEqual(EntryNames))
             throw new InvalidOperationException($"These statistics describe {Aggregation} profiles of {EntryNames.Count} entries; the profiler makes {profiler.Layout.Aggregation} profiles of {profiler.Layout.Length}.");
-        if (profiler.ModelFingerprint != ModelFingerprint)
+        if (ModelFingerprint != UnknownModel && profiler.ModelFingerprint != ModelFingerprint)
             throw new InvalidOperationException($"These statistics belong to another model (fingerprint {ModelFingerprint[..12]}…, this model {profiler.ModelFingerprint[..12]}…): recompute them for this model.");
     }
 
@@ -215,12 +239,14 @@ public sealed class SaliencyStatistics
         }
         double[] mean = Read("mean"), std = Read("std"), m2 = Read("m2");
         long count = content["count"].to(ScalarType.Int64).item<long>();
-        if (count < 2) throw new InvalidDataException($"{path}: count {count} is below 2.");
+        bool imported = content.Metadata.TryGetValue("model_fingerprint", out var fingerprint) && fingerprint == UnknownModel;
+        if (count < 2 && !(imported && count == 0)) throw new InvalidDataException($"{path}: count {count} is below 2.");
         var names = aggregation == Aggregation.ParameterWise
             ? Enumerable.Range(0, entries).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray()
             : Get("entry_names").Split(',');
         if (aggregation != Aggregation.ParameterWise && (names.Length != entries || NamesHash(names) != Get("entry_names_sha256")))
             throw new InvalidDataException($"{path}: the entry names do not match their checksum (file damaged?).");
+        if (imported) return Imported(mean, std, names, Get("data"));
         var accumulator = new StatisticsAccumulator(mean, m2, count);
         var recomputed = accumulator.SampleStd();
         int bad = Enumerable.Range(0, entries).FirstOrDefault(i => Math.Abs(recomputed[i] - std[i]) > 1e-9 * Math.Max(1e-30, std[i]) + 1e-300, -1);
@@ -230,5 +256,5 @@ public sealed class SaliencyStatistics
 
     static string NamesHash(IEnumerable<string> names) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", names))));
 
-    public override string ToString() => $"μ, σ of {EntryNames.Count} {Aggregation} entries over {Count:N0} images of {DataName}";
+    public override string ToString() => $"μ, σ of {EntryNames.Count} {Aggregation} entries over {(CountKnown ? $"{Count:N0}" : "an unknown number of")} images of {DataName}";
 }

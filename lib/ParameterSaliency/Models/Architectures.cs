@@ -1,0 +1,49 @@
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Models;
+
+/// <summary>One architecture the library can build by name, with torchvision's parameter names and order.</summary>
+/// <param name="Name">torchvision's name (<c>resnet50</c>, <c>vgg19_bn</c>, <c>densenet121</c>, <c>inception_v3</c>, …), or <c>resnet18-cifar</c>.</param>
+/// <param name="Description">What it is, in a few words.</param>
+/// <param name="InputSize">The image side its ImageNet weights expect (28 for the CIFAR-style default).</param>
+/// <param name="Build">Builds it, untrained, for (classes, input channels).</param>
+/// <param name="DefaultClasses">Classes of its usual weights (1000 for ImageNet, 10 for the default).</param>
+/// <param name="DefaultInChannels">Input channels of its usual weights.</param>
+public sealed record Architecture(string Name, string Description, int InputSize, Func<int, int, nn.Module<Tensor, Tensor>> Build, int DefaultClasses = 1000, int DefaultInChannels = 3)
+{
+    /// <summary>Conv filters F of the model (with its default classes and input channels unless given): the length of its filter-wise profile s.</summary>
+    public long FilterCount(int? numClasses = null, int? inChannels = null)
+    {
+        using var model = Build(numClasses ?? DefaultClasses, inChannels ?? DefaultInChannels);
+        return model.parameters().Where(p => p.dim() == 4).Sum(p => p.shape[0]);
+    }
+}
+
+/// <summary>
+/// The architectures the library builds by name: the CIFAR-style ResNet-18 of the embedded default,
+/// torchvision's ResNets, VGG-11/16/19 with and without BatchNorm, DenseNet-121 and Inception-v3. The paper's
+/// four ImageNet models are resnet50, densenet121, vgg19 and inception_v3. Any other
+/// <c>nn.Module&lt;Tensor, Tensor&gt;</c> can be profiled too (by the loop engine when its layers are not
+/// Conv2d, BatchNorm2d or Linear); it just has no name here.
+/// </summary>
+public static class Architectures
+{
+    /// <summary>Every named architecture, in the order <c>saliency models</c> lists them.</summary>
+    public static IReadOnlyList<Architecture> All { get; } =
+    [
+        new("resnet18-cifar", "CIFAR-style ResNet-18 (3x3 stem, no max-pool), w 16: the embedded default", 28,
+            (classes, channels) => new ResNet(ResNetConfig.CifarResNet18(channels, 16, classes)), DefaultClasses: 10, DefaultInChannels: 1),
+        .. new[] { "resnet18", "resnet34", "resnet50", "resnet101", "resnet152" }.Select(name =>
+            new Architecture(name, $"torchvision {name.Replace("resnet", "ResNet-")}", 224, (classes, channels) => new ResNet(ResNetConfig.TorchVision(name, classes, channels)))),
+        .. new[] { 11, 16, 19 }.SelectMany(depth => new[] { false, true }.Select(batchNorm =>
+            new Architecture($"vgg{depth}{(batchNorm ? "_bn" : "")}", $"torchvision VGG-{depth}{(batchNorm ? " with BatchNorm" : "")}", 224,
+                (classes, channels) => new Vgg(depth, batchNorm, classes, channels)))),
+        new("densenet121", "torchvision DenseNet-121", 224, (classes, channels) => new DenseNet(classes, channels)),
+        new("inception_v3", "torchvision Inception-v3 with its auxiliary head", 299, (classes, channels) => new InceptionV3(classes, channels)),
+    ];
+
+    /// <summary>The architecture called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known names otherwise.</summary>
+    public static Architecture Named(string name) =>
+        All.FirstOrDefault(a => a.Name == name)
+        ?? throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", All.Select(a => a.Name))}.");
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>The named architectures against torchvision 0.14 (tests/reference/torchvision_layouts.py): names, order and shapes of the parameters, state-dict keys, filter counts.</summary>
+public class ArchitectureTests
+{
+    public static TheoryData<string> TorchVisionNames()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Workbook.Fixtures, "torchvision-layouts.json")));
+        var data = new TheoryData<string>();
+        foreach (var entry in document.RootElement.EnumerateObject()) data.Add(entry.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TorchVisionNames))]
+    public void Parameter_names_order_shapes_and_state_dict_match_torchvision(string name)
+    {
+        var expected = ReferenceFixtures.PyTorchLayout(name, "torchvision-layouts.json");
+        using var model = Architectures.Named(name).Build(1000, 3);
+        var actual = model.named_parameters().Select(p => (p.name, p.parameter.shape)).ToArray();
+        Assert.Equal(expected.Parameters.Select(p => p.Name), actual.Select(p => p.name));
+        for (int i = 0; i < actual.Length; i++) Assert.True(expected.Parameters[i].Shape.SequenceEqual(actual[i].shape), $"{actual[i].name}: [{string.Join(", ", actual[i].shape)}], torchvision [{string.Join(", ", expected.Parameters[i].Shape)}]");
+        Assert.Equal(expected.StateDict.Order(StringComparer.Ordinal), model.state_dict().Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("resnet50", 26_560)]
+    [InlineData("densenet121", 10_240)]
+    [InlineData("vgg19", 5_504)]
+    [InlineData("inception_v3", 18_112)]
+    public void The_papers_four_models_have_the_filter_counts_of_the_authors_statistics(string name, long filters)
+    {
+        Assert.Equal(filters, Architectures.Named(name).FilterCount());
+        using var model = Architectures.Named(name).Build(1000, 3);
+        Assert.Equal(filters, ProfileLayout.For(model, Aggregation.FilterWise).Length);
+    }
+
+    [Theory]
+    [InlineData("vgg11_bn", 64)]
+    [InlineData("densenet121", 64)]
+    [InlineData("inception_v3", 107)]
+    public void Small_inputs_give_logits_and_the_engines_agree(string name, int size)
+    {
+        using var model = Architectures.Named(name).Build(10, 3);
+        model.eval();
+        var (images, labels) = TinyModels.Inputs(2, 3, size, 10, seed: 3);
+        using var logits = model.call(images);
+        Assert.Equal(new long[] { 2, 10 }, logits.shape);
+        using var loop = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop }).Profile(images, labels);
+        using var batched = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Batched }).Profile(images, labels);
+        TinyModels.AssertClose(loop.Values, batched.Values, name);
+    }
+
+    [Fact]
+    public void An_unknown_name_lists_the_known_ones()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Architectures.Named("vgg13"));
+        Assert.Contains("inception_v3", error.Message);
+    }
+}
