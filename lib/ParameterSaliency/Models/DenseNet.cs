@@ -16,19 +16,22 @@ public sealed class DenseNet : nn.Module<Tensor, Tensor>
     private readonly Sequential features;
     private readonly Linear classifier;
 
-    /// <summary>DenseNet-121: growth rate 32, blocks of 6, 12, 24 and 16 layers, 64 initial features, bottleneck size 4.</summary>
-    public DenseNet(int numClasses = 1000, int inChannels = 3) : base("densenet121")
+    /// <summary>
+    /// A DenseNet with torchvision's parameters: by default DenseNet-121 (growth rate 32, blocks of 6, 12, 24 and
+    /// 16 layers, 64 initial features, bottleneck size 4); others as torchvision's <c>DenseNet(growth_rate,
+    /// block_config, num_init_features, bn_size)</c> builds them.
+    /// </summary>
+    public DenseNet(int numClasses = 1000, int inChannels = 3, int growth = 32, int[]? blocks = null, int initialFeatures = 64, int bottleneck = 4) : base("densenet")
     {
-        const int growth = 32, bottleneck = 4;
-        int[] blocks = [6, 12, 24, 16];
+        blocks ??= [6, 12, 24, 16];
         var modules = new List<(string, nn.Module<Tensor, Tensor>)>
         {
-            ("conv0", nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false)),
-            ("norm0", nn.BatchNorm2d(64)),
+            ("conv0", nn.Conv2d(inChannels, initialFeatures, 7, stride: 2, padding: 3, bias: false)),
+            ("norm0", nn.BatchNorm2d(initialFeatures)),
             ("relu0", nn.ReLU()),
             ("pool0", nn.MaxPool2d(3, stride: 2, padding: 1)),
         };
-        int channels = 64;
+        int channels = initialFeatures;
         for (int i = 0; i < blocks.Length; i++)
         {
             modules.Add(($"denseblock{i + 1}", new DenseBlock(blocks[i], channels, growth, bottleneck)));

@@ -1,4 +1,3 @@
-using System.Collections;
 using ParameterSaliency.Models;
 using static TorchSharp.torch;
 
@@ -21,31 +20,22 @@ public static class AuthorsStatistics
     public static SaliencyStatistics Import(string path, string arch)
     {
         var architecture = Architectures.Named(arch);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No statistics file at {path}.", path);
-        Hashtable content;
+        var content = PyTorchCheckpoint.ReadStateDict(path); // a torch.save file: its format checks and messages
         try
         {
-            content = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(path);
+            double[] Vector(string key) => content.TryGetValue(key, out var t) && t.dim() == 1
+                ? t.to(ScalarType.Float64).data<double>().ToArray()
+                : throw new InvalidDataException($"{path} has no 1-D tensor '{key}' (keys: {string.Join(", ", content.Keys)}): not saliency statistics.");
+            double[] mean = Vector("mean"), std = Vector("std");
+            using var model = architecture.Build(architecture.DefaultClasses, architecture.DefaultInChannels);
+            var layout = ProfileLayout.For(model, Aggregation.FilterWise);
+            if (mean.Length != layout.Length || std.Length != layout.Length)
+                throw new InvalidDataException($"{path} holds {mean.Length} means and {std.Length} standard deviations, but {arch} has {layout.Length} filters: statistics of another architecture?");
+            return SaliencyStatistics.Imported(mean, std, layout.EntryNames, $"authors' {arch} statistics ({Path.GetFileName(path)})");
         }
-        catch (NotImplementedException)
+        finally
         {
-            throw new InvalidDataException($"{path} was written by PyTorch's legacy (pre-1.6, non-zip) torch.save; re-save it with a current PyTorch.");
+            foreach (var tensor in content.Values) tensor.Dispose();
         }
-        catch (Exception e) when (e is InvalidCastException or InvalidOperationException or System.IO.InvalidDataException or Razorvine.Pickle.PickleException)
-        {
-            throw new InvalidDataException($"{path} is not a torch.save file of a dict of tensors ({e.Message}).");
-        }
-        using var scope = NewDisposeScope();
-        Tensor Vector(string key) => content[key] is Tensor t && t.dim() == 1
-            ? t.to(ScalarType.Float64)
-            : throw new InvalidDataException($"{path} has no 1-D tensor '{key}' (keys: {string.Join(", ", content.Keys.Cast<object>())}): not saliency statistics.");
-        var mean = Vector("mean");
-        var std = Vector("std");
-        using var model = architecture.Build(architecture.DefaultClasses, architecture.DefaultInChannels);
-        var layout = ProfileLayout.For(model, Aggregation.FilterWise);
-        if (mean.shape[0] != layout.Length || std.shape[0] != layout.Length)
-            throw new InvalidDataException($"{path} holds {mean.shape[0]} means and {std.shape[0]} standard deviations, but {arch} has {layout.Length} filters: statistics of another architecture?");
-        return SaliencyStatistics.Imported(mean.data<double>().ToArray(), std.data<double>().ToArray(), layout.EntryNames,
-            $"authors' {arch} statistics ({Path.GetFileName(path)})");
     }
 }
