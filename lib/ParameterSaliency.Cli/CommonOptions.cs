@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ParameterSaliency.Data;
+using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
 
 namespace ParameterSaliency.Cli;
@@ -7,11 +8,46 @@ namespace ParameterSaliency.Cli;
 /// <summary>Options several verbs share.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Model() => new("--model") { Description = "Weights file (safetensors with model metadata).", DefaultValueFactory = _ => WorkbookPaths.DefaultModel };
     public static Option<string> Dataset() => new("--dataset") { Description = "Data set: fashion-mnist:test or fashion-mnist:train.", DefaultValueFactory = _ => "fashion-mnist:test" };
     public static Option<string> Statistics(bool required) => new("--stats") { Description = "Saliency statistics (μ, σ) file from 'saliency stats'.", Required = required };
 
     public static ConsoleProgress<PassProgress> PassProgress() => new(p => p.ToString(), p => p.Done == p.Total);
+}
+
+/// <summary>
+/// The --model option and what a file that does not describe itself needs: --arch (PyTorch checkpoints, safetensors
+/// without our metadata) and the input normalisation (--normalize PRESET, or --mean and --std).
+/// </summary>
+internal sealed class ModelOptions(string? defaultModel = null, string description = "Weights file: our safetensors, or a PyTorch checkpoint (.pth, .pt) with --arch.")
+{
+    readonly Option<string> path = new("--model") { Description = description, DefaultValueFactory = _ => defaultModel ?? WorkbookPaths.DefaultModel };
+    readonly Option<string?> arch = new("--arch") { Description = "Architecture of a file that does not say which it holds (see 'saliency models')." };
+    readonly Option<string?> normalize = new("--normalize") { Description = "Input normalisation of a file that does not record it: imagenet, cifar10 or fashion-mnist." };
+    readonly Option<string?> mean = new("--mean") { Description = "Per-channel input mean, e.g. 0.485,0.456,0.406 (with --std), instead of --normalize." };
+    readonly Option<string?> std = new("--std") { Description = "Per-channel input std, e.g. 0.229,0.224,0.225 (with --mean)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { path, arch, normalize, mean, std }) command.Options.Add(option);
+    }
+
+    public string PathOf(ParseResult result) => result.GetValue(path)!;
+
+    public SavedModel Load(ParseResult result) => ModelFile.Load(PathOf(result), arch: result.GetValue(arch), normalization: Normalization(result));
+
+    Normalization? Normalization(ParseResult result)
+    {
+        string? preset = result.GetValue(normalize), means = result.GetValue(mean), stds = result.GetValue(std);
+        if (preset is not null && (means ?? stds) is not null) throw new ArgumentException("Give --normalize or --mean and --std, not both.");
+        if (preset is not null) return Data.Normalization.Preset(preset);
+        if (means is null != stds is null) throw new ArgumentException("--mean and --std go together.");
+        if (means is null) return null;
+        float[] Parse(string text, string name) => text.Split(',').Select(t => float.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float v) && float.IsFinite(v)
+            ? v : throw new ArgumentException($"{name} '{text}' is not a comma-separated list of numbers.")).ToArray();
+        var (m, s) = (Parse(means, "--mean"), Parse(stds!, "--std"));
+        if (m.Length != s.Length || s.Any(v => v <= 0)) throw new ArgumentException("--mean and --std need as many entries each, and every std must be positive.");
+        return new Data.Normalization(m, s);
+    }
 }
 
 /// <summary>The --engine and --batch-size options of the verbs that profile many images, and the profiler options they give.</summary>

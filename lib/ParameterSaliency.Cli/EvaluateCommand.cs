@@ -10,12 +10,13 @@ internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Weights file (safetensors with model metadata).", DefaultValueFactory = _ => WorkbookPaths.DefaultModel };
+        var model = new ModelOptions();
         var dataset = new Option<string>("--dataset") { Description = "Data set, e.g. fashion-mnist:test.", DefaultValueFactory = _ => "fashion-mnist:test" };
-        var command = new Command("evaluate", "Print the accuracy and the confusion matrix of a model on a data set.") { model, dataset };
+        var command = new Command("evaluate", "Print the accuracy and the confusion matrix of a model on a data set.") { dataset };
+        model.AddTo(command);
         command.SetAction(result =>
         {
-            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var saved = model.Load(result);
             using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
             var report = Evaluator.Evaluate(saved.Model, data);
             Console.WriteLine($"Model: {saved}");

@@ -15,7 +15,7 @@ internal static class FineTuneCommand
     public static Command Create()
     {
         var defaults = new FineTuningOptions();
-        var model = CommonOptions.Model();
+        var model = new ModelOptions();
         var dataset = CommonOptions.Dataset();
         var statistics = CommonOptions.Statistics(required: true);
         var samples = new Option<string?>("--samples") { Description = "Misclassified samples, e.g. 42,1337 (default: the top 3 of the Appendix D ranking)." };
@@ -26,12 +26,13 @@ internal static class FineTuneCommand
         var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv.", Required = true };
         var command = new Command("finetune", "One SGD step on the salient, least salient, random or all filters of misclassified samples: the paper's Tables 1 and 2.")
         {
-            model, dataset, statistics, samples, seeds, neighbors, subsetStep, allStep, output,
+            dataset, statistics, samples, seeds, neighbors, subsetStep, allStep, output,
         };
+        model.AddTo(command);
         command.SetAction(result =>
         {
-            string modelPath = result.GetValue(model)!;
-            using var saved = ModelFile.Load(modelPath);
+            string modelPath = model.PathOf(result);
+            using var saved = model.Load(result);
             using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
             var profiler = new SaliencyProfiler(saved.Model);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);

@@ -16,7 +16,7 @@ internal static class HeatmapCommand
     public static Command Create()
     {
         var defaults = new HeatmapOptions();
-        var model = CommonOptions.Model();
+        var model = new ModelOptions();
         var dataset = CommonOptions.Dataset();
         var index = new Option<int>("--index") { Description = "The image's index in the data set.", Required = true };
         var statistics = CommonOptions.Statistics(required: true);
@@ -28,11 +28,12 @@ internal static class HeatmapCommand
         var png = new Option<string?>("--png") { Description = "Also write the overlay (display blur, colour map) as PNG." };
         var command = new Command("heatmap", "Input-space heatmap of one image from its boosted saliency profile (paper §2.2).")
         {
-            model, dataset, index, statistics, k, boost, randomSeed, smoothGrad, output, png,
+            dataset, index, statistics, k, boost, randomSeed, smoothGrad, output, png,
         };
+        model.AddTo(command);
         command.SetAction(result =>
         {
-            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var saved = model.Load(result);
             using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
             int i = result.GetValue(index);
             if (i < 0 || i >= data.Count) throw new ArgumentException($"--index {i} is outside the data set (0-{data.Count - 1}).");

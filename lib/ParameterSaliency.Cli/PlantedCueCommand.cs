@@ -12,15 +12,16 @@ internal static class PlantedCueCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A model trained with 'saliency train --planted-cue'.", DefaultValueFactory = _ => WorkbookPaths.PlantedCueModel };
+        var model = new ModelOptions(WorkbookPaths.PlantedCueModel, "A model trained with 'saliency train --planted-cue'.");
         var dataset = CommonOptions.Dataset();
         var statistics = new Option<string>("--stats") { Description = "μ, σ of that model (computed and cached there when missing).", DefaultValueFactory = _ => WorkbookPaths.PlantedCueStatistics };
         var limit = new Option<int?>("--limit") { Description = "Explain only the first N images the marker turns (default: all)." };
         var output = new Option<string>("--out") { Description = "Folder for planted-cue.md and planted-cue.csv.", DefaultValueFactory = _ => Path.Combine(WorkbookPaths.Artifacts, "planted-cue") };
-        var command = new Command("planted-cue", "Stamp the planted marker on test images and score where each heatmap method points.") { model, dataset, statistics, limit, output };
+        var command = new Command("planted-cue", "Stamp the planted marker on test images and score where each heatmap method points.") { dataset, statistics, limit, output };
+        model.AddTo(command);
         command.SetAction(result =>
         {
-            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var saved = model.Load(result);
             if (!saved.Metadata.ContainsKey("planted_cue"))
                 Console.Error.WriteLine("saliency: warning: this model's file does not say it was trained with the planted cue.");
             using var data = DatasetCatalog.Load(result.GetValue(dataset)!);

@@ -11,18 +11,19 @@ internal static class StatsCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = new ModelOptions();
         var dataset = CommonOptions.Dataset();
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images." };
         var shard = new Option<string?>("--shard") { Description = "Compute shard i of n (e.g. 2/4) of the images; merge the shards with 'stats merge'." };
         var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors); kept when it already holds these statistics.", Required = true };
         var force = new Option<bool>("--force") { Description = "Recompute even when --out already holds statistics of this model over these images." };
         var engine = new EngineOptions();
-        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { model, dataset, limit, shard, output, force };
+        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { dataset, limit, shard, output, force };
+        model.AddTo(command);
         engine.AddTo(command);
         command.SetAction(result =>
         {
-            using var saved = ModelFile.Load(result.GetValue(model)!);
+            using var saved = model.Load(result);
             using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
             int count = Math.Min(data.Count, result.GetValue(limit) ?? data.Count);
             string? shardSpec = result.GetValue(shard);

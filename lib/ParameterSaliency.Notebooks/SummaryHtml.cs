@@ -19,11 +19,11 @@ internal static class SummaryHtml
 
     public static string Of(SavedModel model)
     {
-        var config = model.Model.Config;
         long parameters = model.Model.parameters().Sum(p => p.numel());
         var html = new StringBuilder();
-        html.Append($"<div><b>{WebUtility.HtmlEncode(config.Arch)}</b>: {config.InChannels} input channel(s), width w = {config.Width}, ")
-            .Append($"{config.NumClasses} classes, {parameters:N0} parameters, on {model.Device.type}. ")
+        html.Append($"<div><b>{WebUtility.HtmlEncode(model.Arch)}</b>: {model.InChannels} input channel(s), ")
+            .Append(model.Model is ResNet resnet ? $"width w = {resnet.Config.Width}, " : "")
+            .Append($"{model.NumClasses} classes, {parameters:N0} parameters, on {model.Device.type}. ")
             .Append($"<small>{WebUtility.HtmlEncode(Path.GetFileName(model.Path))}, SHA-256 {model.Fingerprint[..12]}…</small></div>");
         html.Append("<table>");
         foreach (var (key, value) in model.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))

@@ -36,7 +36,7 @@ public class CommandLineTests
         Assert.Contains("epoch 1/1", stderr);
         using var loaded = Models.ModelFile.Load(output, TorchSharp.torch.CPU);
         Assert.Equal("saliency train", loaded.Metadata["trained_with"]);
-        Assert.Equal(8, loaded.Model.Config.Width);
+        Assert.Equal(8, ((Models.ResNet)loaded.Model).Config.Width);
     }
 
     [Fact]
@@ -119,5 +119,37 @@ public class CommandLineTests
         (exitCode, _, stderr) = Workbook.Run(Saliency, "finetune --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --samples 0 --out x");
         Assert.Equal(1, exitCode);
         Assert.Contains("0 is classified correctly", stderr);
+    }
+
+    [Fact]
+    public void A_PyTorch_checkpoint_is_evaluated_with_its_architecture_and_normalisation_and_refused_without()
+    {
+        const string Checkpoint = "tests/fixtures/checkpoints/resnet18-cifar-w8.pth";
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"evaluate --model {Checkpoint} --arch resnet18-cifar --normalize fashion-mnist");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("resnet18-cifar (in 1, w 8, 10 classes) from resnet18-cifar-w8.pth", stdout);
+        Assert.Matches(@"accuracy 0\.\d+", stdout);
+        foreach (var (arguments, message) in new[]
+        {
+            ($"--model {Checkpoint} --arch resnet18-cifar", "does not record how its inputs were normalised"),
+            ($"--model {Checkpoint} --normalize fashion-mnist", "does not say which architecture it holds"),
+            ($"--model {Checkpoint} --arch resnet18-cifar --normalize fashion-mnist --mean 0.5 --std 0.5", "not both"),
+            ("--arch vgg19", "holds a resnet18-cifar, not a vgg19"),
+            ("--normalize imagenet", "the one given differs"),
+        })
+        {
+            (exitCode, _, stderr) = Workbook.Run(Saliency, $"evaluate {arguments}");
+            Assert.True(exitCode == 1 && stderr.Contains(message), $"evaluate {arguments}: exit {exitCode}, {stderr}");
+            Assert.DoesNotContain("   at ", stderr);
+        }
+    }
+
+    [Fact]
+    public void Models_lists_the_papers_four_architectures_with_their_filter_counts()
+    {
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, "models");
+        Assert.True(exitCode == 0, stderr);
+        foreach (var (name, filters) in new[] { ("resnet50", "26,560"), ("densenet121", "10,240"), ("vgg19 ", "5,504"), ("inception_v3", "18,112"), ("resnet18-cifar", "1,200") })
+            Assert.Matches($@"\n{System.Text.RegularExpressions.Regex.Escape(name.Trim())}\s+{filters}\s", stdout);
     }
 }

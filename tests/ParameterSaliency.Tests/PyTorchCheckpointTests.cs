@@ -49,11 +49,20 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void A_named_architecture_takes_classes_channels_and_width_from_the_weights()
+    {
+        using var model = PyTorchCheckpoint.Load(Fixture("resnet18-cifar-w8.pth"), "resnet18-cifar");
+        Assert.Equal(8, ((ResNet)model).Config.Width);
+        AssertLogitsMatchPyTorch(model, "resnet18-cifar-w8");
+    }
+
+    [Fact]
     public void Weights_that_do_not_fit_name_their_keys_and_counts()
     {
-        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Load(Fixture("resnet18-cifar-w8.pth"), "resnet18-cifar"));
-        Assert.Contains("with another shape: conv1.weight [8, 1, 3, 3], the model's [16, 1, 3, 3]", error.Message);
+        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Load(Fixture("densenet-small.pth"), "densenet121"));
+        Assert.Contains("with another shape: features.conv0.weight [16, 3, 7, 7], the model's [64, 3, 7, 7]", error.Message);
         Assert.Matches(@"\d+ with another shape: ([^;]+; ){4}[^;]+; …", error.Message); // five named, then an ellipsis
+        Assert.Matches(@"\d+ missing: features\.denseblock1\.denselayer3", error.Message);
         error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.LoadInto(SmallDenseNet(), Fixture("resnet18-cifar-w8.pth")));
         Assert.Matches(@"\d+ missing: features\.conv0\.weight", error.Message);
         Assert.Matches(@"\d+ unexpected: ", error.Message);

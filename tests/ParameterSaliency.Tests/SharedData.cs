@@ -21,7 +21,7 @@ public sealed class DefaultModelFixture : IDisposable
     readonly SavedModel saved = ModelFile.Load(WorkbookPaths.DefaultModel, TorchSharp.torch.CPU);
 
     /// <summary>The model, in eval mode, float32.</summary>
-    public ResNet Model => saved.Model;
+    public ResNet Model => (ResNet)saved.Model;
 
     public void Dispose() => saved.Dispose();
 }

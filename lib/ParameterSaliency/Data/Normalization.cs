@@ -8,6 +8,21 @@ public sealed record Normalization(float[] Mean, float[] Std)
     /// <summary>Fashion-MNIST: mean 0.2860, std 0.3530 over the train split.</summary>
     public static Normalization FashionMnist { get; } = new([0.2860f], [0.3530f]);
 
+    /// <summary>ImageNet (torchvision's pretrained weights): mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225.</summary>
+    public static Normalization ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+
+    /// <summary>CIFAR-10: mean 0.4914, 0.4822, 0.4465; std 0.2470, 0.2435, 0.2616 over the train split.</summary>
+    public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
+
+    /// <summary>A named preset: <c>imagenet</c>, <c>cifar10</c> or <c>fashion-mnist</c>.</summary>
+    public static Normalization Preset(string name) => name.ToLowerInvariant() switch
+    {
+        "imagenet" => ImageNet,
+        "cifar10" => Cifar10,
+        "fashion-mnist" => FashionMnist,
+        _ => throw new ArgumentException($"Unknown normalisation '{name}': imagenet, cifar10 or fashion-mnist (or give --mean and --std)."),
+    };
+
     /// <summary>Number of channels.</summary>
     public int Channels => Mean.Length;
 

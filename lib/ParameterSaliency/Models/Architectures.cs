@@ -9,8 +9,29 @@ namespace ParameterSaliency.Models;
 /// <param name="Build">Builds it, untrained, for (classes, input channels).</param>
 /// <param name="DefaultClasses">Classes of its usual weights (1000 for ImageNet, 10 for the default).</param>
 /// <param name="DefaultInChannels">Input channels of its usual weights.</param>
-public sealed record Architecture(string Name, string Description, int InputSize, Func<int, int, nn.Module<Tensor, Tensor>> Build, int DefaultClasses = 1000, int DefaultInChannels = 3)
+/// <param name="BuildWithWidth">For ResNets: builds it for (classes, input channels, base width w), so weights of another width load.</param>
+public sealed record Architecture(string Name, string Description, int InputSize, Func<int, int, nn.Module<Tensor, Tensor>> Build, int DefaultClasses = 1000, int DefaultInChannels = 3,
+    Func<int, int, int, nn.Module<Tensor, Tensor>>? BuildWithWidth = null)
 {
+    /// <summary>
+    /// Builds it for <paramref name="weights"/>: classes from the rows of its last 2-D parameter (the head), input
+    /// channels from the columns of its first 4-D one (the stem), and for ResNets the width from the stem's rows.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> BuildFor(IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        string first, last;
+        using (var probe = Build(DefaultClasses, DefaultInChannels))
+        {
+            var parameters = probe.named_parameters().ToArray();
+            first = parameters.First(p => p.parameter.dim() == 4).name;
+            last = parameters.Last(p => p.parameter.dim() == 2).name;
+        }
+        if (!weights.TryGetValue(first, out var stem) || stem.dim() != 4 || !weights.TryGetValue(last, out var head) || head.dim() != 2)
+            throw new InvalidDataException($"{source} has no 4-D '{first}' and 2-D '{last}': not weights of {Name}?");
+        int classes = (int)head.shape[0], channels = (int)stem.shape[1];
+        return BuildWithWidth is not null ? BuildWithWidth(classes, channels, (int)stem.shape[0]) : Build(classes, channels);
+    }
+
     /// <summary>Conv filters F of the model (with its default classes and input channels unless given): the length of its filter-wise profile s.</summary>
     public long FilterCount(int? numClasses = null, int? inChannels = null)
     {
@@ -32,9 +53,11 @@ public static class Architectures
     public static IReadOnlyList<Architecture> All { get; } =
     [
         new("resnet18-cifar", "CIFAR-style ResNet-18 (3x3 stem, no max-pool), w 16: the embedded default", 28,
-            (classes, channels) => new ResNet(ResNetConfig.CifarResNet18(channels, 16, classes)), DefaultClasses: 10, DefaultInChannels: 1),
+            (classes, channels) => new ResNet(ResNetConfig.CifarResNet18(channels, 16, classes)), DefaultClasses: 10, DefaultInChannels: 1,
+            BuildWithWidth: (classes, channels, width) => new ResNet(ResNetConfig.CifarResNet18(channels, width, classes))),
         .. new[] { "resnet18", "resnet34", "resnet50", "resnet101", "resnet152" }.Select(name =>
-            new Architecture(name, $"torchvision {name.Replace("resnet", "ResNet-")}", 224, (classes, channels) => new ResNet(ResNetConfig.TorchVision(name, classes, channels)))),
+            new Architecture(name, $"torchvision {name.Replace("resnet", "ResNet-")}", 224, (classes, channels) => new ResNet(ResNetConfig.TorchVision(name, classes, channels)),
+                BuildWithWidth: (classes, channels, width) => new ResNet(ResNetConfig.TorchVision(name, classes, channels) with { Width = width }))),
         .. new[] { 11, 16, 19 }.SelectMany(depth => new[] { false, true }.Select(batchNorm =>
             new Architecture($"vgg{depth}{(batchNorm ? "_bn" : "")}", $"torchvision VGG-{depth}{(batchNorm ? " with BatchNorm" : "")}", 224,
                 (classes, channels) => new Vgg(depth, batchNorm, classes, channels)))),

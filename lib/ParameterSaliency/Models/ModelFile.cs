@@ -29,55 +29,70 @@ public static class ModelFile
         SafeTensors.Write(path, model.state_dict(), metadata);
     }
 
-    /// <summary>Rebuilds the model a file describes, loads its weights, puts it in eval mode on <paramref name="device"/> (default: <see cref="Runtime.NativeTorch.DefaultDevice"/>).</summary>
-    public static SavedModel Load(string path, Device? device = null)
+    /// <summary>
+    /// Rebuilds the model a weights file describes, loads its weights, puts it in eval mode on <paramref name="device"/>
+    /// (default: <see cref="Runtime.NativeTorch.DefaultDevice"/>). Our safetensors files say everything themselves.
+    /// Other files need the architecture (<paramref name="arch"/>, see <see cref="Architectures"/>; classes, input
+    /// channels and a ResNet's width are read from the weights) and the input normalisation
+    /// (<paramref name="normalization"/>, e.g. <see cref="Normalization.ImageNet"/>): PyTorch checkpoints
+    /// (<c>.pth</c>, <c>.pt</c>, see <see cref="PyTorchCheckpoint"/>) and safetensors files without our metadata.
+    /// </summary>
+    public static SavedModel Load(string path, Device? device = null, string? arch = null, Normalization? normalization = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"No weights file at '{path}'.", path);
         byte[] bytes = File.ReadAllBytes(path);
-        using var content = SafeTensors.Parse(bytes, path);
-        var config = ResNetConfig.FromMetadata(content.Metadata, path);
-        var normalization = new Normalization(ParseFloats(content.Metadata, "mean", path), ParseFloats(content.Metadata, "std", path));
-        if (normalization.Channels != config.InChannels || normalization.Std.Length != config.InChannels)
-            throw new InvalidDataException($"{path}: mean/std have {normalization.Mean.Length}/{normalization.Std.Length} entries but the model has {config.InChannels} input channels.");
-        var model = new ResNet(config);
+        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        bool pytorch = path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
+        using var content = pytorch ? null : SafeTensors.Parse(bytes, path);
+        var weights = content?.Tensors ?? PyTorchCheckpoint.ReadStateDict(path);
+        var metadata = content?.Metadata.ToDictionary() ?? [];
         try
         {
-            LoadWeights(model, content.Tensors, path);
-            model.to(device ?? Runtime.NativeTorch.DefaultDevice);
-            model.eval();
+            string? named = metadata.GetValueOrDefault("arch");
+            if (arch is not null && named is not null && arch != named)
+                throw new InvalidDataException($"{path} holds a {named}, not a {arch}: leave --arch out, or give the file of a {arch}.");
+            var model = named is not null
+                ? new ResNet(ResNetConfig.FromMetadata(metadata, path))
+                : Architectures.Named(arch ?? throw new ArgumentException(
+                    $"{path} does not say which architecture it holds: give it (--arch NAME; 'saliency models' lists them).")).BuildFor(weights, path);
+            try
+            {
+                StateDict.CopyInto(model, weights, path);
+                var inputs = Saliency.ModelInputs.Of(model);
+                int inChannels = (int)inputs.Channels, classes = (int)(inputs.Classes ?? 0);
+                var inputNormalization = InputNormalization(metadata, normalization, inChannels, path);
+                model.to(device ?? Runtime.NativeTorch.DefaultDevice);
+                model.eval();
+                string dataset = metadata.TryGetValue("dataset", out var name) ? name : "unknown";
+                return new SavedModel(model, named ?? arch!, inChannels, classes, inputNormalization, dataset, Path.GetFullPath(path), fingerprint, metadata);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            model.Dispose();
-            throw;
+            if (content is null) foreach (var tensor in weights.Values) tensor.Dispose();
         }
-        string dataset = content.Metadata.TryGetValue("dataset", out var name) ? name : "unknown";
-        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new SavedModel(model, normalization, dataset, Path.GetFullPath(path), fingerprint, content.Metadata.ToDictionary());
     }
 
-    /// <summary>
-    /// Copies <paramref name="weights"/> into <paramref name="model"/> by name. Fails, naming the
-    /// key, when the file misses a key of the model, has a key the model lacks, or has a shape
-    /// that differs.
-    /// </summary>
-    public static void LoadWeights(nn.Module model, IReadOnlyDictionary<string, Tensor> weights, string source)
+    /// <summary>The normalisation a file records (our metadata), else the one given; both, when they differ, is an error.</summary>
+    static Normalization InputNormalization(IReadOnlyDictionary<string, string> metadata, Normalization? given, int inChannels, string path)
     {
-        var target = model.state_dict();
-        string? missing = target.Keys.FirstOrDefault(k => !weights.ContainsKey(k));
-        if (missing is not null) throw new InvalidDataException($"{source}: missing key '{missing}' (the model expects it; the file does not have it).");
-        string? extra = weights.Keys.FirstOrDefault(k => !target.ContainsKey(k));
-        if (extra is not null) throw new InvalidDataException($"{source}: unexpected key '{extra}' (the file has it; the model has no such parameter or buffer).");
-        foreach (var (key, destination) in target)
-        {
-            var value = weights[key];
-            if (!destination.shape.SequenceEqual(value.shape))
-                throw new InvalidDataException($"{source}: key '{key}' has shape [{string.Join(", ", value.shape)}] but the model expects [{string.Join(", ", destination.shape)}].");
-        }
-        using var noGrad = no_grad();
-        foreach (var (key, destination) in target)
-            destination.copy_(weights[key].to_type(destination.dtype));
+        Normalization? recorded = metadata.ContainsKey("mean") || metadata.ContainsKey("std")
+            ? new Normalization(ParseFloats(metadata, "mean", path), ParseFloats(metadata, "std", path))
+            : null;
+        if (recorded is not null && given is not null && !(recorded.Mean.SequenceEqual(given.Mean) && recorded.Std.SequenceEqual(given.Std)))
+            throw new ArgumentException($"{path} records its input normalisation (mean {string.Join(",", recorded.Mean)}, std {string.Join(",", recorded.Std)}); " +
+                                        "the one given differs. Leave --mean/--std/--normalize out for this file.");
+        var normalization = recorded ?? given ?? throw new ArgumentException(
+            $"{path} does not record how its inputs were normalised: give --normalize imagenet|cifar10|fashion-mnist, or --mean m1,m2,... --std s1,s2,...");
+        if (normalization.Mean.Length != inChannels || normalization.Std.Length != inChannels)
+            throw new InvalidDataException($"{path}: mean/std have {normalization.Mean.Length}/{normalization.Std.Length} entries but the model has {inChannels} input channels.");
+        return normalization;
     }
 
     static float[] ParseFloats(IReadOnlyDictionary<string, string> metadata, string key, string source)
@@ -89,24 +104,32 @@ public static class ModelFile
 }
 
 /// <summary>A model rebuilt from its weights file, with what the file says about its inputs.</summary>
-public sealed class SavedModel(ResNet model, Normalization normalization, string dataset, string path, string fingerprint, IReadOnlyDictionary<string, string> metadata) : IDisposable
+public sealed class SavedModel(nn.Module<Tensor, Tensor> model, string arch, int inChannels, int numClasses, Normalization normalization, string dataset, string path, string fingerprint,
+    IReadOnlyDictionary<string, string> metadata) : IDisposable
 {
     /// <summary>The model, in eval mode.</summary>
-    public ResNet Model { get; } = model;
+    public nn.Module<Tensor, Tensor> Model { get; } = model;
+    /// <summary>Its architecture's name (see <see cref="Architectures"/>).</summary>
+    public string Arch { get; } = arch;
+    /// <summary>Input channels C.</summary>
+    public int InChannels { get; } = inChannels;
+    /// <summary>Classes (logits).</summary>
+    public int NumClasses { get; } = numClasses;
     /// <summary>Input normalisation the model was trained with.</summary>
     public Normalization Normalization { get; } = normalization;
-    /// <summary>The data set it was trained on, e.g. <c>fashion-mnist:train</c>.</summary>
+    /// <summary>The data set it was trained on, e.g. <c>fashion-mnist:train</c>; <c>unknown</c> when the file does not say.</summary>
     public string Dataset { get; } = dataset;
     /// <summary>Absolute path of the weights file.</summary>
     public string Path { get; } = path;
     /// <summary>SHA-256 of the weights file: the fingerprint caches derived from this model carry.</summary>
     public string Fingerprint { get; } = fingerprint;
-    /// <summary>The file's whole <c>__metadata__</c>.</summary>
+    /// <summary>The file's whole <c>__metadata__</c> (empty for a PyTorch checkpoint).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
     /// <summary>The device the model's parameters are on.</summary>
     public Device Device => Model.parameters().First().device;
 
     public void Dispose() => Model.Dispose();
 
-    public override string ToString() => $"{Model.Config.Arch} (in {Model.Config.InChannels}, w {Model.Config.Width}, {Model.Config.NumClasses} classes) from {System.IO.Path.GetFileName(Path)}";
+    public override string ToString() =>
+        $"{Arch} (in {InChannels}{(Model is ResNet resnet ? $", w {resnet.Config.Width}" : "")}, {NumClasses} classes) from {System.IO.Path.GetFileName(Path)}";
 }

@@ -17,9 +17,6 @@ namespace ParameterSaliency.Models;
 /// </summary>
 public static class PyTorchCheckpoint
 {
-    /// <summary>At most this many keys of each kind are named in an error.</summary>
-    public const int NamedKeys = 5;
-
     /// <summary>The architecture <paramref name="arch"/> (see <see cref="Architectures"/>) with the weights of <paramref name="path"/>; classes and input channels are read from the weights. In eval mode.</summary>
     public static nn.Module<Tensor, Tensor> Load(string path, string arch)
     {
@@ -27,9 +24,16 @@ public static class PyTorchCheckpoint
         var state = ReadStateDict(path);
         try
         {
-            var (classes, channels) = InferShape(architecture, state, path);
-            var model = architecture.Build(classes, channels);
-            LoadInto(model, state, path);
+            var model = architecture.BuildFor(state, path);
+            try
+            {
+                StateDict.CopyInto(model, state, path);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
             model.eval();
             return model;
         }
@@ -45,7 +49,7 @@ public static class PyTorchCheckpoint
         var state = ReadStateDict(path);
         try
         {
-            LoadInto(model, state, path);
+            StateDict.CopyInto(model, state, path);
         }
         finally
         {
@@ -87,42 +91,11 @@ public static class PyTorchCheckpoint
         {
             if (entry.Value is Tensor tensor) tensors[(string)entry.Key] = tensor;
             else if (entry.Value is Hashtable or ArrayList)
-                throw new InvalidDataException($"{path}: '{entry.Key}' holds a nested structure, not a tensor; keys: {string.Join(", ", content.Keys.Cast<object>().Take(NamedKeys))}.");
+                throw new InvalidDataException($"{path}: '{entry.Key}' holds a nested structure, not a tensor; keys: {string.Join(", ", content.Keys.Cast<object>().Take(StateDict.NamedKeys))}.");
         }
-        if (tensors.Count == 0) throw new InvalidDataException($"{path} holds no tensors (keys: {string.Join(", ", content.Keys.Cast<object>().Take(NamedKeys))}).");
+        if (tensors.Count == 0) throw new InvalidDataException($"{path} holds no tensors (keys: {string.Join(", ", content.Keys.Cast<object>().Take(StateDict.NamedKeys))}).");
         if (tensors.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal)))
             tensors = tensors.ToDictionary(e => e.Key["module.".Length..], e => e.Value, StringComparer.Ordinal);
         return tensors;
-    }
-
-    static void LoadInto(nn.Module model, IReadOnlyDictionary<string, Tensor> state, string source)
-    {
-        var expected = model.state_dict();
-        static bool Optional(string key) => key.EndsWith("num_batches_tracked", StringComparison.Ordinal);
-        var missing = expected.Keys.Where(k => !state.ContainsKey(k) && !Optional(k)).ToArray();
-        var unexpected = state.Keys.Where(k => !expected.ContainsKey(k)).ToArray();
-        var misshaped = expected.Where(e => state.TryGetValue(e.Key, out var t) && !t.shape.SequenceEqual(e.Value.shape))
-            .Select(e => $"{e.Key} [{string.Join(", ", state[e.Key].shape)}], the model's [{string.Join(", ", e.Value.shape)}]").ToArray();
-        if (missing.Length + unexpected.Length + misshaped.Length > 0)
-        {
-            string Named(string what, string[] keys) => keys.Length == 0 ? "" :
-                $" {keys.Length} {what}: {string.Join("; ", keys.Take(NamedKeys))}{(keys.Length > NamedKeys ? "; …" : "")}.";
-            throw new InvalidDataException($"{source} does not fit the model ({expected.Count} tensors in the model, {state.Count} in the file)." +
-                                           Named("missing", missing) + Named("unexpected", unexpected) + Named("with another shape", misshaped));
-        }
-        using var noGrad = no_grad();
-        foreach (var (name, target) in expected)
-            if (state.TryGetValue(name, out var value)) target.copy_(value.to(target.dtype));
-    }
-
-    /// <summary>Classes (rows of the last 2-D parameter) and input channels (columns of the first 4-D one), read from the weights by the architecture's names.</summary>
-    static (int Classes, int Channels) InferShape(Architecture architecture, IReadOnlyDictionary<string, Tensor> state, string source)
-    {
-        using var probe = architecture.Build(architecture.DefaultClasses, architecture.DefaultInChannels);
-        var parameters = probe.named_parameters().ToArray();
-        string first = parameters.First(p => p.parameter.dim() == 4).name, last = parameters.Last(p => p.parameter.dim() == 2).name;
-        if (!state.TryGetValue(first, out var stem) || stem.dim() != 4 || !state.TryGetValue(last, out var head) || head.dim() != 2)
-            throw new InvalidDataException($"{source} has no 4-D '{first}' and 2-D '{last}': not weights of {architecture.Name}?");
-        return ((int)head.shape[0], (int)stem.shape[1]);
     }
 }
