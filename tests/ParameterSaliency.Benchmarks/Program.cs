@@ -48,6 +48,8 @@ using (var torchvision = new ResNet(ResNetConfig.TorchVisionResNet18(numClasses:
 }
 
 report.AppendLine();
+report.AppendLine(ImageNetScale.Row(Path.Combine(WorkbookPaths.Artifacts, "benchmarks"), images: quick ? 10 : 100, heatmaps: quick ? 2 : 5));
+report.AppendLine();
 report.AppendLine("| input-space heatmap, default model (one image, k 10, boost 100) | images | median ms | 90th percentile ms | median ms of one loop profile | heatmap / profile |");
 report.AppendLine("|---|---|---|---|---|---|");
 using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
