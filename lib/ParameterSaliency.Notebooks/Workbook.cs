@@ -20,6 +20,7 @@ public static class Workbook
     public static WorkbookEnvironment Start()
     {
         NativeTorch.EnsureLoaded();
+        Notices.Writer = Console.Error; // recomputed caches, waits, fallbacks: shown under the cell
         if (!formattersRegistered)
         {
             Formatter.Register<ImageGrid>(grid => grid.ToHtml(), HtmlFormatter.MimeType);

@@ -93,7 +93,7 @@ public static class FashionMnist
         try
         {
             using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-            Console.Error.WriteLine($"Downloading {OfficialLocation}{fileName} ...");
+            Runtime.Notices.Writer.WriteLine($"Downloading {OfficialLocation}{fileName} ...");
             byte[] bytes = client.GetByteArrayAsync(OfficialLocation + fileName).GetAwaiter().GetResult();
             Serialization.AtomicFile.Write(target, stream => stream.Write(bytes));
         }

@@ -93,7 +93,7 @@ public sealed class SaliencyIndex : IDisposable
     /// </summary>
     public static SaliencyIndex LoadOrBuild(string path, SaliencyProfiler profiler, SaliencyStatistics statistics, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null)
     {
-        log ??= Console.Error;
+        log ??= Runtime.Notices.Writer;
         var expected = ExpectedFingerprints(profiler, statistics, data, absolute: false);
         using var turn = CacheLock.Acquire(path, log);
         if (File.Exists(path))

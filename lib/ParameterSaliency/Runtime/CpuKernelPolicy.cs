@@ -104,7 +104,7 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     /// <summary>Child-process entry point: measures the kernels under the cap this process was started with and prints the result as JSON.</summary>
     internal static int MeasureHere(string[] arguments)
     {
-        Console.Out.WriteLine(JsonSerializer.Serialize(CpuKernelMeasurement.Run(), Json));
+        Console.Out.WriteLine(JsonSerializer.Serialize(CpuKernelMeasurement.Run(), Json)); // the child's answer to its parent, not a notice
         return 0;
     }
 

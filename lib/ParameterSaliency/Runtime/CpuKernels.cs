@@ -54,7 +54,7 @@ public static class CpuKernels
             CpuKernelPolicy decided;
             try
             {
-                decided = CpuKernelPolicy.Decide(Console.Error);
+                decided = CpuKernelPolicy.Decide(Notices.Writer); // silent at load: no caller has chosen a writer yet
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
             {

@@ -131,7 +131,7 @@ public sealed class SaliencyProfiler
         Engine = ProfileEngine.Loop;
         EngineFallbackReason = reason;
         EngineReason = $"loop: {reason}";
-        Console.Error.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
+        Runtime.Notices.Writer.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
         return loop.Profile(images, labels).MoveToOuterDisposeScope();
     }
 

@@ -117,7 +117,7 @@ public sealed class SaliencyStatistics
     /// <param name="profiler">The profiler whose model and options the statistics must belong to.</param>
     /// <param name="data">The validation set D.</param>
     /// <param name="progress">Progress of a computation.</param>
-    /// <param name="log">Where to say why a cache is not used, or that another process is computing it (default: standard error).</param>
+    /// <param name="log">Where to say why a cache is not used, or that another process is computing it (default: <see cref="Runtime.Notices"/>).</param>
     /// <param name="indices">The images of D to use (default: all).</param>
     /// <param name="dataName">The name of D recorded in the statistics.</param>
     /// <param name="recompute">Compute even when the cache is valid.</param>
@@ -125,7 +125,7 @@ public sealed class SaliencyStatistics
     public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null,
         IReadOnlyList<int>? indices = null, string? dataName = null, bool recompute = false, Action? computing = null)
     {
-        log ??= Console.Error;
+        log ??= Runtime.Notices.Writer;
         using var turn = CacheLock.Acquire(path, log);
         if (!recompute && TryLoadCached(path, profiler, data, indices, log) is { } cached) return cached;
         computing?.Invoke();
