@@ -9,11 +9,13 @@ internal sealed record ModelInputs(long Channels, long? Classes, Device Device, 
     public static ModelInputs Of(nn.Module<Tensor, Tensor> model)
     {
         var modules = model.named_modules().Select(m => m.module).ToArray();
-        var firstConv = modules.OfType<Conv2d>().FirstOrDefault()
-            ?? throw new ArgumentException("The model has no Conv2d layer: parameter saliency needs convolution filters.");
+        // The first 4-D parameter is the first convolution's weight [out, in/groups, kh, kw], whether a Conv2d owns it or the user's own module.
+        var stem = model.parameters().FirstOrDefault(p => p.dim() == 4)
+            ?? throw new ArgumentException("The model has no convolution (no Conv2d layer, no other 4-D parameter): parameter saliency needs convolution filters.");
+        var stemConv = modules.OfType<Conv2d>().FirstOrDefault(c => c.weight is not null && c.weight.Handle == stem.Handle);
+        long channels = stemConv?.in_channels ?? stem.shape[1];
         long? classes = model is Models.ResNet resnet ? resnet.Config.NumClasses : modules.OfType<Linear>().LastOrDefault()?.out_features;
-        var first = model.parameters().FirstOrDefault();
-        return new ModelInputs(firstConv.in_channels, classes, first?.device ?? CPU, first?.dtype ?? ScalarType.Float32);
+        return new ModelInputs(channels, classes, stem.device, stem.dtype);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the problem with <paramref name="images"/> or <paramref name="labels"/>.</summary>

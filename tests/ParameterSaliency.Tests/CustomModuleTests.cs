@@ -1,0 +1,55 @@
+using ParameterSaliency.Saliency;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>Any module a user writes in C# is profiled: the README's example, with a 4-D weight that no Conv2d owns, so Auto takes the loop.</summary>
+public class CustomModuleTests
+{
+    /// <summary>The README's example: a hand-made first convolution (a bare 4-D parameter), a Conv2d, a linear head.</summary>
+    sealed class TinyNet : nn.Module<Tensor, Tensor>
+    {
+        private readonly Parameter kernel = new(randn(8, 1, 5, 5) * 0.1);
+        private readonly Conv2d conv = nn.Conv2d(8, 16, 3, padding: 1);
+        private readonly Linear head = nn.Linear(16, 10);
+
+        public TinyNet() : base(nameof(TinyNet)) => RegisterComponents();
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            x = nn.functional.relu(nn.functional.conv2d(x, kernel, padding: [2, 2]));
+            x = nn.functional.relu(conv.call(x));
+            return head.call(x.mean([2, 3])).MoveToOuterDisposeScope();
+        }
+    }
+
+    [Fact]
+    public void A_custom_module_is_profiled_by_the_loop_with_its_own_filter_names_and_the_definitions_numbers()
+    {
+        manual_seed(5);
+        using var model = new TinyNet();
+        model.eval();
+        var (images, labels) = TinyModels.Inputs(3, 1, 12, 10, seed: 6);
+        var profiler = new SaliencyProfiler(model);
+        Assert.Equal(ProfileEngine.Loop, profiler.Engine);
+        Assert.Contains("'kernel' does not belong to a Conv2d", profiler.EngineReason);
+        Assert.Equal(24, profiler.Layout.Length);
+        Assert.Equal("kernel[3]", profiler.Layout.EntryName(3));
+        Assert.Equal("conv.weight[0]", profiler.Layout.EntryName(8));
+        using var profiles = profiler.Profile(images, labels);
+
+        // The definition, written out: per image, CE against the true label, |∂L/∂W| averaged over (in, kh, kw).
+        var parameters = model.named_parameters().Where(p => p.parameter.dim() == 4).Select(p => p.parameter).ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            using var scope = NewDisposeScope();
+            var loss = nn.functional.cross_entropy(model.call(images.narrow(0, i, 1)).to(ScalarType.Float64), labels.narrow(0, i, 1));
+            var gradients = autograd.grad([loss], parameters);
+            var expected = cat(gradients.Select(g => g.abs().mean([1, 2, 3])).ToArray()).to(ScalarType.Float64);
+            TinyModels.AssertClose(expected.unsqueeze(0), profiles.Values.narrow(0, i, 1), $"image {i}");
+        }
+    }
+}
