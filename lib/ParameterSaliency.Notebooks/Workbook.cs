@@ -21,6 +21,7 @@ public static class Workbook
     {
         NativeTorch.EnsureLoaded();
         Notices.Writer = Console.Error; // recomputed caches, waits, fallbacks: shown under the cell
+        Data.WorkbookPaths.RegisterData();
         if (!formattersRegistered)
         {
             Formatter.Register<ImageGrid>(grid => grid.ToHtml(), HtmlFormatter.MimeType);

@@ -12,6 +12,7 @@ using static TorchSharp.torch;
 // child process); two processes computing at once against one alone; then peak memory and time of a
 // statistics pass over 1,000 and 10,000 images.
 //   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick]
+WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--stats-pass")) return IsaRow.StatisticsPass(int.Parse(args[Array.IndexOf(args, "--stats-pass") + 1]));
 NativeTorch.EnsureLoaded();

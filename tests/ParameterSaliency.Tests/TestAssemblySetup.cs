@@ -20,6 +20,7 @@ internal static class TestAssemblySetup
             if (OperatingSystem.IsLinux()) setenv("OMP_NUM_THREADS", "1", 0);
         }
         Runtime.CoreShare.Enabled = false;
+        Data.WorkbookPaths.RegisterData();
         Runtime.CpuKernels.Configure();
     }
 

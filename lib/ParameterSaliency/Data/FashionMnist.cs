@@ -57,7 +57,17 @@ public static class FashionMnist
         return new ImageDataset($"fashion-mnist:{split.ToString().ToLowerInvariant()}", inputs, targets, ClassNames, Normalization.FashionMnist);
     }
 
-    /// <summary>Finds (or downloads) a verified copy of <paramref name="fileName"/>.</summary>
+    /// <summary>
+    /// Folders searched after <c>$FASHION_MNIST_DIR</c> and before Debian's package folder; a program adds its own
+    /// (this repository's programs add its <c>data/fashion-mnist</c>). Empty by default: the library assumes no layout.
+    /// </summary>
+    public static IList<string> SearchFolders { get; } = new List<string>();
+
+    /// <summary>
+    /// Finds a verified copy of <paramref name="fileName"/>: in <paramref name="folder"/>, <c>$FASHION_MNIST_DIR</c>,
+    /// <see cref="SearchFolders"/>, Debian's package folder, the user cache; else downloads it into
+    /// <paramref name="folder"/> (or the first search folder, or the user cache).
+    /// </summary>
     public static string Locate(string fileName, string? folder = null)
     {
         var tried = new List<string>();
@@ -65,16 +75,19 @@ public static class FashionMnist
         if (folder is not null) candidates.Add(folder);
         string? configured = Environment.GetEnvironmentVariable("FASHION_MNIST_DIR");
         if (!string.IsNullOrEmpty(configured)) candidates.Add(configured);
-        string committed = Path.Combine(WorkbookPaths.Data, "fashion-mnist");
-        candidates.Add(committed);
+        lock (SearchFolders) candidates.AddRange(SearchFolders);
         candidates.Add(DebianFolder);
+        string cached = Path.Combine(Serialization.UserCache.Folder, "fashion-mnist");
+        candidates.Add(cached);
         foreach (string candidate in candidates)
         {
             string path = Path.Combine(candidate, fileName);
             tried.Add(path);
             if (File.Exists(path)) return Verified(path, fileName);
         }
-        return Download(fileName, committed, tried);
+        string target;
+        lock (SearchFolders) target = folder ?? SearchFolders.FirstOrDefault() ?? cached;
+        return Download(fileName, target, tried);
     }
 
     static string Verified(string path, string fileName)

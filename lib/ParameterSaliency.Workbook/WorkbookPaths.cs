@@ -32,6 +32,25 @@ public static class WorkbookPaths
     public static string SaliencyIndexCache(string modelPath, string dataset) =>
         Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{dataset.Replace(':', '-')}.saliency-index.safetensors");
 
+    /// <summary>The committed Fashion-MNIST files (<c>data/fashion-mnist/</c>: the test split; the train split when fetched).</summary>
+    public static string FashionMnistFolder => Path.Combine(Data, "fashion-mnist");
+
+    /// <summary>Lets the library find the repository's Fashion-MNIST files (<see cref="FashionMnist.SearchFolders"/>) when the repository is found; idempotent.</summary>
+    public static void RegisterData()
+    {
+        string? folder;
+        try
+        {
+            folder = FashionMnistFolder;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;
+        }
+        lock (FashionMnist.SearchFolders)
+            if (!FashionMnist.SearchFolders.Contains(folder)) FashionMnist.SearchFolders.Add(folder);
+    }
+
     /// <summary>Where generated results go (<c>artifacts/</c>, ignored by git).</summary>
     public static string Artifacts => Path.Combine(Root, "artifacts");
 

@@ -1,0 +1,21 @@
+using ParameterSaliency.Data;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>The library assumes no repository layout: the repository's programs tell it where their data is.</summary>
+public class LibraryLayoutTests
+{
+    [Fact]
+    public void The_library_holds_no_repository_paths_and_a_given_folder_comes_first()
+    {
+        Assert.Null(typeof(FashionMnist).Assembly.GetType("ParameterSaliency.Data.WorkbookPaths"));
+        Assert.Contains(WorkbookPaths.FashionMnistFolder, FashionMnist.SearchFolders); // registered by the test assembly, as the CLI and notebooks do
+
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        foreach (string name in new[] { "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" })
+            File.Copy(Path.Combine(WorkbookPaths.FashionMnistFolder, name), Path.Combine(folder, name));
+        Assert.Equal(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), FashionMnist.Locate("t10k-images-idx3-ubyte.gz", folder));
+        using var test = FashionMnist.Load(DataSplit.Test, folder);
+        Assert.Equal(10_000, test.Count);
+    }
+}
