@@ -20,9 +20,8 @@ public static class PyTorchCheckpoint
     /// <summary>The architecture <paramref name="arch"/> (see <see cref="Architectures"/>) with the weights of <paramref name="path"/>; classes and input channels are read from the weights. In eval mode.</summary>
     public static nn.Module<Tensor, Tensor> Load(string path, string arch)
     {
-        var architecture = Architectures.Named(arch);
-        var state = ReadStateDict(path);
-        try
+        var architecture = Architectures.Named(arch); // an unknown name is refused before the file is read
+        return WithStateDict(path, state =>
         {
             var model = architecture.BuildFor(state, path);
             try
@@ -36,20 +35,24 @@ public static class PyTorchCheckpoint
             }
             model.eval();
             return model;
-        }
-        finally
-        {
-            foreach (var tensor in state.Values) tensor.Dispose();
-        }
+        });
     }
 
     /// <summary>Copies the weights of <paramref name="path"/> into <paramref name="model"/>, whose parameter and buffer names must be PyTorch's.</summary>
-    public static void LoadInto(nn.Module model, string path)
+    public static void LoadInto(nn.Module model, string path) =>
+        WithStateDict(path, state =>
+        {
+            StateDict.CopyInto(model, state, path);
+            return 0;
+        });
+
+    /// <summary>Reads the state dict of <paramref name="path"/>, hands it to <paramref name="use"/>, then frees its tensors.</summary>
+    static T WithStateDict<T>(string path, Func<Dictionary<string, Tensor>, T> use)
     {
         var state = ReadStateDict(path);
         try
         {
-            StateDict.CopyInto(model, state, path);
+            return use(state);
         }
         finally
         {

@@ -55,11 +55,11 @@ public sealed record CpuKernelMeasurement(
         using var loop = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Loop }).Profile(images, labels);
         var batched = Batched(model, images, labels);
 
-        var batchedErrors = RowErrors(batched, exact.Values);
+        var batchedErrors = ProfileDifferences.Rows(batched, exact.Values);
         return new CpuKernelMeasurement(
             CpuKernels.MaxIsa ?? "ALL",
-            Median(batchedErrors), batchedErrors.Max(), Median(RowErrors(loop.Values, exact.Values)),
-            Median(RowErrors(batched, loop.Values)), BatchedThroughput());
+            Median(batchedErrors), batchedErrors.Max(), Median(ProfileDifferences.Rows(loop.Values, exact.Values)),
+            Median(ProfileDifferences.Rows(batched, loop.Values)), BatchedThroughput());
     }
 
     static double BatchedThroughput()
@@ -110,16 +110,6 @@ public sealed record CpuKernelMeasurement(
         }
         model.eval();
         return model;
-    }
-
-    /// <summary>Per row, ||a − b||₁ / ||b||₁ in float64.</summary>
-    static double[] RowErrors(Tensor actual, Tensor expected)
-    {
-        using var scope = NewDisposeScope();
-        var a = actual.to(ScalarType.Float64);
-        var e = expected.to(ScalarType.Float64);
-        var errors = (a - e).abs().sum(1) / e.abs().sum(1).clamp_min(1e-300);
-        return errors.nan_to_num(double.PositiveInfinity).data<double>().ToArray();
     }
 
     static double Median(double[] values)

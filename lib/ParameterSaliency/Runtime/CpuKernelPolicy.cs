@@ -156,7 +156,10 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     public static string CachePath() => Path.Combine(UserCache.Folder, "cpu-kernels", Key()[..16] + ".json");
 
     /// <summary>Fingerprint of what a verdict depends on: processor model and flags, TorchSharp and libtorch, measurement version.</summary>
-    static string Key()
+    static string Key() => key.Value;
+    static readonly Lazy<string> key = new(ComputeKey);
+
+    static string ComputeKey()
     {
         string torchFolder = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location) ?? "";
         string libtorch = Path.Combine(torchFolder, "libtorch_cpu.so");
@@ -168,9 +171,11 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     }
 
     /// <summary>The processor's model name, from /proc/cpuinfo.</summary>
-    public static string ProcessorName() => CpuInfo("model name") ?? System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+    public static string ProcessorName() => processorName.Value;
+    static readonly Lazy<string> processorName = new(() => CpuInfo("model name") ?? System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString());
 
-    static HashSet<string> ProcessorFlags() => (CpuInfo("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+    static HashSet<string> ProcessorFlags() => processorFlags.Value;
+    static readonly Lazy<HashSet<string>> processorFlags = new(() => (CpuInfo("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal));
 
     static string? CpuInfo(string field)
     {
