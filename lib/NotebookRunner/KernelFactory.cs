@@ -22,8 +22,10 @@ internal static class KernelFactory
         return composite;
     }
 
+    /// <summary>As the dotnet-interactive tool's C# kernel does: the packages' assemblies become references, then their kernel extensions load.</summary>
     static async Task LoadExtensionsAsync(CSharpKernel kernel, IReadOnlyList<ResolvedPackageReference> packages)
     {
+        kernel.AddAssemblyReferences(packages.SelectMany(package => package.AssemblyPaths));
         foreach (var package in packages)
         {
             string folder = Path.Combine(package.PackageRoot, "interactive-extensions", "dotnet");

@@ -46,14 +46,14 @@ public static class Workbook
             typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?",
             NativeTorch.DefaultDevice.type.ToString(),
             get_num_threads(),
-            Data.WorkbookPaths.Root);
+            Data.WorkbookPaths.RootIfFound);
     }
 }
 
-/// <summary>What a notebook session runs on.</summary>
-public sealed record WorkbookEnvironment(string TorchSharpVersion, string Device, int Threads, string Root)
+/// <summary>What a notebook session runs on; <paramref name="Root"/> is the workbook checkout, null outside one.</summary>
+public sealed record WorkbookEnvironment(string TorchSharpVersion, string Device, int Threads, string? Root)
 {
     internal string ToHtml() =>
         "<table><tr><th>TorchSharp</th><th>device</th><th>threads</th><th>workbook</th></tr>" +
-        $"<tr><td>{TorchSharpVersion}</td><td>{Device}</td><td>{Threads}</td><td>{WebUtility.HtmlEncode(Path.GetFileName(Root.TrimEnd('/')))}</td></tr></table>";
+        $"<tr><td>{TorchSharpVersion}</td><td>{Device}</td><td>{Threads}</td><td>{(Root is null ? "(no checkout: packages)" : WebUtility.HtmlEncode(Path.GetFileName(Root.TrimEnd('/'))))}</td></tr></table>";
 }

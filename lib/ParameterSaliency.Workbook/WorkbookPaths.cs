@@ -10,6 +10,22 @@ public static class WorkbookPaths
     public static string Root => root ??= FindRoot();
     static string? root;
 
+    /// <summary><see cref="Root"/>, or null outside a workbook checkout (a notebook that uses the packages in any folder).</summary>
+    public static string? RootIfFound
+    {
+        get
+        {
+            try
+            {
+                return Root;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>The folder of committed data (<c>data/</c>).</summary>
     public static string Data => Path.Combine(Root, "data");
 
@@ -38,15 +54,8 @@ public static class WorkbookPaths
     /// <summary>Lets the library find the repository's Fashion-MNIST files (<see cref="FashionMnist.SearchFolders"/>) when the repository is found; idempotent.</summary>
     public static void RegisterData()
     {
-        string? folder;
-        try
-        {
-            folder = FashionMnistFolder;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return;
-        }
+        if (RootIfFound is null) return;
+        string folder = FashionMnistFolder;
         lock (FashionMnist.SearchFolders)
             if (!FashionMnist.SearchFolders.Contains(folder)) FashionMnist.SearchFolders.Add(folder);
     }

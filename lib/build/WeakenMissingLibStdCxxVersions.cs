@@ -1,40 +1,41 @@
+#nullable disable
 using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+#if !PARAMETER_SALIENCY_LIBRARY
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 /// <summary>
-/// Marks as weak (VER_FLG_WEAK) every GLIBCXX version need, recorded in the ELF
-/// .gnu.version_r section of a native library in <see cref="Directory"/>, that the system's
-/// libstdc++.so.6 does not define. The glibc loader then accepts the library; only calling a
-/// symbol of that version would fail. Files are rewritten through a temporary copy, so a hard
-/// link into the NuGet cache is never modified.
+/// MSBuild task: marks as weak every GLIBCXX version need of a native library under
+/// <see cref="Directory"/> (its subfolders included, for runtimes/&lt;rid&gt;/native) that the system's
+/// libstdc++.so.6 does not define (<see cref="LibStdCxxVersionNeeds"/>). Files are rewritten through a
+/// temporary copy, so a hard link into the NuGet cache is never modified.
 /// </summary>
 public class WeakenMissingLibStdCxxVersions : Task
 {
-    const uint ShtGnuVerneed = 0x6ffffffe;
-    const ushort VerFlagWeak = 0x2;
-
     [Required]
     public string Directory { get; set; } = "";
 
     public override bool Execute()
     {
-        string systemLib = FindSystemLibStdCxx();
+        string systemLib = LibStdCxxVersionNeeds.FindSystemLibStdCxx();
         if (systemLib == null)
         {
             Log.LogMessage(MessageImportance.Low, "No system libstdc++.so.6 found; nothing to patch.");
             return true;
         }
-        byte[] systemBytes = File.ReadAllBytes(systemLib);
         if (!System.IO.Directory.Exists(Directory)) return true;
-        foreach (string path in System.IO.Directory.GetFiles(Directory, "*.so*"))
+        byte[] systemBytes = File.ReadAllBytes(systemLib);
+        foreach (string path in System.IO.Directory.GetFiles(Directory, "*.so*", SearchOption.AllDirectories))
         {
             try
             {
-                PatchFile(path, systemBytes, systemLib);
+                List<string> weakened = LibStdCxxVersionNeeds.WeakenFile(path, systemBytes);
+                if (weakened.Count > 0)
+                    Log.LogMessage(MessageImportance.High, "Marked {0} weak in {1}: {2} does not define {3}.",
+                        string.Join(", ", weakened), path, systemLib, weakened.Count == 1 ? "it" : "them");
             }
             catch (Exception e)
             {
@@ -43,16 +44,43 @@ public class WeakenMissingLibStdCxxVersions : Task
         }
         return !Log.HasLoggedErrors;
     }
+}
+#endif
 
-    void PatchFile(string path, byte[] systemBytes, string systemLib)
+/// <summary>
+/// The GLIBCXX version needs recorded in an ELF64 library's .gnu.version_r section. TorchSharp 0.107's
+/// libLibTorchSharp.so needs GLIBCXX_3.4.32 (GCC 13) for one symbol nothing calls; Debian 12's libstdc++
+/// stops at 3.4.30. Marking such a need weak (VER_FLG_WEAK) lets the glibc loader accept the library;
+/// only calling a symbol of that version would fail. Shared by the build (output copies) and the
+/// library's native loader (copies it makes itself at run time).
+/// </summary>
+internal static class LibStdCxxVersionNeeds
+{
+    const uint ShtGnuVerneed = 0x6ffffffe;
+    const ushort VerFlagWeak = 0x2;
+
+    /// <summary>Rewrites <paramref name="path"/> (through a temporary file) when it has GLIBCXX needs the system lacks; returns them.</summary>
+    public static List<string> WeakenFile(string path, byte[] systemLibStdCxx)
     {
         byte[] elf = File.ReadAllBytes(path);
-        if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F') return;
-        if (elf[4] != 2 || elf[5] != 1) return; // ELF64 little-endian only
+        List<string> weakened = Weaken(elf, systemLibStdCxx);
+        if (weakened.Count == 0) return weakened;
+        string temporary = path + ".weakening.tmp";
+        File.WriteAllBytes(temporary, elf);
+        File.Delete(path);
+        File.Move(temporary, path);
+        return weakened;
+    }
+
+    /// <summary>Marks weak, in <paramref name="elf"/> itself, each non-weak GLIBCXX need that <paramref name="systemLibStdCxx"/> does not define; returns those versions (none: not an ELF64 little-endian file, or nothing missing).</summary>
+    public static List<string> Weaken(byte[] elf, byte[] systemLibStdCxx)
+    {
+        var weakened = new List<string>();
+        if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F') return weakened;
+        if (elf[4] != 2 || elf[5] != 1) return weakened; // ELF64 little-endian only
         long sectionTable = BitConverter.ToInt64(elf, 0x28);
         int sectionSize = BitConverter.ToUInt16(elf, 0x3A);
         int sectionCount = BitConverter.ToUInt16(elf, 0x3C);
-        var weakened = new List<string>();
         for (int i = 0; i < sectionCount; i++)
         {
             long header = sectionTable + (long)i * sectionSize;
@@ -72,7 +100,7 @@ public class WeakenMissingLibStdCxxVersions : Task
                     string version = ReadString(elf, strings + BitConverter.ToUInt32(elf, (int)aux + 8));
                     ushort flags = BitConverter.ToUInt16(elf, (int)aux + 4);
                     if (file == "libstdc++.so.6" && version.StartsWith("GLIBCXX_", StringComparison.Ordinal)
-                        && (flags & VerFlagWeak) == 0 && !Defines(systemBytes, version))
+                        && (flags & VerFlagWeak) == 0 && !Defines(systemLibStdCxx, version))
                     {
                         BitConverter.GetBytes((ushort)(flags | VerFlagWeak)).CopyTo(elf, (int)aux + 4);
                         weakened.Add(version);
@@ -82,14 +110,23 @@ public class WeakenMissingLibStdCxxVersions : Task
                 need += BitConverter.ToUInt32(elf, (int)need + 12);
             }
         }
-        if (weakened.Count == 0) return;
-        string temporary = path + ".weakening.tmp";
-        File.WriteAllBytes(temporary, elf);
-        File.Delete(path);
-        File.Move(temporary, path);
-        Log.LogMessage(MessageImportance.High,
-            "Marked {0} weak in {1}: {2} does not define {3}.",
-            string.Join(", ", weakened), Path.GetFileName(path), systemLib, weakened.Count == 1 ? "it" : "them");
+        return weakened;
+    }
+
+    /// <summary>The system's libstdc++.so.6, or null.</summary>
+    public static string FindSystemLibStdCxx()
+    {
+        string[] folders =
+        {
+            "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+            "/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib",
+        };
+        foreach (string folder in folders)
+        {
+            string candidate = Path.Combine(folder, "libstdc++.so.6");
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
     }
 
     static string ReadString(byte[] bytes, long start)
@@ -109,20 +146,5 @@ public class WeakenMissingLibStdCxxVersions : Task
             if (matched == needle.Length) return true;
         }
         return false;
-    }
-
-    static string FindSystemLibStdCxx()
-    {
-        string[] folders =
-        {
-            "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-            "/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib",
-        };
-        foreach (string folder in folders)
-        {
-            string candidate = Path.Combine(folder, "libstdc++.so.6");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 }

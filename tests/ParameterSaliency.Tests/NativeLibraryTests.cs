@@ -33,6 +33,33 @@ public class NativeLibraryTests
         if (File.Exists(cache)) Assert.Equal("none", FlagsOf(ReadElfVersions(cache), "GLIBCXX_3.4.32"));
     }
 
+    /// <summary>The run-time loader's patch (the same code as the build's) read back by readelf: only the missing version becomes weak.</summary>
+    [SkippableFact]
+    public void Runtime_patch_of_the_NuGet_copy_weakens_only_what_the_system_lacks()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "ELF check: Linux only");
+        string cache = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        Skip.IfNot(File.Exists(cache), "TorchSharp 0.107.0 is not in the NuGet cache");
+        string systemLib = LibStdCxxVersionNeeds.FindSystemLibStdCxx();
+        byte[] copy = File.ReadAllBytes(cache);
+        var weakened = LibStdCxxVersionNeeds.Weaken(copy, File.ReadAllBytes(systemLib));
+        string patched = Path.Combine(Directory.CreateTempSubdirectory().FullName, "libLibTorchSharp.so");
+        File.WriteAllBytes(patched, copy);
+
+        string before = ReadElfVersions(cache), after = ReadElfVersions(patched);
+        var versions = before.Split('\n').Where(l => l.Contains("Name: GLIBCXX_")).Select(l => l.Split("Name: ")[1].Split(' ')[0]).ToArray();
+        Assert.NotEmpty(versions);
+        bool systemHas(string version) => System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(systemLib)).Contains(version + "\0");
+        foreach (string version in versions)
+        {
+            string expected = systemHas(version) ? FlagsOf(before, version)! : "WEAK";
+            Assert.Equal(expected, FlagsOf(after, version));
+        }
+        Assert.Equal(versions.Where(v => !systemHas(v)).Order(), weakened.Order());
+        Assert.Equal(new FileInfo(cache).Length, new FileInfo(patched).Length);
+    }
+
     [Fact]
     public void Libtorch_loads_and_computes()
     {

@@ -20,9 +20,14 @@ internal static class Workbook
 
     /// <summary>Runs <c>dotnet assembly args</c> in <paramref name="workingDirectory"/> with extra <paramref name="environment"/> variables; returns exit code and both streams.</summary>
     public static (int ExitCode, string Output, string Error) Run(string assembly, string arguments, string? workingDirectory = null, TimeSpan? timeout = null,
+        Dictionary<string, string>? environment = null) =>
+        RunProgram("dotnet", $"\"{assembly}\" {arguments}", workingDirectory, timeout, environment);
+
+    /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> (default: in the repository root, at most 20 minutes); returns exit code and both streams.</summary>
+    public static (int ExitCode, string Output, string Error) RunProgram(string program, string arguments, string? workingDirectory = null, TimeSpan? timeout = null,
         Dictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet", $"\"{assembly}\" {arguments}")
+        var start = new ProcessStartInfo(program, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -35,7 +40,7 @@ internal static class Workbook
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(20)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{assembly} {arguments} did not finish in time.");
+            throw new TimeoutException($"{program} {arguments} did not finish in time.");
         }
         return (process.ExitCode, output.Result, error.Result);
     }

@@ -9,7 +9,8 @@ namespace ParameterSaliency.Runtime;
 /// process with an environment of its own: for settings that native libraries read only once per
 /// process, such as oneDNN's ISA cap. The launcher travels inside the library as a resource and is
 /// written once to the user cache (<see cref="UserCache"/>); the child loads this library and
-/// TorchSharp from the folder this library was loaded from.
+/// its dependencies (TorchSharp, ...) from the folders they were loaded from here: one output folder
+/// for a project, several NuGet package folders for a notebook's <c>#r "nuget: ..."</c>.
 /// </summary>
 internal static class ChildProcess
 {
@@ -19,15 +20,16 @@ internal static class ChildProcess
     /// <summary>Runs <paramref name="type"/>.<paramref name="method"/>(<paramref name="arguments"/>) in a child process; throws when it cannot be started or does not finish in <paramref name="timeout"/>.</summary>
     public static Result Run(Type type, string method, string[] arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        string libraryFolder = Path.GetDirectoryName(type.Assembly.Location)
-            ?? throw new InvalidOperationException("The library was not loaded from a file, so no child process can load it.");
+        string libraryFolder = Path.GetDirectoryName(type.Assembly.Location) is { Length: > 0 } folder ? folder
+            : throw new InvalidOperationException("The library was not loaded from a file, so no child process can load it.");
+        string folders = string.Join(Path.PathSeparator, new[] { libraryFolder }.Concat(DependencyFolders()).Distinct());
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { Launcher(), libraryFolder, type.Assembly.GetName().Name!, type.FullName!, method }.Concat(arguments))
+        foreach (string argument in new[] { Launcher(), folders, type.Assembly.GetName().Name!, type.FullName!, method }.Concat(arguments))
             start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
@@ -39,6 +41,18 @@ internal static class ChildProcess
             throw new TimeoutException($"A child process ({type.Name}.{method}) did not finish in {timeout.TotalSeconds:N0} s.");
         }
         return new Result(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>The folders of the assemblies loaded in this process that are not part of the .NET runtime.</summary>
+    static IEnumerable<string> DependencyFolders()
+    {
+        string runtime = Path.GetFullPath(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory());
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (assembly.IsDynamic || string.IsNullOrEmpty(assembly.Location)) continue;
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(assembly.Location));
+            if (folder is not null && !folder.StartsWith(runtime.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)) yield return folder;
+        }
     }
 
     /// <summary>The launcher assembly with its runtime configuration, in the user cache under a name that is its content hash.</summary>

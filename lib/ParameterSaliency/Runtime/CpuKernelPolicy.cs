@@ -65,7 +65,7 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
             if (measurements.All(m => m.Failure is not null))
                 throw new InvalidOperationException($"no measurement ran ({measurements[0].Failure})");
             var policy = Choose(measurements);
-            AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(new CachedVerdict(Key(), policy.Isa, policy.Processor, policy.Reason, measurements), Json));
+            AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(new CpuKernelVerdict(Key(), policy.Isa, policy.Processor, policy.Reason, measurements), CpuKernelJson.Default.CpuKernelVerdict));
             return policy;
         }
     }
@@ -104,7 +104,7 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     /// <summary>Child-process entry point: measures the kernels under the cap this process was started with and prints the result as JSON.</summary>
     internal static int MeasureHere(string[] arguments)
     {
-        Console.Out.WriteLine(JsonSerializer.Serialize(CpuKernelMeasurement.Run(), Json)); // the child's answer to its parent, not a notice
+        Console.Out.WriteLine(JsonSerializer.Serialize(CpuKernelMeasurement.Run(), CpuKernelJson.Default.CpuKernelMeasurement)); // the child's answer to its parent, not a notice
         return 0;
     }
 
@@ -116,7 +116,7 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
         {
             var result = ChildProcess.Run(typeof(CpuKernelPolicy), nameof(MeasureHere), [], environment, TimeSpan.FromMinutes(5));
             string? json = result.Output.Split('\n').LastOrDefault(line => line.StartsWith('{'));
-            if (result.ExitCode == 0 && json is not null) return JsonSerializer.Deserialize<CpuKernelMeasurement>(json, Json)! with { Isa = isa };
+            if (result.ExitCode == 0 && json is not null) return JsonSerializer.Deserialize(json, CpuKernelJson.Default.CpuKernelMeasurement)! with { Isa = isa };
             return Failed(isa, $"exit code {result.ExitCode}: {result.Error.Trim().Split('\n').LastOrDefault()}");
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception or JsonException)
@@ -129,19 +129,13 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     static CpuKernelMeasurement Failed(string isa, string why) =>
         new(isa, double.NaN, double.NaN, double.NaN, double.NaN, 0) { Failure = why };
 
-    /// <summary>NaN marks a failed measurement, so named floating-point literals are allowed.</summary>
-    static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
-    /// <summary>What the verdict cache holds.</summary>
-    sealed record CachedVerdict(string Key, string Isa, string Processor, string Reason, CpuKernelMeasurement[] Measurements);
-
     static bool TryLoad(string path, IReadOnlyList<string> candidates, out CpuKernelPolicy policy)
     {
         policy = null!;
         if (!File.Exists(path)) return false;
         try
         {
-            var verdict = JsonSerializer.Deserialize<CachedVerdict>(File.ReadAllText(path), Json);
+            var verdict = JsonSerializer.Deserialize(File.ReadAllText(path), CpuKernelJson.Default.CpuKernelVerdict);
             if (verdict is null || verdict.Key != Key() || !candidates.Contains(verdict.Isa) || verdict.Measurements is null) return false;
             policy = new CpuKernelPolicy(verdict.Isa, CpuKernelSource.Cached, verdict.Processor, verdict.Reason, verdict.Measurements);
             return true;
@@ -161,8 +155,7 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
 
     static string ComputeKey()
     {
-        string torchFolder = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location) ?? "";
-        string libtorch = Path.Combine(torchFolder, "libtorch_cpu.so");
+        string libtorch = Path.Combine(TorchNativeLibraries.LibTorchFolder ?? "", "libtorch_cpu.so");
         string identity = string.Join("\n",
             ProcessorName(), string.Join(" ", ProcessorFlags().Order(StringComparer.Ordinal)),
             typeof(TorchSharp.torch).Assembly.GetName().Version, File.Exists(libtorch) ? new FileInfo(libtorch).Length : 0,

@@ -15,7 +15,11 @@ public static class CpuKernels
     static CpuKernelPolicy? policy;
 
     [ModuleInitializer]
-    internal static void ApplyOnLoad() => Configure();
+    internal static void ApplyOnLoad()
+    {
+        Configure();
+        TorchNativeLibraries.Prepare(); // after the cap is set: oneDNN must not start before it
+    }
 
     /// <summary>The oneDNN ISA cap in force for this process (null: none set).</summary>
     public static string? MaxIsa => Marshal.PtrToStringAnsi(getenv("ONEDNN_MAX_CPU_ISA"));

@@ -59,6 +59,7 @@ public static class NativeTorch
         if (message.Contains("_ZNK3c105Error4whatEv", StringComparison.Ordinal))
             lines.Add("Another libtorch (e.g. Debian's libtorch1.13 from python3-torch) was bound instead of ours. " +
                       "Load the library from its build output folder, where libtorch sits beside TorchSharp.dll.");
+        if (TorchNativeLibraries.Report is { } report) lines.Add(report);
         lines.Add("Original error: " + failure.Message);
         return string.Join(Environment.NewLine, lines);
     }
