@@ -123,12 +123,12 @@ public class HeatmapReferenceTests(DefaultModelFixture defaultModel) : IClassFix
         return SaliencyStatistics.Load(path);
     }
 
-    static double RelativeL2(Tensor expected, float[] actual)
+    internal static double RelativeL2(Tensor expected, float[] actual)
     {
         double[] e = expected.reshape(-1).to(ScalarType.Float64).data<double>().ToArray();
         return Math.Sqrt(e.Zip(actual, (a, b) => (a - b) * (a - b)).Sum() / e.Sum(v => v * v));
     }
 
-    static double MaxAbs(Tensor expected, float[] actual) =>
+    internal static double MaxAbs(Tensor expected, float[] actual) =>
         expected.reshape(-1).to(ScalarType.Float64).data<double>().ToArray().Zip(actual, (a, b) => Math.Abs(a - b)).Max();
 }
