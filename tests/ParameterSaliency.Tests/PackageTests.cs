@@ -37,6 +37,21 @@ public class PackageTests
         AssertSameProfile(ExpectedFirstProfile(), fromApp, "file-based app");
     }
 
+    /// <summary>The first report: with a project reference the build's GLIBCXX fix never reached the app's output.</summary>
+    [Fact]
+    public void File_based_app_with_a_project_reference_loads_libtorch()
+    {
+        string scratch = ScratchFolder("project-reference");
+        string project = Path.Combine(Workbook.Root, "lib", "ParameterSaliency.Notebooks", "ParameterSaliency.Notebooks.csproj");
+        File.WriteAllText(Path.Combine(scratch, "profile-app.cs"),
+            File.ReadAllText(Consumer("profile-app.cs")).Replace($"#:package ParameterSaliency.Notebooks@{PackedVersion}", $"#:project {project}"));
+        // Its own configuration and output folders: the referenced projects build in Debug beside this suite's Release build.
+        var (exitCode, output, error) = Workbook.RunProgram("dotnet", "run profile-app.cs -- out", scratch, TimeSpan.FromMinutes(10));
+        Assert.True(exitCode == 0, $"the file-based app failed:\n{output}\n{error}");
+        float[] fromApp = File.ReadAllLines(Path.Combine(scratch, "out.txt")).Select(line => float.Parse(line, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        AssertSameProfile(ExpectedFirstProfile(), fromApp, "file-based app with a project reference");
+    }
+
     [Fact]
     public void Notebook_in_a_scratch_folder_loads_the_packages_profiles_and_charts()
     {
