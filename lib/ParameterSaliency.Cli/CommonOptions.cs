@@ -8,7 +8,6 @@ namespace ParameterSaliency.Cli;
 /// <summary>Options several verbs share.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Dataset() => new("--dataset") { Description = "Data set: fashion-mnist:test or fashion-mnist:train.", DefaultValueFactory = _ => "fashion-mnist:test" };
     public static Option<string> Statistics(bool required) => new("--stats") { Description = "Saliency statistics (μ, σ) file from 'saliency stats'.", Required = required };
 
     public static ConsoleProgress<PassProgress> PassProgress() => new(p => p.ToString(), p => p.Done == p.Total);
@@ -48,6 +47,37 @@ internal sealed class ModelOptions(string? defaultModel = null, string descripti
         if (m.Length != s.Length || s.Any(v => v <= 0)) throw new ArgumentException("--mean and --std need as many entries each, and every std must be positive.");
         return new Data.Normalization(m, s);
     }
+}
+
+/// <summary>
+/// The --dataset option and how images become model inputs: --resize and --crop (torchvision's Resize and CenterCrop) and
+/// --skip-bad for image folders; CIFAR-10 and image folders take the model's normalisation.
+/// </summary>
+internal sealed class DatasetOptions(string defaultDataset = "fashion-mnist:test")
+{
+    readonly Option<string> name = new("--dataset")
+    {
+        Description = "Data set: fashion-mnist:test, fashion-mnist:train, cifar10:test, cifar10:train or folder:PATH (class subfolders, as torchvision's ImageFolder).",
+        DefaultValueFactory = _ => defaultDataset,
+    };
+    readonly Option<int?> resize = new("--resize") { Description = "Image folders: resize the shorter side to this many pixels (bilinear with antialias, as torchvision), e.g. 256." };
+    readonly Option<int?> crop = new("--crop") { Description = "Image folders: centre crop to this square size after --resize, e.g. 224." };
+    readonly Option<bool> skipBad = new("--skip-bad") { Description = "Image folders: skip images that cannot be decoded (each is listed) instead of stopping." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { name, resize, crop, skipBad }) command.Options.Add(option);
+    }
+
+    public string NameOf(ParseResult result) => result.GetValue(name)!;
+
+    /// <summary>Loads the data set for <paramref name="model"/> (its normalisation and input channels), with a progress line for image folders.</summary>
+    public ImageDataset Load(ParseResult result, SavedModel? model) => Load(result, NameOf(result), model);
+
+    /// <summary>Loads <paramref name="dataset"/> with this command's image options.</summary>
+    public ImageDataset Load(ParseResult result, string dataset, SavedModel? model) =>
+        DatasetCatalog.Load(dataset, new ImageFolderOptions(result.GetValue(resize), result.GetValue(crop), model?.Normalization, result.GetValue(skipBad)),
+            new ConsoleProgress<(int Done, int Total)>(p => $"reading images {p.Done}/{p.Total}", p => p.Done == p.Total));
 }
 
 /// <summary>The --engine and --batch-size options of the verbs that profile many images, and the profiler options they give.</summary>

@@ -11,13 +11,14 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var dataset = new Option<string>("--dataset") { Description = "Data set, e.g. fashion-mnist:test.", DefaultValueFactory = _ => "fashion-mnist:test" };
-        var command = new Command("evaluate", "Print the accuracy and the confusion matrix of a model on a data set.") { dataset };
+        var dataset = new DatasetOptions();
+        var command = new Command("evaluate", "Print the accuracy and the confusion matrix of a model on a data set.") { };
         model.AddTo(command);
+        dataset.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             var report = Evaluator.Evaluate(saved.Model, data);
             Console.WriteLine($"Model: {saved}");
             Console.Write(report.ToText());

@@ -16,7 +16,7 @@ internal static class FineTuneCommand
     {
         var defaults = new FineTuningOptions();
         var model = new ModelOptions();
-        var dataset = CommonOptions.Dataset();
+        var dataset = new DatasetOptions();
         var statistics = CommonOptions.Statistics(required: true);
         var samples = new Option<string?>("--samples") { Description = "Misclassified samples, e.g. 42,1337 (default: the top 3 of the Appendix D ranking)." };
         var seeds = new Option<int>("--seeds") { Description = "Random subsets per sample (mean ± std).", DefaultValueFactory = _ => defaults.RandomSeeds };
@@ -26,14 +26,15 @@ internal static class FineTuneCommand
         var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv.", Required = true };
         var command = new Command("finetune", "One SGD step on the salient, least salient, random or all filters of misclassified samples: the paper's Tables 1 and 2.")
         {
-            dataset, statistics, samples, seeds, neighbors, subsetStep, allStep, output,
+            statistics, samples, seeds, neighbors, subsetStep, allStep, output,
         };
         model.AddTo(command);
+        dataset.AddTo(command);
         command.SetAction(result =>
         {
             string modelPath = model.PathOf(result);
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             var profiler = new SaliencyProfiler(saved.Model);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
             stats.EnsureBelongsTo(profiler);

@@ -17,7 +17,7 @@ internal static class HeatmapCommand
     {
         var defaults = new HeatmapOptions();
         var model = new ModelOptions();
-        var dataset = CommonOptions.Dataset();
+        var dataset = new DatasetOptions();
         var index = new Option<int>("--index") { Description = "The image's index in the data set.", Required = true };
         var statistics = CommonOptions.Statistics(required: true);
         var k = new Option<int>("-k") { Description = "How many filters s' boosts.", DefaultValueFactory = _ => defaults.K };
@@ -28,13 +28,14 @@ internal static class HeatmapCommand
         var png = new Option<string?>("--png") { Description = "Also write the overlay (display blur, colour map) as PNG." };
         var command = new Command("heatmap", "Input-space heatmap of one image from its boosted saliency profile (paper §2.2).")
         {
-            dataset, index, statistics, k, boost, randomSeed, smoothGrad, output, png,
+            index, statistics, k, boost, randomSeed, smoothGrad, output, png,
         };
         model.AddTo(command);
+        dataset.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             int i = result.GetValue(index);
             if (i < 0 || i >= data.Count) throw new ArgumentException($"--index {i} is outside the data set (0-{data.Count - 1}).");
             var seed = result.GetValue(randomSeed);

@@ -16,14 +16,15 @@ internal static class NeighborsCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var dataset = CommonOptions.Dataset();
+        var dataset = new DatasetOptions();
         var statistics = CommonOptions.Statistics(required: true);
         var index = new Option<int?>("--index") { Description = "The query image's index in the data set." };
         var count = new Option<int>("-n") { Description = "Neighbours per query (the query itself is neighbour 0).", DefaultValueFactory = _ => 10 };
         var agreement = new Option<bool>("--agreement") { Description = "Instead of one query: for every misclassified image, the share of its n neighbours with the same (true, predicted) pair or its reverse, both spaces, and the Appendix D ranking." };
         var output = new Option<string?>("--out") { Description = "With --agreement: folder for agreement.md and ranking.csv." };
-        var command = new Command("neighbors", "Nearest neighbours in saliency space (standardized filter-wise profiles) and in pixel space.") { dataset, statistics, index, count, agreement, output };
+        var command = new Command("neighbors", "Nearest neighbours in saliency space (standardized filter-wise profiles) and in pixel space.") { statistics, index, count, agreement, output };
         model.AddTo(command);
+        dataset.AddTo(command);
         command.SetAction(result =>
         {
             int? query = result.GetValue(index);
@@ -31,7 +32,7 @@ internal static class NeighborsCommand
             if (query is null == !measure) throw new ArgumentException("Give either --index i (one query) or --agreement (every misclassified image).");
             string modelPath = model.PathOf(result);
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             if (query is int q && (q < 0 || q >= data.Count)) throw new ArgumentException($"--index {q} is outside the data set (0-{data.Count - 1}).");
             int n = result.GetValue(count);
             if (n < 1 || n >= data.Count) throw new ArgumentException($"-n must lie in [1, {data.Count - 1}].");

@@ -13,18 +13,19 @@ internal static class ProfileCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var dataset = CommonOptions.Dataset();
+        var dataset = new DatasetOptions();
         var indices = new Option<string>("--indices") { Description = "Images: an index, a range (0-63) or a list (1,5,10-12).", DefaultValueFactory = _ => "0-63" };
         var statistics = CommonOptions.Statistics(required: false);
         var output = new Option<string>("--out") { Description = "Output file (safetensors): inputs, labels, profiles and, with --stats, z.", Required = true };
         var engine = new EngineOptions();
-        var command = new Command("profile", "Write filter-wise saliency profiles of chosen images.") { dataset, indices, statistics, output };
+        var command = new Command("profile", "Write filter-wise saliency profiles of chosen images.") { indices, statistics, output };
         model.AddTo(command);
+        dataset.AddTo(command);
         engine.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             int[] chosen = IndexRange.Parse(result.GetValue(indices)!, data.Count);
             var profiler = new SaliencyProfiler(saved.Model, engine.From(result));
             using var subset = data.Subset(chosen);

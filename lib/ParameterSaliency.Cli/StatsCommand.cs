@@ -12,19 +12,20 @@ internal static class StatsCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var dataset = CommonOptions.Dataset();
+        var dataset = new DatasetOptions();
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images." };
         var shard = new Option<string?>("--shard") { Description = "Compute shard i of n (e.g. 2/4) of the images; merge the shards with 'stats merge'." };
         var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors); kept when it already holds these statistics.", Required = true };
         var force = new Option<bool>("--force") { Description = "Recompute even when --out already holds statistics of this model over these images." };
         var engine = new EngineOptions();
-        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { dataset, limit, shard, output, force };
+        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { limit, shard, output, force };
         model.AddTo(command);
+        dataset.AddTo(command);
         engine.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             int count = Math.Min(data.Count, result.GetValue(limit) ?? data.Count);
             string? shardSpec = result.GetValue(shard);
             int[] indices = shardSpec is null ? Enumerable.Range(0, count).ToArray() : IndexRange.Shard(shardSpec, count);

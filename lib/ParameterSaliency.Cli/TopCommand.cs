@@ -12,17 +12,18 @@ internal static class TopCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var dataset = CommonOptions.Dataset();
+        var dataset = new DatasetOptions();
         var index = new Option<int>("--index") { Description = "The image's index in the data set.", Required = true };
         var statistics = CommonOptions.Statistics(required: true);
         var k = new Option<int>("-k") { Description = "How many filters.", DefaultValueFactory = _ => 10 };
         var absolute = new Option<bool>("--absolute") { Description = "Rank by |s - μ| / σ (the paper's formula) instead of (s - μ) / σ." };
-        var command = new Command("top", "Print the k most salient filters of one image.") { dataset, index, statistics, k, absolute };
+        var command = new Command("top", "Print the k most salient filters of one image.") { index, statistics, k, absolute };
         model.AddTo(command);
+        dataset.AddTo(command);
         command.SetAction(result =>
         {
             using var saved = model.Load(result);
-            using var data = DatasetCatalog.Load(result.GetValue(dataset)!);
+            using var data = dataset.Load(result, saved);
             int i = result.GetValue(index);
             if (i < 0 || i >= data.Count) throw new ArgumentException($"--index {i} is outside the data set (0-{data.Count - 1}).");
             var profiler = new SaliencyProfiler(saved.Model);

@@ -51,13 +51,16 @@ public static class WorkbookPaths
     /// <summary>The committed Fashion-MNIST files (<c>data/fashion-mnist/</c>: the test split; the train split when fetched).</summary>
     public static string FashionMnistFolder => Path.Combine(Data, "fashion-mnist");
 
-    /// <summary>Lets the library find the repository's Fashion-MNIST files (<see cref="FashionMnist.SearchFolders"/>) when the repository is found; idempotent.</summary>
+    /// <summary>Where CIFAR-10's binary batches may be put (<c>data/cifar-10-batches-bin</c>, not committed).</summary>
+    public static string Cifar10Folder => Path.Combine(Data, "cifar-10-batches-bin");
+
+    /// <summary>Lets the library find the repository's Fashion-MNIST and CIFAR-10 files (<see cref="FashionMnist.SearchFolders"/>, <see cref="Cifar10.SearchFolders"/>) when the repository is found; idempotent.</summary>
     public static void RegisterData()
     {
         if (RootIfFound is null) return;
-        string folder = FashionMnistFolder;
-        lock (FashionMnist.SearchFolders)
-            if (!FashionMnist.SearchFolders.Contains(folder)) FashionMnist.SearchFolders.Add(folder);
+        foreach (var (folders, folder) in new[] { (FashionMnist.SearchFolders, FashionMnistFolder), (Cifar10.SearchFolders, Cifar10Folder) })
+            lock (folders)
+                if (!folders.Contains(folder)) folders.Add(folder);
     }
 
     /// <summary>Where generated results go (<c>artifacts/</c>, ignored by git).</summary>

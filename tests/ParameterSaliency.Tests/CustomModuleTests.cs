@@ -29,8 +29,7 @@ public class CustomModuleTests
     [Fact]
     public void A_custom_module_is_profiled_by_the_loop_with_its_own_filter_names_and_the_definitions_numbers()
     {
-        manual_seed(5);
-        using var model = new TinyNet();
+        using var model = Runtime.GlobalRandom.Seeded(5, () => new TinyNet());
         model.eval();
         var (images, labels) = TinyModels.Inputs(3, 1, 12, 10, seed: 6);
         var profiler = new SaliencyProfiler(model);

@@ -106,10 +106,9 @@ public class PackageTests
     static float[] ExpectedFirstProfile()
     {
         using var scope = NewDisposeScope();
-        manual_seed(7);
-        using var model = Architectures.Named("resnet18-cifar").Build(10, 3);
+        var (model, images) = Runtime.GlobalRandom.Seeded(7, () => (Architectures.Named("resnet18-cifar").Build(10, 3), randn(4, 3, 32, 32)));
+        using var disposeModel = model;
         model.eval();
-        var images = randn(4, 3, 32, 32);
         var labels = tensor(new long[] { 0, 1, 2, 3 });
         using var profiles = new SaliencyProfiler(model).Profile(images, labels);
         return profiles.Row(0);

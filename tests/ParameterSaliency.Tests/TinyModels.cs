@@ -16,9 +16,8 @@ internal static class TinyModels
     public const double EntryRelative = 1e-4;
 
     /// <summary>A ResNet with seeded weights and non-trivial BatchNorm running statistics, in eval mode.</summary>
-    public static ResNet Build(ResNetConfig config, int seed)
+    public static ResNet Build(ResNetConfig config, int seed) => Runtime.GlobalRandom.Seeded(seed, () =>
     {
-        manual_seed(seed);
         var model = new ResNet(config);
         using (no_grad())
         {
@@ -32,13 +31,11 @@ internal static class TinyModels
         }
         model.eval();
         return model;
-    }
+    });
 
-    public static (Tensor Images, Tensor Labels) Inputs(int count, int channels, int size, int classes, int seed)
-    {
-        manual_seed(seed);
-        return (randn(count, channels, size, size), randint(0, classes, [count], dtype: ScalarType.Int64));
-    }
+    /// <summary>Seeded random images and labels, drawn with no other test's draw in between (<see cref="Runtime.GlobalRandom"/>).</summary>
+    public static (Tensor Images, Tensor Labels) Inputs(int count, int channels, int size, int classes, int seed) =>
+        Runtime.GlobalRandom.Seeded(seed, () => (randn(count, channels, size, size), randint(0, classes, [count], dtype: ScalarType.Int64)));
 
     /// <summary>Random images [count, 1, size, size] with random labels, as a data set with Fashion-MNIST's classes and normalisation.</summary>
     public static Data.ImageDataset Dataset(int count, int size, int seed)

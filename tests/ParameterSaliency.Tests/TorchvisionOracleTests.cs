@@ -1,5 +1,4 @@
 using TorchSharp;
-using System.Security.Cryptography;
 using ParameterSaliency.Data;
 using ParameterSaliency.InputSpace;
 using ParameterSaliency.Models;
@@ -12,52 +11,15 @@ namespace ParameterSaliency.Tests;
 /// <summary>
 /// The checkpoints and float64 references of tests/reference/torchvision_oracle.py (torchvision resnet18 and
 /// densenet121 saved by PyTorch, plain and from DataParallel), made once per script version by Debian's
-/// python3-torch into a folder under the temp folder: the checkpoints weigh 28-45 MB each, too much to commit.
+/// python3-torch: the checkpoints weigh 28-45 MB each, too much to commit.
 /// </summary>
 public sealed class TorchvisionOracle
 {
-    /// <summary>Why the oracle is missing (no python3 with torch and torchvision), or null.</summary>
-    public string? Missing { get; }
-    public string Folder { get; } = "";
+    readonly PythonReference reference = PythonReference.Make("torchvision_oracle.py");
 
-    public TorchvisionOracle()
-    {
-        string reference = Path.Combine(Workbook.Root, "tests", "reference");
-        // Debian's interpreter first: a python3 earlier on PATH (pyenv, a venv) may lack Debian's torch.
-        string? python = null, versions = null;
-        foreach (string candidate in new[] { "/usr/bin/python3", "python3" })
-        {
-            try
-            {
-                var (probeExit, probeOutput, _) = Workbook.RunProgram(candidate, "-c \"import torch, torchvision; print(torch.__version__, torchvision.__version__)\"");
-                if (probeExit == 0) (python, versions) = (candidate, probeOutput);
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // not installed
-            }
-            if (python is not null) break;
-        }
-        if (python is null || versions is null)
-        {
-            Missing = "python3 with torch and torchvision is not installed (Debian: apt-get install python3-torch python3-torchvision); .ci/run installs it.";
-            return;
-        }
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (string script in new[] { "torchvision_oracle.py", "pytorch_reference.py" }) hash.AppendData(File.ReadAllBytes(Path.Combine(reference, script)));
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(versions));
-        Folder = Path.Combine(Path.GetTempPath(), "parameter-saliency-torchvision-oracle", Convert.ToHexStringLower(hash.GetHashAndReset())[..16]);
-        using (CacheLock.Acquire(Folder))
-        {
-            if (File.Exists(Path.Combine(Folder, "complete"))) return;
-            // Written into a fresh folder and marked complete last: a half-written oracle is never used.
-            if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
-            var (exitCode, output, error) = Workbook.RunProgram(python, $"tests/reference/torchvision_oracle.py \"{Folder}\"",
-                environment: new() { ["OMP_NUM_THREADS"] = "1" });
-            Assert.True(exitCode == 0, $"torchvision_oracle.py failed:\n{output}\n{error}");
-            File.WriteAllText(Path.Combine(Folder, "complete"), output);
-        }
-    }
+    /// <summary>Why the oracle is missing (no python3 with torch and torchvision), or null.</summary>
+    public string? Missing => reference.Missing;
+    public string Folder => reference.Folder;
 
     public SafeTensorsContent Reference(string arch) => SafeTensors.Read(Path.Combine(Folder, arch + ".safetensors"));
 }

@@ -52,10 +52,12 @@ public static class ModelFile
             string? named = metadata.GetValueOrDefault("arch");
             if (arch is not null && named is not null && arch != named)
                 throw new InvalidDataException($"{path} holds a {named}, not a {arch}: leave --arch out, or give the file of a {arch}.");
-            var model = named is not null
+            var architecture = named is null ? Architectures.Named(arch ?? throw new ArgumentException(
+                $"{path} does not say which architecture it holds: give it (--arch NAME; 'saliency models' lists them).")) : null;
+            // The initial weights are overwritten next: drawn without moving the random sequence of a caller that seeded it.
+            var model = Runtime.GlobalRandom.Preserving<nn.Module<Tensor, Tensor>>(() => architecture is null
                 ? new ResNet(ResNetConfig.FromMetadata(metadata, path))
-                : Architectures.Named(arch ?? throw new ArgumentException(
-                    $"{path} does not say which architecture it holds: give it (--arch NAME; 'saliency models' lists them).")).BuildFor(weights, path);
+                : architecture.BuildFor(weights, path));
             try
             {
                 StateDict.CopyInto(model, weights, path);
