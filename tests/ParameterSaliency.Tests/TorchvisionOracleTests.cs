@@ -59,19 +59,45 @@ public class TorchvisionOracleTests(TorchvisionOracle oracle) : IClassFixture<To
         var profiler = new SaliencyProfiler(saved.Model);
         var profiles = profiler.Profile(reference["inputs"], reference["labels"]);
         Assert.Equal(reference["profiles"].shape, profiles.Values.shape);
-        // Images whose float64 profile jumps under float32-sized noise (ReLU inputs within rounding of zero) are held
-        // to the worst bound only; the rest to the default-model tolerances.
-        double[] errors = TinyModels.RowErrors(profiles.Values, reference["profiles"]);
-        double[] sensitivity = reference["sensitivity"].data<double>().ToArray();
-        double[] steady = errors.Where((_, i) => sensitivity[i] < TinyModels.Float32Outlier).ToArray();
-        Assert.True(steady.Length >= errors.Length / 3, $"{arch}: only {steady.Length} of {errors.Length} images are well-conditioned");
-        TinyModels.AssertFloat32Rows(steady, $"{arch} ({profiler.Engine} engine), well-conditioned images");
-        Assert.True(errors.Max() <= TinyModels.Float32Worst, $"{arch}: {TinyModels.Describe(errors)}");
+        AssertProfiles(profiles.Values, reference, $"{arch} ({profiler.Engine} engine)");
 
         using var data = new ImageDataset("oracle", reference["inputs"], reference["labels"], Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray(), Identity);
         var statistics = SaliencyStatistics.Compute(profiler, data);
         TinyModels.AssertFloat32Entries(statistics.Mean, reference["mean"].data<double>().ToArray(), $"{arch} μ");
         TinyModels.AssertFloat32Entries(statistics.Std, reference["std"].data<double>().ToArray(), $"{arch} σ");
+    }
+
+    /// <summary>The command: a PyTorch-saved torchvision model on an image folder, through the CLI.</summary>
+    [SkippableFact]
+    public void Cli_profiles_of_an_image_folder_through_a_PyTorch_checkpoint_match_PyTorch_in_float64()
+    {
+        Skip.If(oracle.Missing is not null, oracle.Missing);
+        using var reference = SafeTensors.Read(Path.Combine(oracle.Folder, "folder.safetensors"));
+        string output = Path.Combine(Directory.CreateTempSubdirectory().FullName, "p.safetensors");
+        var (exitCode, stdout, stderr) = Workbook.Run(Workbook.Output("ParameterSaliency.Cli", "saliency.dll"),
+            $"profile --model \"{Path.Combine(oracle.Folder, "resnet18.pth")}\" --arch resnet18 --dataset \"folder:{Path.Combine(oracle.Folder, "folder")}\" " +
+            $"--normalize imagenet --indices 0-15 --out \"{output}\"");
+        Assert.True(exitCode == 0, stdout + stderr);
+        using var written = SafeTensors.Read(output);
+        Assert.Equal(reference["labels"].data<long>().ToArray(), written["labels"].data<long>().ToArray());
+        double inputError = (written["inputs"] - reference["inputs"]).abs().max().item<float>();
+        Assert.True(inputError <= 1e-6, $"the folder's model inputs differ from torchvision's by {inputError:E2}");
+        AssertProfiles(written["profiles"], reference, "resnet18 on an image folder, via the CLI");
+    }
+
+    /// <summary>
+    /// Images whose float64 profile jumps under float32-sized noise (ReLU inputs within rounding of zero: the reference's
+    /// 'sensitivity') are held to the worst bound only; the rest to the default-model tolerances.
+    /// </summary>
+    static void AssertProfiles(Tensor actual, SafeTensorsContent reference, string what)
+    {
+        Assert.Equal(reference["profiles"].shape, actual.shape);
+        double[] errors = TinyModels.RowErrors(actual, reference["profiles"]);
+        double[] sensitivity = reference["sensitivity"].data<double>().ToArray();
+        double[] steady = errors.Where((_, i) => sensitivity[i] < TinyModels.Float32Outlier).ToArray();
+        Assert.True(steady.Length >= errors.Length / 3, $"{what}: only {steady.Length} of {errors.Length} images are well-conditioned");
+        TinyModels.AssertFloat32Rows(steady, $"{what}, well-conditioned images");
+        Assert.True(errors.Max() <= TinyModels.Float32Worst, $"{what}: {TinyModels.Describe(errors)}");
     }
 
     [SkippableTheory]

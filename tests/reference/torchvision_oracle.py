@@ -6,6 +6,9 @@ from three batches of 8 in train mode, small RGB inputs 3x32x32) writes into OUT
 C# tests pass a cache folder, since the checkpoints weigh 28-45 MB each and are not committed):
   <arch>.pth          torch.save(model.state_dict())
   <arch>-wrapped.pth  torch.save(nn.DataParallel(model).state_dict()): every key prefixed 'module.'
+  folder/, folder.safetensors  16 random 32x32 RGB PNGs in 4 class folders, and for the resnet18 checkpoint the
+                      inputs torchvision's ImageFolder makes of them (ToTensor, Normalize with ImageNet's mean and
+                      std), their labels, float64 profiles and sensitivity (below)
   <arch>.safetensors  from the definitions, in float64, one image at a time, in eval mode:
                       inputs [16,3,32,32] (f32; the reference uses their exact float64 values), labels,
                       logits, filter-wise profiles s [16,F], mu and sigma (sample std) over the 16 profiles,
@@ -119,11 +122,40 @@ def oracle(name, output):
     print(f"{name}: {profiles.shape[1]} filters; profile sensitivity {['%.0e' % v for v in sensitivity.tolist()]}; heatmaps of {chosen} (sensitivity {['%.0e' % v for v in heatmap_sensitivity]})")
 
 
+def folder_oracle(output):
+    """The resnet18 checkpoint on an image folder, as `saliency profile --dataset folder:...` reads it."""
+    from PIL import Image
+    from torchvision import transforms
+    root = os.path.join(output, "folder")
+    generator = torch.Generator().manual_seed(2)
+    for n in range(IMAGES):
+        pixels = (torch.rand(SIZE, SIZE, 3, generator=generator) * 255).to(torch.uint8).numpy()
+        os.makedirs(os.path.join(root, f"class-{n % 4}"), exist_ok=True)
+        Image.fromarray(pixels, "RGB").save(os.path.join(root, f"class-{n % 4}", f"image-{n:02d}.png"))
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    dataset = torchvision.datasets.ImageFolder(root, transform=transform)
+    inputs = torch.stack([dataset[i][0] for i in range(len(dataset))])
+    labels = torch.tensor([label for _, label in dataset.samples])
+    model = torchvision.models.resnet18(num_classes=10)
+    model.load_state_dict(torch.load(os.path.join(output, "resnet18.pth")))
+    model = model.eval().double()
+    images = inputs.double()
+    profiles = torch.stack([filter_profile(model, images[i], int(labels[i])) for i in range(len(dataset))])
+    sensitivity = torch.tensor([worst_under_noise(lambda: filter_profile(model, images[i], int(labels[i])), model,
+                                                  lambda noisy: ((noisy - profiles[i]).abs().sum() / profiles[i].abs().sum()).item())
+                                for i in range(len(dataset))], dtype=torch.float64)
+    write_safetensors(os.path.join(output, "folder.safetensors"),
+                      {"inputs": inputs, "labels": labels, "profiles": profiles, "sensitivity": sensitivity},
+                      {"files": ",".join(os.path.relpath(path, root) for path, _ in dataset.samples)})
+    print(f"folder: {len(dataset)} images; profile sensitivity {['%.0e' % v for v in sensitivity.tolist()]}")
+
+
 def main():
     output = sys.argv[1]
     os.makedirs(output, exist_ok=True)
     for name in ARCHITECTURES:
         oracle(name, output)
+    folder_oracle(output)
 
 
 if __name__ == "__main__":
