@@ -17,8 +17,13 @@ internal static class StatsCommand
         var shard = new Option<string?>("--shard") { Description = "Compute shard i of n (e.g. 2/4) of the images; merge the shards with 'stats merge'." };
         var output = new Option<string>("--out") { Description = "Statistics file to write (safetensors); kept when it already holds these statistics.", Required = true };
         var force = new Option<bool>("--force") { Description = "Recompute even when --out already holds statistics of this model over these images." };
+        var checkpointSeconds = new Option<double>("--checkpoint-seconds")
+        {
+            Description = "Save the unfinished pass to <out>.partial this often (0: after every chunk); a rerun of the same command resumes from it.",
+            DefaultValueFactory = _ => 30,
+        };
         var engine = new EngineOptions();
-        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { limit, shard, output, force };
+        var command = new Command("stats", "Compute μ and σ (sample std) of filter-wise saliency profiles over a data set.") { limit, shard, output, force, checkpointSeconds };
         model.AddTo(command);
         dataset.AddTo(command);
         engine.AddTo(command);
@@ -35,7 +40,7 @@ internal static class StatsCommand
             bool computed = false;
             // Another process computing the same file at the same time is waited for, and its result read.
             var statistics = SaliencyStatistics.LoadOrCompute(outPath, profiler, data, CommonOptions.PassProgress(), Console.Error, indices, name,
-                recompute: result.GetValue(force), computing: () =>
+                recompute: result.GetValue(force), checkpointEvery: TimeSpan.FromSeconds(Math.Max(0, result.GetValue(checkpointSeconds))), computing: () =>
                 {
                     computed = true;
                     Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine; {CpuKernels.Policy.Isa} kernels).");

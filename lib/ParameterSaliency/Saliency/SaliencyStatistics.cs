@@ -85,15 +85,28 @@ public sealed class SaliencyStatistics
     public string DataName { get; }
 
     /// <summary>One pass of <paramref name="profiler"/> over <paramref name="data"/> (the images at <paramref name="indices"/>, or all); memory stays flat whatever the size of D.</summary>
-    public static SaliencyStatistics Compute(SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices = null, string? dataName = null, IProgress<PassProgress>? progress = null)
+    public static SaliencyStatistics Compute(SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices = null, string? dataName = null, IProgress<PassProgress>? progress = null) =>
+        Compute(profiler, data, indices, dataName, progress, checkpoint: null, TimeSpan.Zero, Runtime.Notices.Writer);
+
+    /// <summary>The pass, resuming from <paramref name="checkpoint"/> when it holds an earlier part of it, and saving it after a chunk whenever <paramref name="checkpointEvery"/> has passed.</summary>
+    static SaliencyStatistics Compute(SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices, string? dataName, IProgress<PassProgress>? progress,
+        StatisticsCheckpoint? checkpoint, TimeSpan checkpointEvery, TextWriter log)
     {
         var chosen = indices ?? Enumerable.Range(0, data.Count).ToArray();
         if (chosen.Count < 2) throw new ArgumentException($"Statistics need at least 2 images; {data.Name} gives {chosen.Count}.");
         var accumulator = new StatisticsAccumulator(profiler.Layout.Length);
         var fingerprint = new DataFingerprint(0, 0);
+        int first = 0;
+        if (checkpoint?.TryRead(log) is var (saved, savedFingerprint, done) && done <= chosen.Count && saved.Length == profiler.Layout.Length)
+        {
+            (accumulator, fingerprint, first) = (saved, savedFingerprint, done);
+            log.WriteLine($"Resuming from {checkpoint.Path}: {done:N0} of {chosen.Count:N0} images already done.");
+        }
         var clock = Stopwatch.StartNew();
+        var sinceCheckpoint = Stopwatch.StartNew();
+        // Chunks start at multiples of `chunk` from the first image, in a resumed pass too: the same batches, the same numbers.
         int chunk = Math.Max(profiler.Options.BatchSize, 64);
-        for (int start = 0; start < chosen.Count; start += chunk)
+        for (int start = first; start < chosen.Count; start += chunk)
         {
             using var scope = NewDisposeScope();
             var slice = chosen.Skip(start).Take(chunk).ToArray();
@@ -101,7 +114,12 @@ public sealed class SaliencyStatistics
             using var profiles = profiler.Profile(subset.Images, subset.Labels);
             accumulator.Add(profiles.Values);
             fingerprint = fingerprint.Merge(Fingerprints.Data(subset.Images, subset.Labels));
-            progress?.Report(new PassProgress("Saliency statistics", start + slice.Length, chosen.Count, clock.Elapsed));
+            progress?.Report(new PassProgress("Saliency statistics", start + slice.Length, chosen.Count, clock.Elapsed, start + slice.Length - first));
+            if (checkpoint is not null && start + slice.Length < chosen.Count && sinceCheckpoint.Elapsed >= checkpointEvery)
+            {
+                checkpoint.Write(accumulator, fingerprint, start + slice.Length);
+                sinceCheckpoint.Restart();
+            }
         }
         return new SaliencyStatistics(accumulator, profiler.Layout.EntryNames, profiler.Layout.Aggregation, profiler.ModelFingerprint, fingerprint, dataName ?? data.Name);
     }
@@ -122,15 +140,21 @@ public sealed class SaliencyStatistics
     /// <param name="dataName">The name of D recorded in the statistics.</param>
     /// <param name="recompute">Compute even when the cache is valid.</param>
     /// <param name="computing">Called just before computing (not when the cache is used).</param>
+    /// <param name="checkpointEvery">
+    /// How often an unfinished pass saves its state to <c>&lt;path&gt;.partial</c> (default 30 s; zero: after every chunk of
+    /// 64 images or a batch). A pass that was interrupted resumes from there, with the same result.
+    /// </param>
     public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null,
-        IReadOnlyList<int>? indices = null, string? dataName = null, bool recompute = false, Action? computing = null)
+        IReadOnlyList<int>? indices = null, string? dataName = null, bool recompute = false, Action? computing = null, TimeSpan? checkpointEvery = null)
     {
         log ??= Runtime.Notices.Writer;
         using var turn = CacheLock.Acquire(path, log);
         if (!recompute && TryLoadCached(path, profiler, data, indices, log) is { } cached) return cached;
         computing?.Invoke();
-        var statistics = Compute(profiler, data, indices, dataName, progress);
+        var checkpoint = StatisticsCheckpoint.For(path, profiler, data, indices ?? Enumerable.Range(0, data.Count).ToArray());
+        var statistics = Compute(profiler, data, indices, dataName, progress, checkpoint, checkpointEvery ?? TimeSpan.FromSeconds(30), log);
         statistics.Save(path);
+        checkpoint.Delete();
         return statistics;
     }
 
