@@ -16,6 +16,24 @@ public static class Workbook
 {
     static bool formattersRegistered;
 
+    /// <summary>The workbook's default setting: the committed Fashion-MNIST test split and the ResNet trained on it, with its cached μ, σ.</summary>
+    public static WorkbookSetting Default => new(Data.WorkbookPaths.DefaultModel, "fashion-mnist:test", arch: null, normalization: null, resize: null, crop: null,
+        Data.WorkbookPaths.DefaultStatistics, isDefault: true);
+
+    /// <summary>
+    /// Your own setting: a weights file (our safetensors, or a PyTorch checkpoint with <paramref name="arch"/>), a data set
+    /// (<c>cifar10:test</c>, <c>folder:PATH</c>, …), the input normalisation when the file does not record it (a preset
+    /// name: imagenet, cifar10, fashion-mnist), torchvision's resize and centre crop for image folders, and optionally
+    /// where μ and σ are cached (default: <c>artifacts/cache/</c>). <paramref name="normalization"/> gives a mean and std
+    /// per channel instead of a preset.
+    /// </summary>
+    public static WorkbookSetting From(string model, string dataset, string? arch = null, string? normalize = null, int? resize = null, int? crop = null,
+        string? statistics = null, Data.Normalization? normalization = null)
+    {
+        if (normalize is not null && normalization is not null) throw new ArgumentException("Give normalize (a preset name) or normalization (mean and std), not both.");
+        return new(model, dataset, arch, normalization ?? (normalize is null ? null : Data.Normalization.Preset(normalize)), resize, crop, statistics, isDefault: false);
+    }
+
     /// <summary>Loads libtorch, registers formatters, returns the session's environment (which renders as a small table).</summary>
     public static WorkbookEnvironment Start()
     {
@@ -27,6 +45,7 @@ public static class Workbook
             Formatter.Register<ImageGrid>(grid => grid.ToHtml(), HtmlFormatter.MimeType);
             Formatter.Register<EvaluationReport>(report => EvaluationHtml.Render(report), HtmlFormatter.MimeType);
             Formatter.Register<WorkbookEnvironment>(environment => environment.ToHtml(), HtmlFormatter.MimeType);
+            Formatter.Register<WorkbookSetting>(setting => setting.ToHtml(), HtmlFormatter.MimeType);
             Formatter.Register<Data.ImageDataset>(data => SummaryHtml.Of(data), HtmlFormatter.MimeType);
             Formatter.Register<Models.SavedModel>(model => SummaryHtml.Of(model), HtmlFormatter.MimeType);
             Formatter.Register<Saliency.SalientFilterTable>(table => table.ToHtml(), HtmlFormatter.MimeType);

@@ -68,6 +68,26 @@ public static class PyTorchCheckpoint
         Serialization.AtomicFile.Write(path, stream => TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, state, leaveOpen: true));
     }
 
+    /// <summary>
+    /// A tensor made by a second copy of TorchSharp.dll in this process, as our own tensor (a copy), or null for anything else.
+    /// Notebook kernels (Roslyn's interactive loader) load each assembly in a context of its own and can bind
+    /// TorchSharp.PyBridge to a second TorchSharp from the same file: its tensors are then of another type, though
+    /// they live in the same libtorch. The copy is made through the native handle; the foreign tensor is disposed.
+    /// </summary>
+    static Tensor? FromAnotherTorchSharpCopy(object? value)
+    {
+        if (value is null || value.GetType().FullName != typeof(Tensor).FullName || value.GetType() == typeof(Tensor)) return null;
+        var handle = (IntPtr)(value.GetType().GetProperty(nameof(Tensor.Handle))?.GetValue(value) ?? IntPtr.Zero);
+        if (handle == IntPtr.Zero) return null;
+        // A second managed wrapper of the same native tensor: used once to clone, then never disposed or finalized
+        // (the foreign wrapper owns the handle and frees it).
+        var view = Tensor.UnsafeCreateTensor(handle).DetachFromDisposeScope();
+        GC.SuppressFinalize(view);
+        var copy = view.clone();
+        ((IDisposable)value).Dispose();
+        return copy;
+    }
+
     /// <summary>The state dict of a <c>torch.save</c> file, unwrapped (nesting under <c>state_dict</c>/<c>model</c>, <c>module.</c> prefixes). The caller disposes the tensors.</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
@@ -93,6 +113,7 @@ public static class PyTorchCheckpoint
         foreach (DictionaryEntry entry in content)
         {
             if (entry.Value is Tensor tensor) tensors[(string)entry.Key] = tensor;
+            else if (FromAnotherTorchSharpCopy(entry.Value) is { } adopted) tensors[(string)entry.Key] = adopted;
             else if (entry.Value is Hashtable or ArrayList)
                 throw new InvalidDataException($"{path}: '{entry.Key}' holds a nested structure, not a tensor; keys: {string.Join(", ", content.Keys.Cast<object>().Take(StateDict.NamedKeys))}.");
         }

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using ParameterSaliency.Serialization;
+
+namespace ParameterSaliency.Notebooks;
+
+/// <summary>
+/// What a notebook looks at: a model, a data set, and where their μ, σ (and saliency index) are cached. Every
+/// notebook decides it in one cell near the top, <c>var setting = Workbook.Default;</c>; change that cell alone to
+/// run the notebook on your own model and images, e.g.
+/// <c>Workbook.From("model.pth", "folder:images", arch: "resnet18", normalize: "imagenet", resize: 256, crop: 224)</c>.
+/// The model and the data are loaded once, when first used.
+/// </summary>
+public sealed class WorkbookSetting
+{
+    readonly Lazy<SavedModel> model;
+    readonly Lazy<ImageDataset> data;
+    readonly string? statisticsPath;
+
+    internal WorkbookSetting(string modelPath, string dataset, string? arch, Normalization? normalization, int? resize, int? crop, string? statisticsPath, bool isDefault)
+    {
+        ModelPath = Path.GetFullPath(modelPath);
+        Dataset = dataset;
+        IsDefault = isDefault;
+        this.statisticsPath = statisticsPath;
+        model = new(() => ModelFile.Load(ModelPath, arch: arch, normalization: normalization));
+        data = new(() => DatasetCatalog.Load(dataset, new ImageFolderOptions(resize, crop, Model.Normalization)));
+    }
+
+    /// <summary>The model's weights file.</summary>
+    public string ModelPath { get; }
+    /// <summary>The data set's name (<see cref="DatasetCatalog"/>): fashion-mnist:test, cifar10:test, folder:PATH, ….</summary>
+    public string Dataset { get; }
+    /// <summary>True for the workbook's default (Fashion-MNIST and its trained ResNet), whose planted-cue companion model exists too.</summary>
+    public bool IsDefault { get; }
+    /// <summary>The model, loaded on first use.</summary>
+    public SavedModel Model => model.Value;
+    /// <summary>The data set with the model's normalisation, loaded on first use.</summary>
+    public ImageDataset Data => data.Value;
+
+    /// <summary>
+    /// Where μ and σ of <see cref="Model"/> over <see cref="Data"/> are cached: the path given, else a file named by the
+    /// model and data set in the workbook's <c>artifacts/cache/</c> (outside a checkout: the user cache).
+    /// </summary>
+    public string StatisticsPath => statisticsPath ?? Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.statistics.safetensors");
+
+    /// <summary>Where the saliency index of <see cref="Model"/> over <see cref="Data"/> is cached.</summary>
+    public string SaliencyIndexPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.saliency-index.safetensors");
+
+    /// <summary>μ and σ over <see cref="Data"/>, from the cache when it belongs to this model and these images, else computed once and cached.</summary>
+    public SaliencyStatistics Statistics(SaliencyProfiler profiler, IProgress<PassProgress>? progress = null) =>
+        SaliencyStatistics.LoadOrCompute(StatisticsPath, profiler, Data, progress);
+
+    static string CacheFolder => WorkbookPaths.RootIfFound is not null ? Path.Combine(WorkbookPaths.Artifacts, "cache") : Path.Combine(UserCache.Folder, "notebooks");
+
+    /// <summary>A file-name-safe form of a data-set name: readable, and unique by a short hash for folders.</summary>
+    static string Slug(string name)
+    {
+        string readable = new(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        if (readable.Length <= 40 && !name.StartsWith("folder:", StringComparison.Ordinal)) return readable;
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..8];
+        return readable[^Math.Min(32, readable.Length)..].TrimStart('-') + "-" + hash;
+    }
+
+    internal string ToHtml() =>
+        "<table><tr><th>model</th><th>architecture</th><th>data</th><th>images</th><th>classes</th><th>μ, σ cache</th></tr>" +
+        $"<tr><td>{WebUtility.HtmlEncode(Path.GetFileName(ModelPath))}</td><td>{WebUtility.HtmlEncode(Model.Arch)}</td><td>{WebUtility.HtmlEncode(Data.Name)}</td>" +
+        $"<td>{Data.Count:N0} ({Data.ImageShape.Channels}x{Data.ImageShape.Height}x{Data.ImageShape.Width})</td><td>{Data.ClassNames.Count}</td>" +
+        $"<td>{WebUtility.HtmlEncode(Path.GetFileName(StatisticsPath))}</td></tr></table>";
+
+    public override string ToString() => $"{Path.GetFileName(ModelPath)} on {Dataset}";
+}
