@@ -1,14 +1,15 @@
 namespace ParameterSaliency.Tests;
 
 /// <summary>
-/// Notebooks 01 to 04 re-pointed by their one setting cell at a non-default setting: the PyTorch-trained
+/// Notebooks 00 to 05 re-pointed by their one setting cell at a non-default setting: the PyTorch-trained
 /// CIFAR-style ResNet-18 of data/your-own-model (torchvision's BasicBlock, saved by torch.save) on its folder
 /// of 300 RGB PNGs, as notebook 06 uses them. Run as the main job runs notebooks; the caches go to a
 /// temporary statistics path, so the workbook's artifacts are not touched.
 /// </summary>
 public class NotebookRepointTests
 {
-    public static TheoryData<string> Notebooks() => new() { "01-profiling.ipynb", "02-standardization.ipynb", "03-case-study.ipynb", "04-neighbors.ipynb" };
+    public static TheoryData<string> Notebooks() =>
+        new() { "00-getting-started.ipynb", "01-profiling.ipynb", "02-standardization.ipynb", "03-case-study.ipynb", "04-neighbors.ipynb", "05-fine-tuning.ipynb" };
 
     [Theory]
     [MemberData(nameof(Notebooks))]
