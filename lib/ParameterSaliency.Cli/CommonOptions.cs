@@ -74,9 +74,23 @@ internal sealed class DatasetOptions(string defaultDataset = "fashion-mnist:test
     /// <summary>Loads the data set for <paramref name="model"/> (its normalisation and input channels), with a progress line for image folders.</summary>
     public ImageDataset Load(ParseResult result, SavedModel? model) => Load(result, NameOf(result), model);
 
+    /// <summary>
+    /// The data set as a source read chunk by chunk: an image folder is only scanned here and decoded as a pass goes
+    /// (ImageNet-sized folders never sit in memory); other data sets are loaded.
+    /// </summary>
+    public IImageSource Source(ParseResult result, SavedModel model)
+    {
+        string dataset = NameOf(result);
+        if (!dataset.StartsWith("folder:", StringComparison.OrdinalIgnoreCase)) return Load(result, dataset, model);
+        return new ImageFolderSource(ImageFolder.Scan(dataset["folder:".Length..]), Options(result, model));
+    }
+
+    ImageFolderOptions Options(ParseResult result, SavedModel? model) =>
+        new(result.GetValue(resize), result.GetValue(crop), model?.Normalization, result.GetValue(skipBad));
+
     /// <summary>Loads <paramref name="dataset"/> with this command's image options.</summary>
     public ImageDataset Load(ParseResult result, string dataset, SavedModel? model) =>
-        DatasetCatalog.Load(dataset, new ImageFolderOptions(result.GetValue(resize), result.GetValue(crop), model?.Normalization, result.GetValue(skipBad)),
+        DatasetCatalog.Load(dataset, Options(result, model),
             new ConsoleProgress<(int Done, int Total)>(p => $"reading images {p.Done}/{p.Total}", p => p.Done == p.Total));
 }
 

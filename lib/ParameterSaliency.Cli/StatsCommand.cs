@@ -30,7 +30,8 @@ internal static class StatsCommand
         command.SetAction(result =>
         {
             using var saved = model.Load(result);
-            using var data = dataset.Load(result, saved);
+            var data = dataset.Source(result, saved);
+            using var disposeData = data as IDisposable;
             int count = Math.Min(data.Count, result.GetValue(limit) ?? data.Count);
             string? shardSpec = result.GetValue(shard);
             int[] indices = shardSpec is null ? Enumerable.Range(0, count).ToArray() : IndexRange.Shard(shardSpec, count);
@@ -46,6 +47,8 @@ internal static class StatsCommand
                     Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine; {CpuKernels.Policy.Isa} kernels).");
                 });
             if (computed) Console.Error.WriteLine($"Engine: {profiler.EngineReason}.");
+            if (data is ImageFolderSource folder)
+                foreach (var skipped in folder.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
             Console.WriteLine(computed ? $"Wrote {outPath}: {statistics} (checksum {statistics.Checksum})."
                 : $"Up to date: {outPath} already holds {statistics} (checksum {statistics.Checksum}; --force recomputes).");
             return 0;

@@ -24,7 +24,7 @@ public class AuthorsStatisticsTests
         Skip.IfNot(File.Exists(path), $"{path} is not here (the shared fixtures sit beside the repository)");
         var statistics = AuthorsStatistics.Import(path, arch);
         Assert.Equal(filters, statistics.EntryNames.Count);
-        using var model = Architectures.Named(arch).Build(1000, 3);
+        using var model = Runtime.GlobalRandom.Preserving(() => Architectures.Named(arch).Build(1000, 3));
         Assert.Equal(ProfileLayout.For(model, Aggregation.FilterWise).EntryNames, statistics.EntryNames);
         Assert.False(statistics.CountKnown);
 

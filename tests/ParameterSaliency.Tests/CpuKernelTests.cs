@@ -24,10 +24,9 @@ public class CpuKernelTests
     public void Convolution_input_gradient_equals_the_transposed_convolution(int inChannels, int outChannels, int size, int batch)
     {
         using var scope = NewDisposeScope();
-        manual_seed(1);
-        using var conv = nn.Conv2d(inChannels, outChannels, 3, padding: 1, bias: false);
-        var input = randn(batch, inChannels, size, size, requires_grad: true);
-        var outputGradient = randn(batch, outChannels, size, size);
+        var (conv, input, outputGradient) = Runtime.GlobalRandom.Seeded(1, () =>
+            (nn.Conv2d(inChannels, outChannels, 3, padding: 1, bias: false), randn(batch, inChannels, size, size, requires_grad: true), randn(batch, outChannels, size, size)));
+        using var disposeConv = conv;
         var gradient = autograd.grad([(conv.call(input) * outputGradient).sum()], [input])[0];
         // The definition, in float64 (libtorch runs float64 convolutions without oneDNN).
         var expected = nn.functional.conv_transpose2d(outputGradient.to(ScalarType.Float64), conv.weight!.to(ScalarType.Float64), padding: [1, 1]);

@@ -10,8 +10,7 @@ public class PlantedCueTests
     public void Stamp_writes_the_checkerboard_in_the_box_and_nothing_else()
     {
         var cue = PlantedCue.Default;
-        manual_seed(2);
-        var images = randn(3, 1, 28, 28);
+        var images = Runtime.GlobalRandom.Seeded(2, () => randn(3, 1, 28, 28));
         var stamped = cue.Stamp(images, Normalization.FashionMnist);
         var pixels = Normalization.FashionMnist.Invert(stamped);
         var box = cue.BoxMask(28, 28);

@@ -55,7 +55,7 @@ public class ProfilerValidationTests
     {
         using var model = new ModelWithUnusedConv();
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
-        using var profiles = profiler.Profile(randn(2, 1, 8, 8), tensor(new long[] { 0, 1 }));
+        using var profiles = profiler.Profile(Runtime.GlobalRandom.Preserving(() => randn(2, 1, 8, 8)), tensor(new long[] { 0, 1 }));
         var unused = profiler.Layout.Filters.Where(f => f.Parameter == "unused.weight").Select(f => f.Index).ToArray();
         Assert.Equal(3, unused.Length);
         Assert.All(unused, i => Assert.Equal(0f, profiles.Values[0, i].item<float>()));

@@ -11,8 +11,7 @@ public class RegionEditTests
 
     static RegionMask Heart()
     {
-        manual_seed(5);
-        float[] heat = rand(28 * 28).data<float>().ToArray();
+        float[] heat = Runtime.GlobalRandom.Seeded(5, () => rand(28 * 28).data<float>().ToArray());
         return RegionMask.TopFraction(heat, 28, 28, 0.05);
     }
 
@@ -22,8 +21,7 @@ public class RegionEditTests
     [InlineData(MaskFill.Blur)]
     public void Masking_replaces_the_region_and_leaves_every_other_pixel_bit_identical(MaskFill fill)
     {
-        manual_seed(6);
-        var image = randn(1, 28, 28);
+        var image = Runtime.GlobalRandom.Seeded(6, () => randn(1, 28, 28));
         var region = Heart();
         Assert.Equal(40, region.Count); // ⌈0.05 · 784⌉
         float[] before = image.reshape(-1).data<float>().ToArray();
@@ -41,9 +39,7 @@ public class RegionEditTests
     [Fact]
     public void Pasting_copies_the_region_from_the_source_and_nothing_else()
     {
-        manual_seed(7);
-        var source = randn(1, 28, 28);
-        var target = randn(1, 28, 28);
+        var (source, target) = Runtime.GlobalRandom.Seeded(7, () => (randn(1, 28, 28), randn(1, 28, 28)));
         var region = RegionMask.Rectangle(28, 28, 3, 20, 5, 6);
         float[] s = source.reshape(-1).data<float>().ToArray(), t = target.reshape(-1).data<float>().ToArray();
         float[] pasted = RegionEdits.Paste(source, target, region).reshape(-1).data<float>().ToArray();

@@ -20,7 +20,7 @@ public class ResNetTests
     public void Parameter_names_order_and_shapes_match_PyTorch(string arch)
     {
         var expected = ReferenceFixtures.PyTorchLayout(arch);
-        using var model = new ResNet(ConfigFor(arch));
+        using var model = Runtime.GlobalRandom.Preserving(() => new ResNet(ConfigFor(arch)));
         var actual = model.named_parameters().Select(p => (p.name, p.parameter.shape)).ToArray();
         Assert.Equal(expected.Parameters.Select(p => p.Name), actual.Select(p => p.name));
         for (int i = 0; i < actual.Length; i++) Assert.Equal(expected.Parameters[i].Shape, actual[i].shape);
@@ -30,7 +30,7 @@ public class ResNetTests
     [Fact]
     public void Default_model_has_1200_conv_filters_and_about_0_7M_parameters()
     {
-        using var model = new ResNet(ResNetConfig.CifarResNet18());
+        using var model = Runtime.GlobalRandom.Preserving(() => new ResNet(ResNetConfig.CifarResNet18()));
         long filters = model.named_parameters().Where(p => p.parameter.dim() == 4).Sum(p => p.parameter.shape[0]);
         Assert.Equal(1200, filters);
         Assert.InRange(model.parameters().Sum(p => p.numel()), 650_000, 750_000);

@@ -13,8 +13,7 @@ public class StatisticsTests
     [Fact]
     public void Accumulator_matches_a_naive_two_pass_float64_computation()
     {
-        manual_seed(3);
-        using var values = (randn(37, 5) * tensor(new float[] { 1f, 1e-3f, 10f, 0f, 1e4f }) + 7f).to(ScalarType.Float32);
+        using var values = Runtime.GlobalRandom.Seeded(3, () => (randn(37, 5) * tensor(new float[] { 1f, 1e-3f, 10f, 0f, 1e4f }) + 7f).to(ScalarType.Float32));
         var accumulator = new StatisticsAccumulator(5);
         foreach (var (start, length) in new[] { (0, 1), (1, 16), (17, 19), (36, 1) }) accumulator.Add(values.narrow(0, start, length));
         float[] data = values.data<float>().ToArray();
@@ -36,8 +35,7 @@ public class StatisticsTests
     public void Two_shards_merged_equal_one_pass_over_the_same_profiles()
     {
         // The merge itself is exact: shards of the same float32 profiles merge to the one-pass statistics to float64 rounding.
-        manual_seed(4);
-        using var profiles = (randn(40, 7).abs() * tensor(new float[] { 1e-4f, 1e-2f, 1f, 3f, 1e2f, 1e-6f, 10f })).to(ScalarType.Float32);
+        using var profiles = Runtime.GlobalRandom.Seeded(4, () => (randn(40, 7).abs() * tensor(new float[] { 1e-4f, 1e-2f, 1f, 3f, 1e2f, 1e-6f, 10f })).to(ScalarType.Float32));
         var whole = new StatisticsAccumulator(7);
         whole.Add(profiles);
         var first = new StatisticsAccumulator(7);
@@ -57,7 +55,7 @@ public class StatisticsTests
     public void Statistics_of_two_merged_shards_match_a_float64_one_pass_reference()
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 8);
-        using var exactModel = new ResNet(model.Config); // the same weights, copied: not rebuilt from a seed, which other threads' draws could disturb
+        using var exactModel = Runtime.GlobalRandom.Preserving(() => new ResNet(model.Config)); // the same weights, copied: not rebuilt from a seed, which other threads' draws could disturb
         exactModel.load_state_dict(model.state_dict());
         exactModel.eval();
         exactModel.to(ScalarType.Float64);

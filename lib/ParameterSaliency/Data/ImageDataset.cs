@@ -7,7 +7,7 @@ namespace ParameterSaliency.Data;
 /// normalised, <see cref="Labels"/> int64 [N], on the CPU. Validated on construction: no NaN or
 /// infinite pixel, every label in [0, classes).
 /// </summary>
-public sealed class ImageDataset : IDisposable
+public sealed class ImageDataset : IDisposable, IImageSource
 {
     /// <summary>Creates a data set, taking ownership of both tensors.</summary>
     public ImageDataset(string name, Tensor images, Tensor labels, IReadOnlyList<string> classNames, Normalization normalization)
@@ -64,6 +64,12 @@ public sealed class ImageDataset : IDisposable
         using var index = tensor(indices.Select(i => (long)i).ToArray());
         return new ImageDataset(name ?? $"{Name}[{indices.Count} images]", Images.index_select(0, index), Labels.index_select(0, index), ClassNames, Normalization);
     }
+
+    /// <summary>A fingerprint of every image and label (<see cref="IImageSource.Identity"/>).</summary>
+    public string Identity => Saliency.Fingerprints.Data(Images, Labels).ToString();
+
+    /// <summary>The images at <paramref name="indices"/> (copies; <see cref="IImageSource"/>).</summary>
+    public ImageDataset Read(IReadOnlyList<int> indices) => Subset(indices);
 
     /// <summary>Pixels in [0, 1] of image <paramref name="index"/>, [C, H, W], for display.</summary>
     public Tensor Pixels(int index)

@@ -85,11 +85,11 @@ public sealed class SaliencyStatistics
     public string DataName { get; }
 
     /// <summary>One pass of <paramref name="profiler"/> over <paramref name="data"/> (the images at <paramref name="indices"/>, or all); memory stays flat whatever the size of D.</summary>
-    public static SaliencyStatistics Compute(SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices = null, string? dataName = null, IProgress<PassProgress>? progress = null) =>
+    public static SaliencyStatistics Compute(SaliencyProfiler profiler, IImageSource data, IReadOnlyList<int>? indices = null, string? dataName = null, IProgress<PassProgress>? progress = null) =>
         Compute(profiler, data, indices, dataName, progress, checkpoint: null, TimeSpan.Zero, Runtime.Notices.Writer);
 
     /// <summary>The pass, resuming from <paramref name="checkpoint"/> when it holds an earlier part of it, and saving it after a chunk whenever <paramref name="checkpointEvery"/> has passed.</summary>
-    static SaliencyStatistics Compute(SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices, string? dataName, IProgress<PassProgress>? progress,
+    static SaliencyStatistics Compute(SaliencyProfiler profiler, IImageSource data, IReadOnlyList<int>? indices, string? dataName, IProgress<PassProgress>? progress,
         StatisticsCheckpoint? checkpoint, TimeSpan checkpointEvery, TextWriter log)
     {
         var chosen = indices ?? Enumerable.Range(0, data.Count).ToArray();
@@ -110,7 +110,7 @@ public sealed class SaliencyStatistics
         {
             using var scope = NewDisposeScope();
             var slice = chosen.Skip(start).Take(chunk).ToArray();
-            using var subset = data.Subset(slice);
+            using var subset = data.Read(slice);
             using var profiles = profiler.Profile(subset.Images, subset.Labels);
             accumulator.Add(profiles.Values);
             fingerprint = fingerprint.Merge(Fingerprints.Data(subset.Images, subset.Labels));
@@ -144,7 +144,7 @@ public sealed class SaliencyStatistics
     /// How often an unfinished pass saves its state to <c>&lt;path&gt;.partial</c> (default 30 s; zero: after every chunk of
     /// 64 images or a batch). A pass that was interrupted resumes from there, with the same result.
     /// </param>
-    public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null,
+    public static SaliencyStatistics LoadOrCompute(string path, SaliencyProfiler profiler, IImageSource data, IProgress<PassProgress>? progress = null, TextWriter? log = null,
         IReadOnlyList<int>? indices = null, string? dataName = null, bool recompute = false, Action? computing = null, TimeSpan? checkpointEvery = null)
     {
         log ??= Runtime.Notices.Writer;
@@ -159,20 +159,14 @@ public sealed class SaliencyStatistics
     }
 
     /// <summary>The statistics at <paramref name="path"/> when they belong to this profiler and these images; null (and why, on <paramref name="log"/>) otherwise.</summary>
-    static SaliencyStatistics? TryLoadCached(string path, SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int>? indices, TextWriter log)
+    static SaliencyStatistics? TryLoadCached(string path, SaliencyProfiler profiler, IImageSource data, IReadOnlyList<int>? indices, TextWriter log)
     {
         if (!File.Exists(path)) return null;
         try
         {
             var cached = Load(path);
             cached.EnsureBelongsTo(profiler);
-            DataFingerprint expected;
-            if (indices is null) expected = Fingerprints.Data(data.Images, data.Labels);
-            else
-            {
-                using var subset = data.Subset(indices);
-                expected = Fingerprints.Data(subset.Images, subset.Labels);
-            }
+            var expected = Fingerprint(data, indices ?? Enumerable.Range(0, data.Count).ToArray());
             if (cached.Data != expected)
                 throw new InvalidOperationException($"they were computed over other images ({cached.DataName}) than {data.Name}");
             return cached;
@@ -183,6 +177,21 @@ public sealed class SaliencyStatistics
             return null;
         }
     }
+
+    /// <summary>The fingerprint of the images at <paramref name="indices"/>, read in chunks (the sum of per-image hashes: chunking does not change it).</summary>
+    static DataFingerprint Fingerprint(IImageSource data, IReadOnlyList<int> indices)
+    {
+        if (data is ImageDataset all && indices.Count == all.Count && indices.Select((index, i) => index == i).All(same => same)) return Fingerprints.Data(all.Images, all.Labels);
+        var fingerprint = new DataFingerprint(0, 0);
+        for (int start = 0; start < indices.Count; start += FingerprintChunk)
+        {
+            using var chunk = data.Read(indices.Skip(start).Take(FingerprintChunk).ToArray());
+            fingerprint = fingerprint.Merge(Fingerprints.Data(chunk.Images, chunk.Labels));
+        }
+        return fingerprint;
+    }
+
+    const int FingerprintChunk = 1024;
 
     /// <summary>Merges statistics of disjoint shards of D into the statistics of D (same model and options required).</summary>
     public static SaliencyStatistics Merge(IReadOnlyList<SaliencyStatistics> shards, string? dataName = null)

@@ -18,7 +18,7 @@ namespace ParameterSaliency.Saliency;
 internal sealed class StatisticsCheckpoint(string path, string key)
 {
     /// <summary>The checkpoint of statistics file <paramref name="statisticsPath"/>.</summary>
-    public static StatisticsCheckpoint For(string statisticsPath, SaliencyProfiler profiler, ImageDataset data, IReadOnlyList<int> chosen)
+    public static StatisticsCheckpoint For(string statisticsPath, SaliencyProfiler profiler, IImageSource data, IReadOnlyList<int> chosen)
     {
         var identity = new StringBuilder()
             .AppendLine(profiler.ModelFingerprint)
@@ -26,7 +26,7 @@ internal sealed class StatisticsCheckpoint(string path, string key)
             .AppendLine(profiler.Engine.ToString())
             .AppendLine(profiler.Options.BatchSize.ToString(CultureInfo.InvariantCulture))
             .AppendLine(profiler.Layout.Length.ToString(CultureInfo.InvariantCulture))
-            .AppendLine(Fingerprints.Data(data.Images, data.Labels).ToString())
+            .AppendLine(data.Identity)
             .AppendLine(string.Join(",", chosen));
         return new(statisticsPath + ".partial", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString()))));
     }

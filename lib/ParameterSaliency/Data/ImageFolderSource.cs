@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ParameterSaliency.Data;
+
+/// <summary>An image folder read chunk by chunk: each <see cref="Read"/> decodes and preprocesses only the images asked for.</summary>
+public sealed class ImageFolderSource(ImageFolder folder, ImageFolderOptions options) : IImageSource
+{
+    readonly List<SkippedImage> skipped = [];
+
+    /// <summary>The folder.</summary>
+    public ImageFolder Folder { get; } = folder;
+    /// <summary>How its images are preprocessed.</summary>
+    public ImageFolderOptions Options { get; } = options;
+    /// <summary>Every image skipped so far (with <see cref="ImageFolderOptions.SkipBad"/>).</summary>
+    public IReadOnlyList<SkippedImage> Skipped => skipped;
+
+    public string Name => $"folder:{Folder.Root}";
+    public int Count => Folder.Files.Count;
+
+    public string Identity
+    {
+        get
+        {
+            var text = new StringBuilder().AppendLine(Options.ToString());
+            foreach (var (path, label) in Folder.Files)
+            {
+                var file = new FileInfo(path);
+                text.Append(path).Append('|').Append(label).Append('|').Append(file.Length).Append('|').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+            }
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        }
+    }
+
+    public ImageDataset Read(IReadOnlyList<int> indices)
+    {
+        var data = Folder.Load(Options, indices: indices);
+        skipped.AddRange(Folder.Skipped);
+        return data;
+    }
+}
