@@ -36,6 +36,15 @@ internal static class StatsCommand
             string? shardSpec = result.GetValue(shard);
             int[] indices = shardSpec is null ? Enumerable.Range(0, count).ToArray() : IndexRange.Shard(shardSpec, count);
             string name = data.Name + (count < data.Count ? $"[:{count}]" : "") + (shardSpec is null ? "" : $"[shard {shardSpec}]");
+            if (data is ImageFolderSource { Options.SkipBad: false } source)
+            {
+                // A damaged file must stop the pass now, not hours in: every image is decoded once first.
+                var unreadable = source.FindUnreadable(indices, new ConsoleProgress<(int Done, int Total)>(p => $"checking images {p.Done:N0}/{p.Total:N0}", p => p.Done == p.Total));
+                if (unreadable.Count > 0)
+                    throw new InvalidDataException($"{unreadable.Count} image(s) of {data.Name} cannot be decoded: " +
+                        string.Join("; ", unreadable.Take(10).Select(u => u.Reason)) + (unreadable.Count > 10 ? "; …" : "") +
+                        ". Remove or replace them, or give --skip-bad to leave them out (they are listed).");
+            }
             var profiler = new SaliencyProfiler(saved.Model, engine.From(result));
             string outPath = result.GetValue(output)!;
             bool computed = false;

@@ -116,4 +116,25 @@ public class FolderStatisticsTests
         Assert.True(exitCode == 0, stdout + stderr);
         Assert.Contains("Up to date", stdout);
     }
+
+    [Fact]
+    public void Damaged_images_stop_a_folder_pass_before_it_starts_and_are_all_named()
+    {
+        string own = Path.Combine(Workbook.Root, "data", "your-own-model");
+        string root = Directory.CreateTempSubdirectory().FullName, things = Path.Combine(root, "things");
+        Directory.CreateDirectory(things);
+        foreach (string png in Directory.GetFiles(Path.Combine(own, "images", "0-T-shirt")).Take(3)) File.Copy(png, Path.Combine(things, Path.GetFileName(png)));
+        File.WriteAllBytes(Path.Combine(things, "empty.jpg"), []);
+        File.WriteAllText(Path.Combine(things, "notes.png"), "not an image");
+        string output = Path.Combine(root, "s.safetensors");
+        var (exitCode, stdout, stderr) = Workbook.Run(CommandLineTests.Saliency,
+            $"stats --model \"{Path.Combine(own, "model.pth")}\" --arch resnet18-cifar --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 --dataset \"folder:{root}\" --out \"{output}\"");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("2 image(s)", stderr);
+        Assert.Contains("empty.jpg", stderr);
+        Assert.Contains("notes.png", stderr);
+        Assert.Contains("--skip-bad", stderr);
+        Assert.False(File.Exists(output + ".partial"), "no profiling may start before the images are checked");
+        Assert.DoesNotContain("Profiling", stderr);
+    }
 }

@@ -32,6 +32,30 @@ public sealed class ImageFolderSource(ImageFolder folder, ImageFolderOptions opt
         }
     }
 
+    /// <summary>
+    /// Decodes every image at <paramref name="indices"/> once, without keeping it, and returns those that cannot be
+    /// decoded: run before a long pass so that a damaged file stops it at the start, with every such file named, rather
+    /// than hours in (about 3 ms per ImageNet JPEG, against about a second per image of profiling a ResNet-50).
+    /// </summary>
+    public IReadOnlyList<SkippedImage> FindUnreadable(IReadOnlyList<int> indices, IProgress<(int Done, int Total)>? progress = null)
+    {
+        var unreadable = new List<SkippedImage>();
+        for (int n = 0; n < indices.Count; n++)
+        {
+            string path = Folder.Files[indices[n]].Path;
+            try
+            {
+                ImageFolder.Decode(path);
+            }
+            catch (InvalidDataException e)
+            {
+                unreadable.Add(new SkippedImage(path, e.Message));
+            }
+            if ((n + 1) % 256 == 0 || n + 1 == indices.Count) progress?.Report((n + 1, indices.Count));
+        }
+        return unreadable;
+    }
+
     public ImageDataset Read(IReadOnlyList<int> indices)
     {
         var data = Folder.Load(Options, indices: indices);
