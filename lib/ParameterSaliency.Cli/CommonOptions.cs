@@ -72,26 +72,15 @@ internal sealed class DatasetOptions(string defaultDataset = "fashion-mnist:test
     public string NameOf(ParseResult result) => result.GetValue(name)!;
 
     /// <summary>Loads the data set for <paramref name="model"/> (its normalisation and input channels), with a progress line for image folders.</summary>
-    public ImageDataset Load(ParseResult result, SavedModel? model) => Load(result, NameOf(result), model);
+    public ImageDataset Load(ParseResult result, SavedModel? model) => DatasetCatalog.Load(NameOf(result), Options(result, model), ReadingProgress());
 
-    /// <summary>
-    /// The data set as a source read chunk by chunk: an image folder is only scanned here and decoded as a pass goes
-    /// (ImageNet-sized folders never sit in memory); other data sets are loaded.
-    /// </summary>
-    public IImageSource Source(ParseResult result, SavedModel model)
-    {
-        string dataset = NameOf(result);
-        if (!dataset.StartsWith("folder:", StringComparison.OrdinalIgnoreCase)) return Load(result, dataset, model);
-        return new ImageFolderSource(ImageFolder.Scan(dataset["folder:".Length..]), Options(result, model));
-    }
+    /// <summary>The data set as a source read chunk by chunk (<see cref="DatasetCatalog.Source"/>): image folders are never all in memory.</summary>
+    public IImageSource Source(ParseResult result, SavedModel model) => DatasetCatalog.Source(NameOf(result), Options(result, model), ReadingProgress());
 
     ImageFolderOptions Options(ParseResult result, SavedModel? model) =>
         new(result.GetValue(resize), result.GetValue(crop), model?.Normalization, result.GetValue(skipBad));
 
-    /// <summary>Loads <paramref name="dataset"/> with this command's image options.</summary>
-    public ImageDataset Load(ParseResult result, string dataset, SavedModel? model) =>
-        DatasetCatalog.Load(dataset, Options(result, model),
-            new ConsoleProgress<(int Done, int Total)>(p => $"reading images {p.Done}/{p.Total}", p => p.Done == p.Total));
+    static ConsoleProgress<(int Done, int Total)> ReadingProgress() => new(p => $"reading images {p.Done}/{p.Total}", p => p.Done == p.Total);
 }
 
 /// <summary>The --engine and --batch-size options of the verbs that profile many images, and the profiler options they give.</summary>

@@ -27,12 +27,12 @@ public class WeakenMissingLibStdCxxVersions : Task
             return true;
         }
         if (!System.IO.Directory.Exists(Directory)) return true;
-        byte[] systemBytes = File.ReadAllBytes(systemLib);
+        HashSet<string> defined = LibStdCxxVersionNeeds.DefinedVersions(File.ReadAllBytes(systemLib));
         foreach (string path in System.IO.Directory.GetFiles(Directory, "*.so*", SearchOption.AllDirectories))
         {
             try
             {
-                List<string> weakened = LibStdCxxVersionNeeds.WeakenFile(path, systemBytes);
+                List<string> weakened = LibStdCxxVersionNeeds.WeakenFile(path, defined);
                 if (weakened.Count > 0)
                     Log.LogMessage(MessageImportance.High, "Marked {0} weak in {1}: {2} does not define {3}.",
                         string.Join(", ", weakened), path, systemLib, weakened.Count == 1 ? "it" : "them");
@@ -60,10 +60,10 @@ internal static class LibStdCxxVersionNeeds
     const ushort VerFlagWeak = 0x2;
 
     /// <summary>Rewrites <paramref name="path"/> (through a temporary file) when it has GLIBCXX needs the system lacks; returns them.</summary>
-    public static List<string> WeakenFile(string path, byte[] systemLibStdCxx)
+    public static List<string> WeakenFile(string path, ISet<string> definedVersions)
     {
         byte[] elf = File.ReadAllBytes(path);
-        List<string> weakened = Weaken(elf, systemLibStdCxx);
+        List<string> weakened = Weaken(elf, definedVersions);
         if (weakened.Count == 0) return weakened;
         string temporary = path + ".weakening.tmp";
         File.WriteAllBytes(temporary, elf);
@@ -72,8 +72,8 @@ internal static class LibStdCxxVersionNeeds
         return weakened;
     }
 
-    /// <summary>Marks weak, in <paramref name="elf"/> itself, each non-weak GLIBCXX need that <paramref name="systemLibStdCxx"/> does not define; returns those versions (none: not an ELF64 little-endian file, or nothing missing).</summary>
-    public static List<string> Weaken(byte[] elf, byte[] systemLibStdCxx)
+    /// <summary>Marks weak, in <paramref name="elf"/> itself, each non-weak GLIBCXX need not among <paramref name="definedVersions"/> (<see cref="DefinedVersions"/>); returns those versions (none: not an ELF64 little-endian file, or nothing missing).</summary>
+    public static List<string> Weaken(byte[] elf, ISet<string> definedVersions)
     {
         var weakened = new List<string>();
         if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F') return weakened;
@@ -100,7 +100,7 @@ internal static class LibStdCxxVersionNeeds
                     string version = ReadString(elf, strings + BitConverter.ToUInt32(elf, (int)aux + 8));
                     ushort flags = BitConverter.ToUInt16(elf, (int)aux + 4);
                     if (file == "libstdc++.so.6" && version.StartsWith("GLIBCXX_", StringComparison.Ordinal)
-                        && (flags & VerFlagWeak) == 0 && !Defines(systemLibStdCxx, version))
+                        && (flags & VerFlagWeak) == 0 && !definedVersions.Contains(version))
                     {
                         BitConverter.GetBytes((ushort)(flags | VerFlagWeak)).CopyTo(elf, (int)aux + 4);
                         weakened.Add(version);
@@ -136,15 +136,20 @@ internal static class LibStdCxxVersionNeeds
         return Encoding.ASCII.GetString(bytes, (int)start, (int)(end - start));
     }
 
-    static bool Defines(byte[] systemBytes, string version)
+    /// <summary>Every GLIBCXX_* version string in a libstdc++.so.6, found in one pass over its bytes.</summary>
+    public static HashSet<string> DefinedVersions(byte[] systemLibStdCxx)
     {
-        byte[] needle = Encoding.ASCII.GetBytes(version + "\0");
-        for (int start = 0; start <= systemBytes.Length - needle.Length; start++)
+        byte[] prefix = Encoding.ASCII.GetBytes("GLIBCXX_");
+        var versions = new HashSet<string>(StringComparer.Ordinal);
+        for (int start = 0; start <= systemLibStdCxx.Length - prefix.Length; start++)
         {
             int matched = 0;
-            while (matched < needle.Length && systemBytes[start + matched] == needle[matched]) matched++;
-            if (matched == needle.Length) return true;
+            while (matched < prefix.Length && systemLibStdCxx[start + matched] == prefix[matched]) matched++;
+            if (matched < prefix.Length) continue;
+            int end = start + prefix.Length;
+            while (end < systemLibStdCxx.Length && systemLibStdCxx[end] != 0) end++;
+            if (end < systemLibStdCxx.Length) versions.Add(Encoding.ASCII.GetString(systemLibStdCxx, start, end - start));
         }
-        return false;
+        return versions;
     }
 }

@@ -16,18 +16,14 @@ public static class DatasetCatalog
     /// </summary>
     public static ImageDataset Load(string name, ImageFolderOptions? options = null, IProgress<(int Done, int Total)>? progress = null)
     {
-        string trimmed = name.Trim();
-        if (trimmed.StartsWith("folder:", StringComparison.OrdinalIgnoreCase))
+        if (FolderPath(name) is { } path)
         {
-            string path = trimmed["folder:".Length..];
-            if (path.Length == 0) throw new ArgumentException("folder: needs a path, e.g. folder:images/val.");
-            var folderOptions = options ?? new ImageFolderOptions();
             var folder = ImageFolder.Scan(path);
-            var data = folder.Load(folderOptions, progress);
+            var data = folder.Load(options ?? new ImageFolderOptions(), progress);
             foreach (var skipped in folder.Skipped) Runtime.Notices.Writer.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
             return data;
         }
-        return trimmed.ToLowerInvariant() switch
+        return name.Trim().ToLowerInvariant() switch
         {
             "fashion-mnist:test" or "fashion-mnist" => FashionMnist.Load(DataSplit.Test),
             "fashion-mnist:train" => FashionMnist.Load(DataSplit.Train),
@@ -35,5 +31,21 @@ public static class DatasetCatalog
             "cifar10:train" => Cifar10.Load(DataSplit.Train, normalization: options?.Normalization),
             _ => throw new ArgumentException($"Unknown data set '{name}'. Known: {string.Join(", ", Names)}."),
         };
+    }
+
+    /// <summary>
+    /// The named data set as a source a pass reads chunk by chunk: an image folder is only scanned here and decoded as the
+    /// pass goes (<see cref="ImageFolderSource"/>); other data sets are loaded (<see cref="Load"/>).
+    /// </summary>
+    public static IImageSource Source(string name, ImageFolderOptions? options = null, IProgress<(int Done, int Total)>? progress = null) =>
+        FolderPath(name) is { } path ? new ImageFolderSource(ImageFolder.Scan(path), options ?? new ImageFolderOptions()) : Load(name, options, progress);
+
+    /// <summary>PATH of a <c>folder:PATH</c> name, or null for any other name.</summary>
+    static string? FolderPath(string name)
+    {
+        string trimmed = name.Trim();
+        if (!trimmed.StartsWith("folder:", StringComparison.OrdinalIgnoreCase)) return null;
+        string path = trimmed["folder:".Length..];
+        return path.Length > 0 ? path : throw new ArgumentException("folder: needs a path, e.g. folder:images/val.");
     }
 }

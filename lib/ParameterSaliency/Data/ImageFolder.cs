@@ -145,7 +145,9 @@ public sealed class ImageFolder
             }).ToArray();
             (height, width) = (crop, crop);
         }
-        return (planes.SelectMany(plane => plane).ToArray(), height, width);
+        byte[] pixels = new byte[planes.Length * height * width];
+        for (int c = 0; c < planes.Length; c++) planes[c].CopyTo(pixels, c * height * width);
+        return (pixels, height, width);
     }
 
     /// <summary>R, G and B planes of an image file; alpha dropped without premultiplying, as Pillow's convert('RGB').</summary>

@@ -64,8 +64,7 @@ internal static class TorchNativeLibraries
         if (bridgeFolder is null) return null; // TorchSharp reports what is missing
         string? systemLibStdCxx = LibStdCxxVersionNeeds.FindSystemLibStdCxx();
         byte[] bridge = File.ReadAllBytes(Path.Combine(bridgeFolder, Bridge));
-        string bridgeHash = Convert.ToHexStringLower(SHA256.HashData(bridge))[..16];
-        List<string> missing = systemLibStdCxx is null ? [] : LibStdCxxVersionNeeds.Weaken(bridge, File.ReadAllBytes(systemLibStdCxx));
+        List<string> missing = systemLibStdCxx is null ? [] : LibStdCxxVersionNeeds.Weaken(bridge, LibStdCxxVersionNeeds.DefinedVersions(File.ReadAllBytes(systemLibStdCxx)));
         bool separated = libtorchFolder is not null && libtorchFolder != bridgeFolder;
         // .NET finds a native library by itself only in the application's native search folders and beside the assembly
         // (a child process started by ChildProcess has no such folders for TorchSharp's runtimes/<rid>/native).
@@ -77,8 +76,8 @@ internal static class TorchNativeLibraries
         string bridgePath = Path.Combine(bridgeFolder, Bridge);
         if (missing.Count > 0)
         {
-            // The weakened copy, named by the hash of the original, so another TorchSharp version gets its own.
-            bridgePath = Path.Combine(UserCache.Folder, "native", bridgeHash, Bridge);
+            // The weakened copy, in a folder named by its content hash: another TorchSharp version gets its own.
+            bridgePath = Path.Combine(UserCache.Folder, "native", Convert.ToHexStringLower(SHA256.HashData(bridge))[..16], Bridge);
             if (!File.Exists(bridgePath)) // written atomically: present means complete
                 AtomicFile.Write(bridgePath, stream => stream.Write(bridge));
         }
