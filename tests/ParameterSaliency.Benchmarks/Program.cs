@@ -17,6 +17,11 @@ if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--stats-pass")) return IsaRow.StatisticsPass(int.Parse(args[Array.IndexOf(args, "--stats-pass") + 1]));
 NativeTorch.EnsureLoaded();
 bool quick = args.Contains("--quick");
+if (args.Contains("--engines"))
+{
+    Console.WriteLine(Engines(quick));
+    return 0;
+}
 var report = new StringBuilder();
 report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
 report.AppendLine();
@@ -33,22 +38,9 @@ foreach (string isa in CpuKernelPolicy.Candidates())
 report.AppendLine();
 report.AppendLine(IsaRow.TwoProcesses(quick ? 512 : 1024));
 report.AppendLine();
-report.AppendLine($"Batched engine: {new ProfilerOptions().BatchSize} images per pass; training step: forward + backward of the whole batch.");
+report.AppendLine(Engines(quick));
 report.AppendLine();
-report.AppendLine("| model | input | loop img/s | batched img/s | train step img/s | batched / loop | train / batched |");
-report.AppendLine("|---|---|---|---|---|---|---|");
-
 using var test = FashionMnist.Load(DataSplit.Test);
-using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
-    report.AppendLine(Throughput("default (resnet18-cifar, w 16)", "1x28x28", saved.Model, test.Images.narrow(0, 0, 64), test.Labels.narrow(0, 0, 64)));
-manual_seed(0);
-using (var torchvision = new ResNet(ResNetConfig.TorchVisionResNet18(numClasses: 10)))
-{
-    torchvision.eval();
-    report.AppendLine(Throughput("torchvision resnet18 (w 64)", "3x32x32", torchvision, randn(quick ? 16 : 32, 3, 32, 32), randint(0, 10, [quick ? 16 : 32], dtype: ScalarType.Int64)));
-}
-
-report.AppendLine();
 report.AppendLine(ImageNetScale.Row(Path.Combine(WorkbookPaths.Artifacts, "benchmarks"), images: quick ? 10 : 100, heatmaps: quick ? 2 : 5));
 report.AppendLine();
 report.AppendLine("| input-space heatmap, default model (one image, k 10, boost 100) | images | median ms | 90th percentile ms | median ms of one loop profile | heatmap / profile |");
@@ -99,37 +91,34 @@ using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
 }
 
 Console.WriteLine(report);
-return 0;
 string output = Path.Combine(WorkbookPaths.Artifacts, "benchmarks", "benchmark.md");
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
 File.WriteAllText(output, report.ToString());
 Console.Error.WriteLine($"Wrote {output}");
+return 0;
 
-static string Throughput(string name, string input, nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels)
+static string Engines(bool quick)
 {
-    var loop = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
-    var batched = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Batched }); // default batch size
-    double Rate(Action work)
+    string folder = Path.Combine(WorkbookPaths.Artifacts, "benchmarks");
+    var table = new StringBuilder();
+    table.AppendLine($"Per-sample profiles, images per second (ours: batched engine {new ProfilerOptions().BatchSize} images per pass; training step: 32 per call; {get_num_threads()} torch threads in both frameworks):");
+    table.AppendLine();
+    table.AppendLine(EngineTable.Header);
+    using (var test = FashionMnist.Load(DataSplit.Test))
+    using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
     {
-        work(); // warm-up
-        var times = new List<double>();
-        for (int i = 0; i < 3; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            work();
-            times.Add(clock.Elapsed.TotalSeconds);
-        }
-        return images.shape[0] / times.Order().ElementAt(1);
+        int count = 256;
+        table.AppendLine(EngineTable.Row(folder, "default (resnet18-cifar, w 16)", "1x28x28", "cifar-resnet18-w16", saved.Model, test.Images.narrow(0, 0, count), test.Labels.narrow(0, 0, count)));
     }
-    double loopRate = Rate(() => loop.Profile(images, labels).Dispose());
-    double batchedRate = Rate(() => batched.Profile(images, labels).Dispose());
-    var parameters = model.parameters().ToArray();
-    double trainRate = Rate(() =>
     {
-        using var scope = NewDisposeScope();
-        var loss = nn.functional.cross_entropy(model.call(images), labels);
-        autograd.grad([loss], parameters);
-    });
-    Console.Error.WriteLine($"{name}: loop {loopRate:F0}, batched {batchedRate:F0}, train {trainRate:F0} img/s");
-    return $"| {name} | {input} | {loopRate:F0} | {batchedRate:F0} | {trainRate:F0} | {batchedRate / loopRate:F2} | {trainRate / batchedRate:F2} |";
+        int count = quick ? 32 : 64;
+        var (wide, images, labels) = GlobalRandom.Seeded(0, () => (new ResNet(ResNetConfig.TorchVisionResNet18(numClasses: 10)), randn(count, 3, 32, 32), randint(0, 10, [count], dtype: ScalarType.Int64)));
+        using (wide) table.AppendLine(EngineTable.Row(folder, "resnet18 (torchvision, w 64), random weights", "3x32x32", "resnet18", wide, images, labels));
+    }
+    {
+        int count = quick ? 8 : 32;
+        var (resnet50, images, labels) = GlobalRandom.Seeded(0, () => (new ResNet(ResNetConfig.TorchVisionResNet50()), randn(count, 3, 224, 224), randint(0, 1000, [count], dtype: ScalarType.Int64)));
+        using (resnet50) table.AppendLine(EngineTable.Row(folder, "resnet50 (torchvision), random weights", "3x224x224", "resnet50", resnet50, images, labels, loopOnly: quick));
+    }
+    return table.ToString();
 }

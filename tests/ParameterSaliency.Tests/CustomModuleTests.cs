@@ -51,4 +51,27 @@ public class CustomModuleTests
             TinyModels.AssertClose(expected.unsqueeze(0), profiles.Values.narrow(0, i, 1), $"image {i}");
         }
     }
+
+    /// <summary>Convolutions with biases, each followed by an in-place ReLU that overwrites its output (as torchvision's VGG does).</summary>
+    static nn.Module<Tensor, Tensor> InPlaceNet() => nn.Sequential(
+        ("conv1", nn.Conv2d(1, 6, 3, padding: 1)), ("relu1", nn.ReLU(inplace: true)),
+        ("conv2", nn.Conv2d(6, 8, 3, stride: 2, padding: 1)), ("relu2", nn.ReLU(inplace: true)),
+        ("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()), ("fc", nn.Linear(8, 10)));
+
+    [Theory]
+    [InlineData(Aggregation.FilterWise)]
+    [InlineData(Aggregation.ParameterWise)]
+    public void A_custom_model_that_overwrites_layer_outputs_in_place_is_profiled_right_by_the_batched_engine(Aggregation aggregation)
+    {
+        using var model = Runtime.GlobalRandom.Seeded(8, InPlaceNet);
+        model.to(ScalarType.Float64).eval();
+        var (images, labels) = TinyModels.Inputs(6, 1, 10, 10, seed: 4);
+        images = images.to(ScalarType.Float64);
+        var options = new ProfilerOptions { Aggregation = aggregation, BatchSize = 6 };
+        using var loop = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Loop }).Profile(images, labels);
+        var batched = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Batched });
+        using var profiles = batched.Profile(images, labels);
+        double error = ((profiles.Values - loop.Values).abs().max() / loop.Values.abs().max()).item<double>();
+        Assert.True(error < 1e-12, $"batched against the loop, {aggregation}: relative error {error:E2}");
+    }
 }

@@ -14,10 +14,10 @@ public enum Aggregation
 /// <summary>Which algorithm computes per-sample gradients; all give the same profiles within float32 rounding.</summary>
 public enum ProfileEngine
 {
-    /// <summary>Batched when the model supports it and it is expected to be faster (see <see cref="ProfilerOptions.Engine"/>), else the loop.</summary>
+    /// <summary>Batched when the model supports it and it measured faster than the loop on the first batch (see <see cref="ProfilerOptions.Engine"/>), else the loop.</summary>
     Auto,
     /// <summary>One forward and backward pass per image: works for any model.</summary>
     Loop,
-    /// <summary>One forward and one backward pass per batch; per-sample weight gradients from hooked layer inputs and output gradients (im2col + bmm).</summary>
+    /// <summary>One forward and one backward pass per batch; per-sample weight gradients from hooked layer inputs and output gradients (im2col + bmm, reduced in chunks).</summary>
     Batched,
 }

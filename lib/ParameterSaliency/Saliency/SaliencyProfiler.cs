@@ -36,9 +36,7 @@ public sealed class SaliencyProfiler
             ProfileEngine.Batched => batched is not null ? (ProfileEngine.Batched, "batched: requested")
                 : throw new NotSupportedException($"The batched engine cannot profile this model: {reason}. Use ProfileEngine.Loop or Auto."),
             _ when batched is null => (ProfileEngine.Loop, $"loop: {reason}"),
-            _ when batched.MaxConvChannels > Options.BatchedMaxChannels => (ProfileEngine.Loop,
-                $"loop: the widest convolution has {batched.MaxConvChannels} channels, more than BatchedMaxChannels = {Options.BatchedMaxChannels}"),
-            _ => (ProfileEngine.Batched, $"batched: every profiled parameter belongs to a Conv2d, BatchNorm2d or Linear layer and the widest convolution has {batched.MaxConvChannels} ≤ {Options.BatchedMaxChannels} channels"),
+            _ => (ProfileEngine.Batched, "batched until measured: the first batch of two or more images is profiled by both engines and the faster one is kept"),
         };
     }
 
@@ -105,33 +103,59 @@ public sealed class SaliencyProfiler
     }
 
     /// <summary>
-    /// The batched engine's first batch is checked against the loop (the definition): libtorch's CPU
-    /// convolution kernels have given wrong batched gradients for some narrow layers on some processors
-    /// (see <see cref="Runtime.CpuKernelPolicy"/>). When the median image differs by more than
-    /// <see cref="SelfCheckTolerance"/>, an automatically chosen engine falls back to the loop; an
-    /// explicitly requested one throws.
+    /// The batched engine's first batch (of two or more images) is checked against the loop (the definition):
+    /// libtorch's CPU convolution kernels have given wrong batched gradients for some narrow layers on some
+    /// processors (see <see cref="Runtime.CpuKernelPolicy"/>). When the median image differs by more than
+    /// <see cref="SelfCheckTolerance"/>, an automatically chosen engine falls back to the loop; an explicitly
+    /// requested one throws. Under <see cref="ProfileEngine.Auto"/> the same batch also decides which engine is
+    /// faster on this model and processor: the batched engine runs once more (warm) and is kept only if it beats
+    /// the loop's time on that batch.
     /// </summary>
     Tensor BatchedChecked(Tensor images, Tensor labels)
     {
-        var values = batched!.Profile(images, labels);
-        if (batchedVerified || images.shape[0] < 2) return values;
+        if (batchedVerified) return batched!.Profile(images, labels);
+        if (images.shape[0] < 2) return loop.Profile(images, labels); // nothing to compare a batch of one with
         using var scope = NewDisposeScope();
-        var rowDifferences = ProfileDifferences.Rows(values, loop.Profile(images, labels)).Order().ToArray();
+        var values = batched!.Profile(images, labels);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var reference = loop.Profile(images, labels);
+        double loopSeconds = clock.Elapsed.TotalSeconds;
+        var rowDifferences = ProfileDifferences.Rows(values, reference).Order().ToArray();
         double difference = rowDifferences[(rowDifferences.Length - 1) / 2]; // the lower median, as libtorch's median()
-        if (difference <= SelfCheckTolerance)
+        string agreement = $"its first {images.shape[0]} images matched the loop (median relative difference {difference:E1})";
+        if (difference > SelfCheckTolerance)
         {
-            batchedVerified = true;
-            EngineReason += $"; its first {images.shape[0]} images matched the loop (median relative difference {difference:E1})";
-            return values;
+            string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (median relative L1 over {images.shape[0]} images) " +
+                            $"on this model and processor under {Runtime.CpuKernels.Policy.Isa}, a known fault of libtorch's CPU convolution kernels for narrow layers";
+            if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
+            UseLoop($"loop: {reason}", reason);
+            Runtime.Notices.Writer.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
+            return reference.MoveToOuterDisposeScope();
         }
-        string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (median relative L1 over {images.shape[0]} images) " +
-                        $"on this model and processor under {Runtime.CpuKernels.Policy.Isa}, a known fault of libtorch's CPU convolution kernels for narrow layers";
-        if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
+        batchedVerified = true;
+        if (Options.Engine == ProfileEngine.Batched)
+        {
+            EngineReason += "; " + agreement;
+            return values.MoveToOuterDisposeScope();
+        }
+        clock.Restart();
+        batched.Profile(images, labels).Dispose();
+        double batchedSeconds = clock.Elapsed.TotalSeconds;
+        string speeds = $"{images.shape[0] / batchedSeconds:F0} img/s batched, {images.shape[0] / loopSeconds:F0} img/s in the loop on the first {images.shape[0]} images";
+        if (batchedSeconds <= loopSeconds)
+        {
+            EngineReason = $"batched: measured faster ({speeds}); {agreement}";
+            return values.MoveToOuterDisposeScope();
+        }
+        UseLoop($"loop: measured faster ({speeds}); the batched engine's profiles of those images matched the loop (median relative difference {difference:E1})", fallback: null);
+        return reference.MoveToOuterDisposeScope();
+    }
+
+    void UseLoop(string reason, string? fallback)
+    {
         Engine = ProfileEngine.Loop;
-        EngineFallbackReason = reason;
-        EngineReason = $"loop: {reason}";
-        Runtime.Notices.Writer.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
-        return loop.Profile(images, labels).MoveToOuterDisposeScope();
+        EngineReason = reason;
+        EngineFallbackReason = fallback;
     }
 
     /// <summary>Profiles of the images of <paramref name="data"/> at <paramref name="indices"/> (all when null).</summary>
