@@ -151,6 +151,23 @@ public sealed class SaliencyProfiler
         return reference.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Goes on with the engine an interrupted statistics pass measured and used (<see cref="ProfileEngine.Auto"/> only; an
+    /// explicitly requested engine is part of the checkpoint's key), so that the resumed pass is bit-identical to an
+    /// uninterrupted one.
+    /// </summary>
+    internal void ContinueWith(ProfileEngine engine)
+    {
+        if (Options.Engine != ProfileEngine.Auto || batchedVerified || engine == ProfileEngine.Auto) return;
+        if (engine == ProfileEngine.Loop) UseLoop("loop: the engine the interrupted pass this one resumes chose on its first batch", fallback: null);
+        else if (batched is not null)
+        {
+            Engine = ProfileEngine.Batched;
+            EngineReason = "batched: the engine the interrupted pass this one resumes chose on its first batch (faster than the loop, and matching it)";
+            batchedVerified = true;
+        }
+    }
+
     void UseLoop(string reason, string? fallback)
     {
         Engine = ProfileEngine.Loop;

@@ -97,9 +97,10 @@ public sealed class SaliencyStatistics
         var accumulator = new StatisticsAccumulator(profiler.Layout.Length);
         var fingerprint = new DataFingerprint(0, 0);
         int first = 0;
-        if (checkpoint?.TryRead(log) is var (saved, savedFingerprint, done) && done <= chosen.Count && saved.Length == profiler.Layout.Length)
+        if (checkpoint?.TryRead(log) is var (saved, savedFingerprint, done, engine) && done <= chosen.Count && saved.Length == profiler.Layout.Length)
         {
             (accumulator, fingerprint, first) = (saved, savedFingerprint, done);
+            profiler.ContinueWith(engine);
             log.WriteLine($"Resuming from {checkpoint.Path}: {done:N0} of {chosen.Count:N0} images already done.");
         }
         var clock = Stopwatch.StartNew();
@@ -117,7 +118,7 @@ public sealed class SaliencyStatistics
             progress?.Report(new PassProgress("Saliency statistics", start + slice.Length, chosen.Count, clock.Elapsed, start + slice.Length - first));
             if (checkpoint is not null && start + slice.Length < chosen.Count && sinceCheckpoint.Elapsed >= checkpointEvery)
             {
-                checkpoint.Write(accumulator, fingerprint, start + slice.Length);
+                checkpoint.Write(accumulator, fingerprint, start + slice.Length, profiler.Engine);
                 sinceCheckpoint.Restart();
             }
         }

@@ -34,7 +34,7 @@ internal sealed class StatisticsCheckpoint(string path, string key)
     public string Path { get; } = path;
 
     /// <summary>The saved state when it belongs to this pass; null otherwise (and why, on <paramref name="log"/>).</summary>
-    public (StatisticsAccumulator Accumulator, DataFingerprint Fingerprint, int Done)? TryRead(TextWriter log)
+    public (StatisticsAccumulator Accumulator, DataFingerprint Fingerprint, int Done, ProfileEngine Engine)? TryRead(TextWriter log)
     {
         if (!File.Exists(Path)) return null;
         try
@@ -44,7 +44,8 @@ internal sealed class StatisticsCheckpoint(string path, string key)
             if (content.Metadata.GetValueOrDefault("key") != key) throw new InvalidDataException("it belongs to another model, data set, option or image selection");
             var accumulator = new StatisticsAccumulator(content["mean"].data<double>().ToArray(), content["m2"].data<double>().ToArray(), content["count"].item<long>());
             int done = int.Parse(content.Metadata["done"], CultureInfo.InvariantCulture);
-            return (accumulator, DataFingerprint.Parse(content.Metadata["data_fingerprint"]), done);
+            var engine = Enum.Parse<ProfileEngine>(content.Metadata["engine"]);
+            return (accumulator, DataFingerprint.Parse(content.Metadata["data_fingerprint"]), done, engine);
         }
         catch (Exception e) when (e is InvalidDataException or KeyNotFoundException or FormatException or ArgumentException)
         {
@@ -54,7 +55,7 @@ internal sealed class StatisticsCheckpoint(string path, string key)
     }
 
     /// <summary>Writes the state after <paramref name="done"/> planned images, atomically.</summary>
-    public void Write(StatisticsAccumulator accumulator, DataFingerprint fingerprint, int done)
+    public void Write(StatisticsAccumulator accumulator, DataFingerprint fingerprint, int done, ProfileEngine engine)
     {
         using var scope = NewDisposeScope();
         SafeTensors.Write(Path, new Dictionary<string, Tensor>
@@ -68,6 +69,7 @@ internal sealed class StatisticsCheckpoint(string path, string key)
             ["key"] = key,
             ["done"] = done.ToString(CultureInfo.InvariantCulture),
             ["data_fingerprint"] = fingerprint.ToString(),
+            ["engine"] = engine.ToString(), // the engine Auto measured and used: a resumed pass goes on with it
         });
     }
 
@@ -76,5 +78,5 @@ internal sealed class StatisticsCheckpoint(string path, string key)
         if (File.Exists(Path)) File.Delete(Path);
     }
 
-    const string Kind = "parameter-saliency-statistics-checkpoint/1";
+    const string Kind = "parameter-saliency-statistics-checkpoint/2";
 }
