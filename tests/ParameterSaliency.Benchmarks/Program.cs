@@ -6,27 +6,33 @@ using ParameterSaliency.Runtime;
 using ParameterSaliency.Saliency;
 using static TorchSharp.torch;
 
-// Throughput of the loop and batched saliency engines against a plain training step of the same
-// model (forward + backward of the batch loss: the practical ceiling), as ratios measured in one
-// run; the engine Auto picks and why, under every oneDNN ISA cap this processor supports (each in a
-// child process); two processes computing at once against one alone; then peak memory and time of a
-// statistics pass over 1,000 and 10,000 images.
-//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick]
+// Our saliency engines against what a PyTorch user would run instead (Debian's python3-torch: the authors' loop and
+// functorch vmap(grad)) and against the training step of both frameworks, as ratios measured in one run; the engine
+// Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
+// once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--stats-pass")) return IsaRow.StatisticsPass(int.Parse(args[Array.IndexOf(args, "--stats-pass") + 1]));
 NativeTorch.EnsureLoaded();
 bool quick = args.Contains("--quick");
-if (args.Contains("--engines"))
-{
-    Console.WriteLine(Engines(quick));
-    return 0;
-}
+string folder = Path.Combine(WorkbookPaths.Artifacts, "benchmarks");
 var report = new StringBuilder();
 report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
 report.AppendLine();
 report.AppendLine($"CPU kernels: {CpuKernels.Policy}");
 report.AppendLine();
+var (engines, defaultPyTorch) = Engines(folder, quick);
+report.AppendLine(engines);
+if (args.Contains("--engines"))
+{
+    Console.WriteLine(report);
+    return 0;
+}
+report.AppendLine(CliRow.Header);
+report.AppendLine(CliRow.Row(defaultPyTorch?.Best ?? double.NaN));
+report.AppendLine();
+
 report.AppendLine("| oneDNN ISA cap (ONEDNN_MAX_CPU_ISA) | engine Auto runs on the default model | why | loop img/s | batched img/s | statistics pass, 1,000 images (Auto), img/s |");
 report.AppendLine("|---|---|---|---|---|---|");
 foreach (string isa in CpuKernelPolicy.Candidates())
@@ -38,87 +44,62 @@ foreach (string isa in CpuKernelPolicy.Candidates())
 report.AppendLine();
 report.AppendLine(IsaRow.TwoProcesses(quick ? 512 : 1024));
 report.AppendLine();
-report.AppendLine(Engines(quick));
-report.AppendLine();
-using var test = FashionMnist.Load(DataSplit.Test);
-report.AppendLine(ImageNetScale.Row(Path.Combine(WorkbookPaths.Artifacts, "benchmarks"), images: quick ? 10 : 100, heatmaps: quick ? 2 : 5));
-report.AppendLine();
-report.AppendLine("| input-space heatmap, default model (one image, k 10, boost 100) | images | median ms | 90th percentile ms | median ms of one loop profile | heatmap / profile |");
-report.AppendLine("|---|---|---|---|---|---|");
-using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
-{
-    var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
-    var explainer = new ParameterSaliency.InputSpace.InputSpaceSaliency(saved.Model, statistics);
-    var loop = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = ProfileEngine.Loop });
-    int count = quick ? 20 : 100;
-    explainer.Explain(test, 0); // warm-up
-    var heatmapMs = new List<double>();
-    var profileMs = new List<double>();
-    for (int i = 0; i < count; i++)
-    {
-        var clock = Stopwatch.StartNew();
-        explainer.Explain(test, i);
-        heatmapMs.Add(clock.Elapsed.TotalMilliseconds);
-        clock.Restart();
-        loop.Profile(test.Images.narrow(0, i, 1), test.Labels.narrow(0, i, 1)).Dispose();
-        profileMs.Add(clock.Elapsed.TotalMilliseconds);
-    }
-    double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-    double p90 = heatmapMs.Order().ElementAt(heatmapMs.Count * 9 / 10);
-    report.AppendLine($"| boosted top-10 profile, double backward | {count} | {Median(heatmapMs):F1} | {p90:F1} | {Median(profileMs):F1} | {Median(heatmapMs) / Median(profileMs):F1} |");
-    Console.Error.WriteLine($"heatmap: median {Median(heatmapMs):F1} ms, p90 {p90:F1} ms; profile {Median(profileMs):F1} ms");
-}
 
+using var test = FashionMnist.Load(DataSplit.Test);
+report.AppendLine(HeatmapRow.Header);
+using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
+    report.AppendLine(HeatmapRow.Row("default model", saved.Model, SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics), test, quick ? 64 : 256));
 report.AppendLine();
-report.AppendLine("| statistics pass, default model | images | seconds | img/s | peak RSS above start (MB) |");
+report.AppendLine(ImageNetScale.Rows(quick ? [4, 8] : [8, 16, 32], heatmaps: quick ? 4 : 8));
+
+report.AppendLine("| statistics pass, default model (Auto) | images | seconds | img/s | peak RSS above start |");
 report.AppendLine("|---|---|---|---|---|");
 using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
 {
-    var profiler = new SaliencyProfiler(saved.Model);
     foreach (int count in quick ? new[] { 200, 1000 } : new[] { 1000, 10000 })
     {
+        var profiler = new SaliencyProfiler(saved.Model);
         GC.Collect();
-        long before = Process.GetCurrentProcess().WorkingSet64;
-        long peak = before;
-        using var sampler = new Timer(_ => peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64), null, 0, 50);
+        long before = Process.GetCurrentProcess().WorkingSet64, peak = before;
         var clock = Stopwatch.StartNew();
-        SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, count).ToArray());
+        using (new Timer(_ => peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64), null, 0, 50))
+            SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, count).ToArray());
         clock.Stop();
         peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
-        report.AppendLine($"| {profiler.Engine} engine | {count:N0} | {clock.Elapsed.TotalSeconds:F1} | {count / clock.Elapsed.TotalSeconds:F0} | {(peak - before) / 1e6:F0} |");
+        report.AppendLine($"| {profiler.Engine} engine | {count:N0} | {clock.Elapsed.TotalSeconds:F1} | {count / clock.Elapsed.TotalSeconds:F0} | {(peak - before) / 1e6:F0} MB |");
         Console.Error.WriteLine($"statistics over {count} images: {clock.Elapsed.TotalSeconds:F1} s");
     }
 }
 
 Console.WriteLine(report);
-string output = Path.Combine(WorkbookPaths.Artifacts, "benchmarks", "benchmark.md");
-Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+string output = Path.Combine(folder, "benchmark.md");
+Directory.CreateDirectory(folder);
 File.WriteAllText(output, report.ToString());
 Console.Error.WriteLine($"Wrote {output}");
 return 0;
 
-static string Engines(bool quick)
+static (string Table, PyTorchRates? DefaultModel) Engines(string folder, bool quick)
 {
-    string folder = Path.Combine(WorkbookPaths.Artifacts, "benchmarks");
     var table = new StringBuilder();
-    table.AppendLine($"Per-sample profiles, images per second (ours: batched engine {new ProfilerOptions().BatchSize} images per pass; training step: 32 per call; {get_num_threads()} torch threads in both frameworks):");
+    table.AppendLine($"Per-sample profiles, images per second, each the median of {EngineTable.Repeats} runs (ours: batched engine {new ProfilerOptions().BatchSize} images per pass; training step: 32 per call; {get_num_threads()} torch threads in both frameworks):");
     table.AppendLine();
     table.AppendLine(EngineTable.Header);
+    PyTorchRates? defaultModel;
     using (var test = FashionMnist.Load(DataSplit.Test))
     using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
     {
-        int count = 256;
-        table.AppendLine(EngineTable.Row(folder, "default (resnet18-cifar, w 16)", "1x28x28", "cifar-resnet18-w16", saved.Model, test.Images.narrow(0, 0, count), test.Labels.narrow(0, 0, count)));
+        (string row, defaultModel) = EngineTable.Row(folder, "default (resnet18-cifar, w 16)", "1x28x28", "cifar-resnet18-w16", saved.Model, test.Images.narrow(0, 0, 256), test.Labels.narrow(0, 0, 256));
+        table.AppendLine(row);
     }
     {
         int count = quick ? 32 : 64;
         var (wide, images, labels) = GlobalRandom.Seeded(0, () => (new ResNet(ResNetConfig.TorchVisionResNet18(numClasses: 10)), randn(count, 3, 32, 32), randint(0, 10, [count], dtype: ScalarType.Int64)));
-        using (wide) table.AppendLine(EngineTable.Row(folder, "resnet18 (torchvision, w 64), random weights", "3x32x32", "resnet18", wide, images, labels));
+        using (wide) table.AppendLine(EngineTable.Row(folder, "resnet18 (torchvision, w 64), random weights", "3x32x32", "resnet18", wide, images, labels).Row);
     }
     {
         int count = quick ? 8 : 32;
         var (resnet50, images, labels) = GlobalRandom.Seeded(0, () => (new ResNet(ResNetConfig.TorchVisionResNet50()), randn(count, 3, 224, 224), randint(0, 1000, [count], dtype: ScalarType.Int64)));
-        using (resnet50) table.AppendLine(EngineTable.Row(folder, "resnet50 (torchvision), random weights", "3x224x224", "resnet50", resnet50, images, labels, loopOnly: quick));
+        using (resnet50) table.AppendLine(EngineTable.Row(folder, "resnet50 (torchvision), random weights", "3x224x224", "resnet50", resnet50, images, labels, loopOnly: quick).Row);
     }
-    return table.ToString();
+    return (table.ToString(), defaultModel);
 }

@@ -13,7 +13,7 @@ internal sealed record PyTorchRates(string Version, double Loop, double Vmap8, d
     public string BestName => Best == Vmap32 ? "vmap(grad), 32 per call" : Best == Vmap8 ? "vmap(grad), 8 per call" : "loop, batch 1";
 
     /// <summary>Saves <paramref name="model"/> and the images as .pth files in <paramref name="folder"/> and runs the script on them; null (with the reason) without Debian's python3-torch.</summary>
-    public static PyTorchRates? Measure(string folder, string name, string arch, nn.Module model, Tensor images, Tensor labels, string modes, out string? reason)
+    public static PyTorchRates? Measure(string folder, string name, string arch, nn.Module model, Tensor images, Tensor labels, string modes, int repeats, out string? reason)
     {
         Directory.CreateDirectory(folder);
         string weights = Path.Combine(folder, $"{name}.pth"), data = Path.Combine(folder, $"{name}-images.pth");
@@ -23,7 +23,7 @@ internal sealed record PyTorchRates(string Version, double Loop, double Vmap8, d
         using (var stream = File.Create(data))
             TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, new Hashtable { ["images"] = images.cpu().to(ScalarType.Float32), ["labels"] = labels.cpu().to(ScalarType.Int64) });
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "pytorch_engines.py"), arch, weights, data, get_num_threads().ToString(), modes })
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "pytorch_engines.py"), arch, weights, data, get_num_threads().ToString(), modes, repeats.ToString() })
             start.ArgumentList.Add(argument);
         try
         {

@@ -6,12 +6,12 @@ mode, cross-entropy against the true label), computed three ways, plus the train
   loop        the authors' semantics: one image at a time, loss.backward()
   vmap8/32    functorch.vmap(grad(loss)) over 8 or 32 images per call (per-sample gradients of a batch)
   train       forward + backward of the mean batch loss (not a profile: the ceiling any engine works under)
-Each is timed after a warm-up call. Prints one JSON line of images per second.
+Each is timed REPEATS times after a warm-up call; prints one JSON line of the median images per second.
 
-Usage: /usr/bin/python3 pytorch_engines.py ARCH WEIGHTS.pth IMAGES.pth THREADS [MODES]
+Usage: /usr/bin/python3 pytorch_engines.py ARCH WEIGHTS.pth IMAGES.pth THREADS MODES REPEATS
   ARCH: a torchvision.models name (resnet18, resnet50, ...) or cifar-resnet18-w16 (the default model's
   architecture, from tests/reference/pytorch_reference.py); IMAGES.pth holds {"images", "labels"};
-  MODES: comma-separated subset of loop,vmap8,vmap32,train (all by default).
+  MODES: comma-separated subset of loop,vmap8,vmap32,train.
 """
 import json, sys, time
 
@@ -62,16 +62,20 @@ def train_step(model, per_call):
     return run
 
 
-def rate(run, images, labels, warm_up):
+def rate(run, images, labels, warm_up, repeats):
+    """The median of `repeats` timed runs over all images, after a warm-up call."""
     run(images[:warm_up], labels[:warm_up])
-    start = time.perf_counter()
-    run(images, labels)
-    return images.shape[0] / (time.perf_counter() - start)
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(images, labels)
+        rates.append(images.shape[0] / (time.perf_counter() - start))
+    return sorted(rates)[len(rates) // 2]
 
 
 def main():
     arch, weights, images_path, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    modes = sys.argv[5].split(",") if len(sys.argv) > 5 else ["loop", "vmap8", "vmap32", "train"]
+    modes, repeats = sys.argv[5].split(","), int(sys.argv[6])
     torch.set_num_threads(threads)
     state = torch.load(weights, map_location="cpu")
     classes = next(v for k, v in state.items() if k.endswith("fc.weight")).shape[0]
@@ -89,7 +93,7 @@ def main():
     }
     for mode in modes:
         run, warm_up = engines[mode]
-        result[mode] = rate(run, images, labels, warm_up)
+        result[mode] = rate(run, images, labels, warm_up, repeats)
     print(json.dumps(result))
 
 

@@ -39,39 +39,40 @@ public static class PlantedCueExperiment
         var used = turned.Take(maxImages ?? int.MaxValue).ToArray();
 
         var baselines = new Baselines(model);
-        var explainers = new Func<Tensor, int, int, InputHeatmap>[]
-        {
-            Explainer(new InputSpaceSaliency(model, statistics), test.Normalization),
-            Explainer(new InputSpaceSaliency(model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random }), test.Normalization),
-            (image, _, index) => baselines.InputGradient(image, test.Normalization, sourceIndex: index),
-            (image, _, index) => baselines.GradCam(image, test.Normalization, sourceIndex: index),
-        };
+        var boosted = new[] { new InputSpaceSaliency(model, statistics), new InputSpaceSaliency(model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random }) };
         var tallies = Methods.Select(m => new MethodTally(m)).ToArray();
         var examples = Methods.Select(_ => new List<InputHeatmap>()).ToArray();
         int oracleRestored = 0;
-        for (int n = 0; n < used.Length; n++)
+        // The boosted-profile maps of a batch of images come from one double backward each; the random control draws
+        // image n's filters with seed = its index in the test set.
+        int perPass = boosted[0].ImagesPerPass;
+        for (int start = 0; start < used.Length; start += perPass)
         {
             using var scope = NewDisposeScope();
-            int position = used[n], index = candidates[position];
-            var image = stampedImages[position];
-            int label = test.LabelArray[index];
-            oracleRestored += Restores(model, image, box, test.Normalization, before[position]) ? 1 : 0;
-            for (int m = 0; m < explainers.Length; m++)
+            int[] positions = used.Skip(start).Take(perPass).ToArray();
+            int[] indices = positions.Select(p => candidates[p]).ToArray();
+            int[] labels = indices.Select(i => test.LabelArray[i]).ToArray();
+            var images = stampedImages.index_select(0, tensor(positions.Select(p => (long)p).ToArray()));
+            var boostedMaps = boosted.Select(explainer => explainer.Explain(images, labels, test.Normalization, indices.Select(i => (int?)i).ToArray(), indices)).ToArray();
+            for (int n = 0; n < positions.Length; n++)
             {
-                var heatmap = explainers[m](image, label, index);
-                var top = RegionMask.TopFraction(heatmap, (double)box.Count / (height * width));
-                tallies[m].Add(heatmap.PointingGame(box), heatmap.MassShare(box), Restores(model, image, top, test.Normalization, before[position]));
-                if (examples[m].Count < keepExamples) examples[m].Add(heatmap);
+                var image = images[n];
+                oracleRestored += Restores(model, image, box, test.Normalization, before[positions[n]]) ? 1 : 0;
+                var heatmaps = new[] { boostedMaps[0][n], boostedMaps[1][n],
+                    baselines.InputGradient(image, test.Normalization, sourceIndex: indices[n]), baselines.GradCam(image, test.Normalization, sourceIndex: indices[n]) };
+                for (int m = 0; m < heatmaps.Length; m++)
+                {
+                    var top = RegionMask.TopFraction(heatmaps[m], (double)box.Count / (height * width));
+                    tallies[m].Add(heatmaps[m].PointingGame(box), heatmaps[m].MassShare(box), Restores(model, image, top, test.Normalization, before[positions[n]]));
+                    if (examples[m].Count < keepExamples) examples[m].Add(heatmaps[m]);
+                }
             }
-            progress?.Report((n + 1, used.Length));
+            progress?.Report((start + positions.Length, used.Length));
         }
         var rows = tallies.Select(t => t.ToRow()).ToList();
         return new PlantedCueReport(cue, test.ClassNames, candidates.Length, turned.Length, used.Length, (double)box.Count / (height * width),
             used.Length == 0 ? 0 : (double)oracleRestored / used.Length, rows, examples);
     }
-
-    static Func<Tensor, int, int, InputHeatmap> Explainer(InputSpaceSaliency explainer, Normalization normalization) =>
-        (image, label, index) => explainer.Explain(image, label, normalization, index, randomSeed: index);
 
     static bool Restores(nn.Module<Tensor, Tensor> model, Tensor image, RegionMask region, Normalization normalization, int originalPrediction)
     {

@@ -4,9 +4,11 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.InputSpace;
 
 /// <summary>
-/// The standardized filter-wise profile ŝ(x, y) = (|∇_θ L| reduced per filter − μ) / σ of ONE image,
-/// computed with <c>create_graph</c> so that ŝ stays differentiable with respect to x (the double
-/// backward of SPEC §3 step 1). The statistics are checked against the model on construction.
+/// The standardized filter-wise profile ŝ(x, y) = (|∇_θ L| reduced per filter − μ) / σ, computed with
+/// <c>create_graph</c> so that ŝ stays differentiable with respect to x (the double backward of SPEC §3
+/// step 1): of one image by autograd (the definition), or of a whole batch by the batched engine's
+/// differentiable per-sample gradients when the model allows it. The statistics are checked against the
+/// model on construction.
 /// </summary>
 internal sealed class DifferentiableProfile
 {
@@ -27,9 +29,26 @@ internal sealed class DifferentiableProfile
         std = statistics.Std.Select(s => s <= StandardizedProfiles.MinStd ? 1.0 : s).ToArray();
         this.absolute = absolute;
         Layout = profiler.Layout;
+        batched = BatchedEngine.TryCreate(model, Layout, out _);
     }
 
+    readonly BatchedEngine? batched;
+
     public ProfileLayout Layout { get; }
+
+    /// <summary>Whether <see cref="StandardizedBatch"/> is available (every filter belongs to a Conv2d with groups = 1).</summary>
+    public bool CanBatch => batched is not null;
+
+    /// <summary>
+    /// ŝ [N, F] of images <paramref name="inputs"/> [N, C, H, W] (which should require grad) with labels [N]: row n
+    /// depends on image n alone (eval mode), so one backward of a sum over rows gives every image's own gradient.
+    /// </summary>
+    public Tensor StandardizedBatch(Tensor inputs, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        Runtime.GradientMode.EnsureEnabled("An input-space heatmap");
+        return Standardize(batched!.Differentiable(inputs, labels)).MoveToOuterDisposeScope();
+    }
 
     /// <summary>ŝ [F] of image <paramref name="input"/> [1, C, H, W] (which should require grad) with label <paramref name="label"/> [1].</summary>
     public Tensor Standardized(Tensor input, Tensor label)
@@ -44,9 +63,14 @@ internal sealed class DifferentiableProfile
             var gradient = LoopEngine.GradientOrZero(gradients[i], weights[i]);
             parts[i] = gradient.abs().reshape(weights[i].shape[0], -1).mean([1]);
         }
-        var profile = cat(parts, 0);
+        return Standardize(cat(parts, 0)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(s − μ) / σ, or |s − μ| / σ, of profiles [F] or [N, F].</summary>
+    Tensor Standardize(Tensor profile)
+    {
         var deviation = profile - tensor(mean, profile.dtype, profile.device);
         if (absolute) deviation = deviation.abs();
-        return (deviation / tensor(std, profile.dtype, profile.device)).MoveToOuterDisposeScope();
+        return deviation / tensor(std, profile.dtype, profile.device);
     }
 }

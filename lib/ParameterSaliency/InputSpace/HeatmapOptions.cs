@@ -33,6 +33,14 @@ public sealed record HeatmapOptions
     public double SmoothGradNoise { get; init; } = 0.1;
     /// <summary>Seed of the SmoothGrad noise.</summary>
     public int SmoothGradSeed { get; init; } = 0;
+    /// <summary>
+    /// Most images per double backward when explaining many images (default 32): the batched engine's
+    /// differentiable per-sample profiles explain a batch in one pass (measured on the default model: 9 ms an image
+    /// at 32, 11 at 16, 30-38 one at a time). The graph holds every image's per-sample gradients, so a pass takes
+    /// fewer images when the model is large (at most 2^27 gradient entries, 1 GB in float32, per pass). 1 explains
+    /// one image at a time (the definition).
+    /// </summary>
+    public int BatchSize { get; init; } = 32;
     /// <summary>Values above this percentile are clipped to it (SPEC: 99).</summary>
     public double ClipPercentile { get; init; } = 99;
     /// <summary>Values below this percentile are raised to it (SPEC: 90).</summary>
@@ -49,6 +57,7 @@ public sealed record HeatmapOptions
     {
         if (K < 1 || K > filterCount) throw new ArgumentOutOfRangeException(nameof(K), K, $"k must lie in [1, {filterCount}] (the model's filters).");
         if (!double.IsFinite(Boost) || Boost <= 0) throw new ArgumentOutOfRangeException(nameof(Boost), Boost, "A positive, finite boost factor.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "At least one image per pass.");
         if (SmoothGradCopies < 0) throw new ArgumentOutOfRangeException(nameof(SmoothGradCopies), SmoothGradCopies, "Zero (off) or more copies.");
         if (!double.IsFinite(SmoothGradNoise) || SmoothGradNoise < 0) throw new ArgumentOutOfRangeException(nameof(SmoothGradNoise), SmoothGradNoise, "Non-negative noise.");
         if (ClipPercentile is < 0 or > 100 || FloorPercentile is < 0 or > 100 || FloorPercentile > ClipPercentile)

@@ -30,10 +30,19 @@ public sealed class InputSpaceSaliency
         profile = new DifferentiableProfile(profiler, statistics, Options.AbsoluteStandardization);
         inputs = ModelInputs.Of(model);
         this.model = model;
+        parameterCount = profiler.Layout.Segments.Sum(segment => segment.Shape.Aggregate(1L, (product, size) => product * size));
     }
 
     /// <summary>The options in force.</summary>
     public HeatmapOptions Options { get; }
+
+    /// <summary>Most per-sample gradient entries one batched pass holds for its double backward (1 GB in float32).</summary>
+    const long GradientEntriesPerPass = 1L << 27;
+
+    /// <summary>Images per double backward: <see cref="HeatmapOptions.BatchSize"/>, fewer for models whose per-sample gradients would exceed <see cref="GradientEntriesPerPass"/>.</summary>
+    public int ImagesPerPass => (int)Math.Clamp(GradientEntriesPerPass / Math.Max(1, parameterCount), 1, Options.BatchSize);
+
+    readonly long parameterCount;
     /// <summary>What each entry of ŝ means.</summary>
     public ProfileLayout Layout => profile.Layout;
 
@@ -48,16 +57,101 @@ public sealed class InputSpaceSaliency
         return Explain(data.Images[index], data.LabelArray[index], data.Normalization, index);
     }
 
-    /// <summary>Heatmaps of the images of <paramref name="data"/> at <paramref name="indices"/>, one at a time (each needs its own double backward).</summary>
+    /// <summary>
+    /// Heatmaps of the images of <paramref name="data"/> at <paramref name="indices"/>, <see cref="HeatmapOptions.BatchSize"/>
+    /// images per double backward when the model allows it (each image's heatmap is the same as alone, within float
+    /// rounding), else one at a time.
+    /// </summary>
     public IReadOnlyList<InputHeatmap> Explain(ImageDataset data, IReadOnlyList<int> indices, IProgress<(int Done, int Total)>? progress = null)
     {
-        var heatmaps = new List<InputHeatmap>(indices.Count);
         foreach (int index in indices)
+            if (index < 0 || index >= data.Count) throw new ArgumentOutOfRangeException(nameof(indices), index, $"{data.Name} has images [0, {data.Count}).");
+        var heatmaps = new List<InputHeatmap>(indices.Count);
+        for (int start = 0; start < indices.Count; start += ImagesPerPass)
         {
-            heatmaps.Add(Explain(data, index));
+            using var scope = NewDisposeScope();
+            int[] chunk = indices.Skip(start).Take(ImagesPerPass).ToArray();
+            var images = data.Images.index_select(0, tensor(chunk.Select(i => (long)i).ToArray()));
+            heatmaps.AddRange(Explain(images, chunk.Select(i => data.LabelArray[i]).ToArray(), data.Normalization,
+                chunk.Select(i => (int?)i).ToArray(), chunk.Select(_ => Options.RandomSeed).ToArray()));
             progress?.Report((heatmaps.Count, indices.Count));
         }
         return heatmaps;
+    }
+
+    /// <summary>
+    /// Heatmaps of model-ready images <paramref name="images"/> [N, C, H, W] with labels y, in one double backward through
+    /// the batched engine's differentiable profiles (the random control draws image n's filters with
+    /// <paramref name="randomSeeds"/>[n]); one image at a time when the model has layers the batched engine does not handle.
+    /// </summary>
+    internal IReadOnlyList<InputHeatmap> Explain(Tensor images, int[] labels, Normalization normalization, int?[] sourceIndices, int[] randomSeeds)
+    {
+        if (!profile.CanBatch || images.shape[0] == 1)
+            return Enumerable.Range(0, labels.Length).Select(n => Explain(images[n], labels[n], normalization, sourceIndices[n], randomSeeds[n])).ToArray();
+        using var scope = NewDisposeScope();
+        using var busy = Runtime.CoreShare.Busy();
+        var labelTensor = tensor(labels.Select(l => (long)l).ToArray());
+        inputs.Validate(images, labelTensor);
+        var batch = images.to(inputs.DType).to(inputs.Device);
+        labelTensor = labelTensor.to(inputs.Device);
+        using var mode = new Runtime.EvalMode(model);
+        int[][]? boosted = Options.Filters == BoostedFilters.Random
+            ? randomSeeds.Select(seed => FilterRanking.Random(Layout.Length, Options.K, seed)).ToArray()
+            : null;
+        Tensor gradient;
+        if (Options.SmoothGradCopies == 0)
+            (gradient, boosted) = BatchCosineGradient(batch, labelTensor, boosted);
+        else
+        {
+            boosted ??= TopFilters(profile.StandardizedBatch(batch, labelTensor).detach());
+            gradient = SmoothBatchGradient(batch, labelTensor, boosted);
+        }
+        string method = $"{(Options.Filters == BoostedFilters.TopSalient ? "top" : "random")}-{Options.K} filters ×{Options.Boost:G3}";
+        return Enumerable.Range(0, labels.Length)
+            .Select(n => Build(gradient.narrow(0, n, 1), batch.narrow(0, n, 1), normalization, labels[n], sourceIndices[n], boosted[n], method))
+            .ToArray();
+    }
+
+    int[][] TopFilters(Tensor z)
+    {
+        var rows = z.to(ScalarType.Float32).cpu();
+        return Enumerable.Range(0, (int)rows.shape[0]).Select(n => FilterRanking.Top(rows[n].data<float>().ToArray(), Options.K)).ToArray();
+    }
+
+    /// <summary>
+    /// g_n = ∂ cos(ŝ(x_n), s'_n)/∂x_n for every image of the batch at once, s'_n = ŝ(x_n) detached with image n's boosted
+    /// filters × boost (the top-k of this same ŝ when <paramref name="boosted"/> is null): ŝ(x_n) depends on x_n alone,
+    /// so the gradient of Σ_n cos(ŝ_n, s'_n) with respect to the batch holds each image's own gradient.
+    /// </summary>
+    (Tensor Gradient, int[][] Boosted) BatchCosineGradient(Tensor batch, Tensor labels, int[][]? boosted)
+    {
+        using var scope = NewDisposeScope();
+        var x = batch.detach().requires_grad_(true);
+        var z = profile.StandardizedBatch(x, labels);
+        boosted ??= TopFilters(z.detach());
+        var factor = ones_like(z);
+        for (int n = 0; n < boosted.Length; n++)
+            factor[n].index_fill_(0, tensor(boosted[n].Select(b => (long)b).ToArray(), device: z.device), Options.Boost);
+        var target = z.detach() * factor;
+        var similarity = nn.functional.cosine_similarity(z, target, dim: 1).sum();
+        return (autograd.grad([similarity], [x])[0].detach().MoveToOuterDisposeScope(), boosted);
+    }
+
+    /// <summary>SmoothGrad over a batch: every image gets the noise draws it would get alone (the same generator, seeded per image).</summary>
+    Tensor SmoothBatchGradient(Tensor batch, Tensor labels, int[][] boosted)
+    {
+        using var scope = NewDisposeScope();
+        long count = batch.shape[0];
+        var spread = (batch.reshape(count, -1).amax([1]) - batch.reshape(count, -1).amin([1])).reshape(count, 1, 1, 1) * Options.SmoothGradNoise;
+        var generator = new Generator((ulong)Options.SmoothGradSeed);
+        var sum = zeros_like(batch);
+        for (int copy = 0; copy < Options.SmoothGradCopies; copy++)
+        {
+            using var copyScope = NewDisposeScope();
+            var noise = randn([1, .. batch.shape[1..]], batch.dtype, generator: generator).to(batch.device) * spread;
+            sum.add_(BatchCosineGradient(batch + noise, labels, boosted).Gradient);
+        }
+        return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();
     }
 
     /// <summary>The heatmap of one model-ready image <paramref name="input"/> [C, H, W] with label y = <paramref name="label"/>.</summary>
@@ -99,17 +193,27 @@ public sealed class InputSpaceSaliency
         return autograd.grad([similarity], [x])[0].detach().MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// SmoothGrad of one image: the mean of g over noisy copies x + ε_c (ε_c drawn in order from a generator seeded with
+    /// <see cref="HeatmapOptions.SmoothGradSeed"/>), the copies explained together, up to <see cref="ImagesPerPass"/> per
+    /// double backward, when the model allows it.
+    /// </summary>
     Tensor SmoothGradient(Tensor batch, Tensor labels, int[] boosted)
     {
         using var scope = NewDisposeScope();
         double spread = (batch.max() - batch.min()).to(ScalarType.Float64).item<double>() * Options.SmoothGradNoise;
         var generator = new Generator((ulong)Options.SmoothGradSeed);
         var sum = zeros_like(batch);
-        for (int copy = 0; copy < Options.SmoothGradCopies; copy++)
+        int perPass = profile.CanBatch ? ImagesPerPass : 1;
+        for (int copy = 0; copy < Options.SmoothGradCopies; copy += perPass)
         {
             using var copyScope = NewDisposeScope();
-            var noise = randn(batch.shape, batch.dtype, generator: generator).to(batch.device) * spread;
-            sum.add_(CosineGradient(batch + noise, labels, boosted));
+            int copies = Math.Min(perPass, Options.SmoothGradCopies - copy);
+            var noisy = cat(Enumerable.Range(0, copies).Select(_ => batch + randn(batch.shape, batch.dtype, generator: generator).to(batch.device) * spread).ToArray(), 0);
+            var gradients = copies == 1
+                ? CosineGradient(noisy, labels, boosted)
+                : BatchCosineGradient(noisy, labels.expand(copies), Enumerable.Repeat(boosted, copies).ToArray()).Gradient;
+            sum.add_(gradients.sum([0], keepdim: true));
         }
         return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();
     }

@@ -102,7 +102,7 @@ internal sealed class BatchedEngine
                 }));
             var loss = SaliencyLoss.Of(model.call(images), labels, sum: true);
             var layers = hooked.Where(outputs.ContainsKey).ToArray();
-            var outputGradients = autograd.grad([loss], layers.Select(m => outputs[m]).ToArray(), create_graph: differentiable, allow_unused: true);
+            var outputGradients = autograd.grad([loss], layers.Select(m => outputs[m]).ToArray(), retain_graph: differentiable, create_graph: differentiable, allow_unused: true);
             var gradientOf = new Dictionary<nn.Module, Tensor>();
             for (int i = 0; i < layers.Length; i++) gradientOf[layers[i]] = LoopEngine.GradientOrZero(outputGradients[i], outputs[layers[i]]);
 
