@@ -73,7 +73,7 @@ internal static class IsaRow
         return clock.Elapsed.TotalSeconds;
     }
 
-    static string Run(string[] arguments, Dictionary<string, string> environment)
+    public static string Run(string[] arguments, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(typeof(IsaRow).Assembly.Location);

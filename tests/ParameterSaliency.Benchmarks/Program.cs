@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 //   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
+if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
 if (args.Contains("--stats-pass")) return IsaRow.StatisticsPass(int.Parse(args[Array.IndexOf(args, "--stats-pass") + 1]));
 NativeTorch.EnsureLoaded();
 bool quick = args.Contains("--quick");
@@ -50,27 +51,10 @@ report.AppendLine(HeatmapRow.Header);
 using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
     report.AppendLine(HeatmapRow.Row("default model", saved.Model, SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics), test, quick ? 64 : 256));
 report.AppendLine();
-report.AppendLine(ImageNetScale.Rows(quick ? [4, 8] : [8, 16, 32], heatmaps: quick ? 4 : 8));
+report.AppendLine(ImageNetScale.HeatmapRows(heatmaps: quick ? 4 : 8));
 
-report.AppendLine("| statistics pass, default model (Auto) | images | seconds | img/s | peak RSS above start |");
-report.AppendLine("|---|---|---|---|---|");
-using (var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU))
-{
-    foreach (int count in quick ? new[] { 200, 1000 } : new[] { 1000, 10000 })
-    {
-        var profiler = new SaliencyProfiler(saved.Model);
-        GC.Collect();
-        long before = Process.GetCurrentProcess().WorkingSet64, peak = before;
-        var clock = Stopwatch.StartNew();
-        using (new Timer(_ => peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64), null, 0, 50))
-            SaliencyStatistics.Compute(profiler, test, Enumerable.Range(0, count).ToArray());
-        clock.Stop();
-        peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
-        report.AppendLine($"| {profiler.Engine} engine | {count:N0} | {clock.Elapsed.TotalSeconds:F1} | {count / clock.Elapsed.TotalSeconds:F0} | {(peak - before) / 1e6:F0} MB |");
-        Console.Error.WriteLine($"statistics over {count} images: {clock.Elapsed.TotalSeconds:F1} s");
-    }
-}
-
+report.AppendLine(PassMemory.Rows("default", "statistics pass, default model (Auto), each in its own process", quick ? [200, 1000] : [1000, 10000]));
+report.AppendLine(PassMemory.Rows("resnet50", "statistics pass, ResNet-50 at 3x224x224, random weights (Auto), each in its own process", quick ? [4, 8] : [8, 16, 32]));
 Console.WriteLine(report);
 string output = Path.Combine(folder, "benchmark.md");
 Directory.CreateDirectory(folder);

@@ -51,4 +51,25 @@ public class BatchedHeatmapTests
         double error = Math.Sqrt(expected.Gradient.Zip(actual.Gradient, (e, a) => (double)(e - a) * (e - a)).Sum() / expected.Gradient.Sum(e => (double)e * e));
         Assert.True(error < 1e-4, $"{what}: gradient against one image alone, relative L2 error {error:E2}");
     }
+
+    [Fact]
+    public void The_method_and_its_random_control_explained_together_equal_each_alone()
+    {
+        using var model = TinyModels.Build(ResNetConfig.CifarResNet18(inChannels: 1, width: 8, numClasses: 10), seed: 33);
+        model.to(ScalarType.Float64);
+        using var data = TinyModels.Dataset(16, 14, seed: 34);
+        var statistics = SaliencyStatistics.Compute(new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop }), data);
+        var method = new InputSpaceSaliency(model, statistics, new HeatmapOptions { K = 5 });
+        var control = new InputSpaceSaliency(model, statistics, new HeatmapOptions { K = 5, Filters = BoostedFilters.Random });
+        int[] indices = [1, 2, 7, 9, 12];
+        var images = data.Images.index_select(0, tensor(indices.Select(i => (long)i).ToArray()));
+        var together = InputSpaceSaliency.ExplainTogether([method, control], images, indices.Select(i => data.LabelArray[i]).ToArray(), data.Normalization,
+            indices.Select(i => (int?)i).ToArray(), randomSeeds: indices);
+        for (int n = 0; n < indices.Length; n++)
+        {
+            AssertSame(new InputSpaceSaliency(model, statistics, method.Options with { BatchSize = 1 }).Explain(data, indices[n]), together[0][n], $"method, image {indices[n]}");
+            var alone = new InputSpaceSaliency(model, statistics, control.Options with { BatchSize = 1, RandomSeed = indices[n] }).Explain(data, indices[n]);
+            AssertSame(alone, together[1][n], $"random control, image {indices[n]}");
+        }
+    }
 }

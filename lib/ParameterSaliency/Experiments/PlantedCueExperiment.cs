@@ -33,9 +33,16 @@ public static class PlantedCueExperiment
 
         using var candidateSet = test.Subset(candidates);
         using var stampedImages = cue.Stamp(candidateSet.Images, test.Normalization);
-        var before = Evaluator.Predict(model, candidateSet.Images).Predictions;
         var after = Evaluator.Predict(model, stampedImages).Predictions;
-        var turned = Enumerable.Range(0, candidates.Length).Where(i => after[i] == cue.CueClass && before[i] != cue.CueClass).ToArray();
+        // The unstamped prediction matters only where the stamp gives the cue class: predicted there alone (-1 elsewhere).
+        int[] cueAfterStamp = Enumerable.Range(0, candidates.Length).Where(i => after[i] == cue.CueClass).ToArray();
+        var before = Enumerable.Repeat(-1, candidates.Length).ToArray();
+        if (cueAfterStamp.Length > 0)
+        {
+            int[] unstamped = Evaluator.Predict(model, candidateSet.Images.index_select(0, tensor(cueAfterStamp.Select(i => (long)i).ToArray()))).Predictions;
+            for (int i = 0; i < cueAfterStamp.Length; i++) before[cueAfterStamp[i]] = unstamped[i];
+        }
+        var turned = cueAfterStamp.Where(i => before[i] != cue.CueClass).ToArray();
         var used = turned.Take(maxImages ?? int.MaxValue).ToArray();
 
         var baselines = new Baselines(model);
@@ -43,8 +50,8 @@ public static class PlantedCueExperiment
         var tallies = Methods.Select(m => new MethodTally(m)).ToArray();
         var examples = Methods.Select(_ => new List<InputHeatmap>()).ToArray();
         int oracleRestored = 0;
-        // The boosted-profile maps of a batch of images come from one double backward each; the random control draws
-        // image n's filters with seed = its index in the test set.
+        // Per batch: ŝ of the images computed once with its graph, one double backward for the method and one for the
+        // control (which draws image n's filters with seed = its index in the test set); the baselines from one backward each.
         int perPass = boosted[0].ImagesPerPass;
         for (int start = 0; start < used.Length; start += perPass)
         {
@@ -53,18 +60,25 @@ public static class PlantedCueExperiment
             int[] indices = positions.Select(p => candidates[p]).ToArray();
             int[] labels = indices.Select(i => test.LabelArray[i]).ToArray();
             var images = stampedImages.index_select(0, tensor(positions.Select(p => (long)p).ToArray()));
-            var boostedMaps = boosted.Select(explainer => explainer.Explain(images, labels, test.Normalization, indices.Select(i => (int?)i).ToArray(), indices)).ToArray();
+            var sources = indices.Select(i => (int?)i).ToArray();
+            var maps = InputSpaceSaliency.ExplainTogether(boosted, images, labels, test.Normalization, sources, indices)
+                .Append(baselines.InputGradients(images, test.Normalization, sourceIndices: sources))
+                .Append(baselines.GradCams(images, test.Normalization, sourceIndices: sources))
+                .ToArray(); // [method][image]
+            // Every masked version of the batch (the box itself: the oracle; each method's top pixels) in one prediction.
+            var regions = Enumerable.Range(0, positions.Length)
+                .SelectMany(n => maps.Select(m => RegionMask.TopFraction(m[n], (double)box.Count / (height * width))).Prepend(box).Select(region => (n, region)))
+                .ToArray();
+            var masked = stack(regions.Select(r => RegionEdits.Mask(images[r.n], r.region, MaskFill.Black, test.Normalization)).ToArray());
+            int[] predictions = Evaluator.Predict(model, masked).Predictions;
             for (int n = 0; n < positions.Length; n++)
             {
-                var image = images[n];
-                oracleRestored += Restores(model, image, box, test.Normalization, before[positions[n]]) ? 1 : 0;
-                var heatmaps = new[] { boostedMaps[0][n], boostedMaps[1][n],
-                    baselines.InputGradient(image, test.Normalization, sourceIndex: indices[n]), baselines.GradCam(image, test.Normalization, sourceIndex: indices[n]) };
-                for (int m = 0; m < heatmaps.Length; m++)
+                int original = before[positions[n]], first = n * (maps.Length + 1);
+                oracleRestored += predictions[first] == original ? 1 : 0;
+                for (int m = 0; m < maps.Length; m++)
                 {
-                    var top = RegionMask.TopFraction(heatmaps[m], (double)box.Count / (height * width));
-                    tallies[m].Add(heatmaps[m].PointingGame(box), heatmaps[m].MassShare(box), Restores(model, image, top, test.Normalization, before[positions[n]]));
-                    if (examples[m].Count < keepExamples) examples[m].Add(heatmaps[m]);
+                    tallies[m].Add(maps[m][n].PointingGame(box), maps[m][n].MassShare(box), predictions[first + 1 + m] == original);
+                    if (examples[m].Count < keepExamples) examples[m].Add(maps[m][n]);
                 }
             }
             progress?.Report((start + positions.Length, used.Length));
@@ -72,12 +86,6 @@ public static class PlantedCueExperiment
         var rows = tallies.Select(t => t.ToRow()).ToList();
         return new PlantedCueReport(cue, test.ClassNames, candidates.Length, turned.Length, used.Length, (double)box.Count / (height * width),
             used.Length == 0 ? 0 : (double)oracleRestored / used.Length, rows, examples);
-    }
-
-    static bool Restores(nn.Module<Tensor, Tensor> model, Tensor image, RegionMask region, Normalization normalization, int originalPrediction)
-    {
-        using var scope = NewDisposeScope();
-        return Evaluator.Predict(model, RegionEdits.Mask(image, region, MaskFill.Black, normalization).unsqueeze(0)).Predictions[0] == originalPrediction;
     }
 
     sealed class MethodTally(string method)

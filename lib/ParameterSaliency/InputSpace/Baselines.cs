@@ -31,19 +31,29 @@ public sealed class Baselines
         InputGradient(data.Images[index], data.Normalization, targetClass, index);
 
     /// <summary>The vanilla gradient for one model-ready image [C, H, W].</summary>
-    public InputHeatmap InputGradient(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null)
+    public InputHeatmap InputGradient(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null) =>
+        InputGradients(Prepare(input), normalization, targetClass is int c ? [c] : null, [sourceIndex])[0];
+
+    /// <summary>
+    /// Vanilla gradients of model-ready images [N, C, H, W], each for its own target class (default: its predicted
+    /// class), from one backward pass: in eval mode logit n depends on image n alone.
+    /// </summary>
+    public IReadOnlyList<InputHeatmap> InputGradients(Tensor images, Normalization normalization, int[]? targetClasses = null, int?[]? sourceIndices = null)
     {
         using var scope = NewDisposeScope();
-        var batch = Prepare(input);
+        var batch = PrepareBatch(images, targetClasses);
         using var mode = new Runtime.EvalMode(model);
         var x = batch.detach().requires_grad_(true);
         var logits = model.call(x);
-        int target = TargetClass(logits, targetClass);
-        var gradient = autograd.grad([logits[0, target]], [x])[0];
+        long[] targets = TargetClasses(logits, targetClasses);
+        var gradient = autograd.grad([logits.gather(1, tensor(targets, device: logits.device).unsqueeze(1)).sum()], [x])[0].to(ScalarType.Float32).cpu();
         int channels = (int)batch.shape[1], height = (int)batch.shape[2], width = (int)batch.shape[3];
-        float[] g = gradient.to(ScalarType.Float32).cpu().reshape(-1).data<float>().ToArray();
-        var raw = HeatmapMath.ReduceChannels(g, channels, height, width, absoluteFirst: true);
-        return InputHeatmaps.Create("input gradient", target, sourceIndex, batch, normalization, g, raw, [], display, 100, 0);
+        return Enumerable.Range(0, targets.Length).Select(n =>
+        {
+            float[] g = gradient[n].reshape(-1).data<float>().ToArray();
+            var raw = HeatmapMath.ReduceChannels(g, channels, height, width, absoluteFirst: true);
+            return InputHeatmaps.Create("input gradient", (int)targets[n], sourceIndices?[n], batch.narrow(0, n, 1), normalization, g, raw, [], display, 100, 0);
+        }).ToArray();
     }
 
     /// <summary>Grad-CAM of <paramref name="targetClass"/> (default: the predicted class) for image <paramref name="index"/>; the model must be a <see cref="ResNet"/>.</summary>
@@ -51,22 +61,26 @@ public sealed class Baselines
         GradCam(data.Images[index], data.Normalization, targetClass, index);
 
     /// <summary>Grad-CAM for one model-ready image [C, H, W]: ReLU(Σ_k α_k A_k), α_k the spatial mean of ∂f_c/∂A_k, A = layer4's output.</summary>
-    public InputHeatmap GradCam(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null)
+    public InputHeatmap GradCam(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null) =>
+        GradCams(Prepare(input), normalization, targetClass is int c ? [c] : null, [sourceIndex])[0];
+
+    /// <summary>Grad-CAM of model-ready images [N, C, H, W], each for its own target class (default: its predicted class), from one backward pass.</summary>
+    public IReadOnlyList<InputHeatmap> GradCams(Tensor images, Normalization normalization, int[]? targetClasses = null, int?[]? sourceIndices = null)
     {
         if (model is not ResNet resnet) throw new NotSupportedException("Grad-CAM needs the last convolutional stage: it is implemented for ParameterSaliency.Models.ResNet.");
         using var scope = NewDisposeScope();
-        var batch = Prepare(input);
+        var batch = PrepareBatch(images, targetClasses);
         using var mode = new Runtime.EvalMode(model);
         var features = resnet.Features(batch.detach());
         var logits = resnet.Classify(features);
-        int target = TargetClass(logits, targetClass);
-        var gradient = autograd.grad([logits[0, target]], [features])[0];
+        long[] targets = TargetClasses(logits, targetClasses);
+        var gradient = autograd.grad([logits.gather(1, tensor(targets, device: logits.device).unsqueeze(1)).sum()], [features])[0];
         var weights = gradient.mean([2, 3], keepdim: true);
         var cam = nn.functional.relu((weights * features).sum(1, keepdim: true)).detach();
         int height = (int)batch.shape[2], width = (int)batch.shape[3];
-        var upsampled = nn.functional.interpolate(cam, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
-        float[] raw = upsampled.to(ScalarType.Float32).cpu().reshape(-1).data<float>().ToArray();
-        return InputHeatmaps.Create("Grad-CAM", target, sourceIndex, batch, normalization, [], raw, [], display, 100, 0);
+        var upsampled = nn.functional.interpolate(cam, [height, width], mode: InterpolationMode.Bilinear, align_corners: false).to(ScalarType.Float32).cpu();
+        return Enumerable.Range(0, targets.Length).Select(n =>
+            InputHeatmaps.Create("Grad-CAM", (int)targets[n], sourceIndices?[n], batch.narrow(0, n, 1), normalization, [], upsampled[n].reshape(-1).data<float>().ToArray(), [], display, 100, 0)).ToArray();
     }
 
     Tensor Prepare(Tensor input)
@@ -75,10 +89,21 @@ public sealed class Baselines
         return inputs.Single(input, label: 0).Batch;
     }
 
-    int TargetClass(Tensor logits, int? targetClass)
+    Tensor PrepareBatch(Tensor images, int[]? targetClasses)
+    {
+        Runtime.GradientMode.EnsureEnabled("An input-gradient or Grad-CAM map");
+        if (targetClasses is not null && targetClasses.Length != images.shape[0])
+            throw new ArgumentException($"{targetClasses.Length} target classes for {images.shape[0]} images.", nameof(targetClasses));
+        inputs.Validate(images, zeros(images.shape[0], dtype: ScalarType.Int64));
+        return images.to(inputs.DType).to(inputs.Device);
+    }
+
+    long[] TargetClasses(Tensor logits, int[]? targetClasses)
     {
         long classes = logits.shape[1];
-        if (targetClass is int c && (c < 0 || c >= classes)) throw new ArgumentOutOfRangeException(nameof(targetClass), c, $"The model has classes [0, {classes}).");
-        return targetClass ?? (int)logits.argmax(1).item<long>();
+        if (targetClasses is null) return logits.argmax(1).cpu().data<long>().ToArray();
+        foreach (int c in targetClasses)
+            if (c < 0 || c >= classes) throw new ArgumentOutOfRangeException(nameof(targetClasses), c, $"The model has classes [0, {classes}).");
+        return targetClasses.Select(c => (long)c).ToArray();
     }
 }
