@@ -16,7 +16,7 @@ namespace ParameterSaliency.Tests;
 [Collection(nameof(MemoryTests))]
 public class PackageTests
 {
-    const string PackedVersion = "0.10.0"; // what the consumer files name; replaced by this build's test version
+    const string PackedVersion = "0.11.0"; // what the consumer files name; replaced by this build's test version
     const string FeedPlaceholder = "/path/to/ParameterSaliency/artifacts/packages";
     static string Consumer(string file) => Path.Combine(Workbook.Root, "tests", "package-consumer", file);
 

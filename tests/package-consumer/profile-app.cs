@@ -1,4 +1,4 @@
-#:package ParameterSaliency.Notebooks@0.10.0
+#:package ParameterSaliency.Notebooks@0.11.0
 // A .NET 10 file-based app in any folder, using the packed packages (README, "Using the packages"):
 //   dotnet run profile-app.cs -- [output prefix]
 // Profiles four images through a seeded CIFAR-style ResNet-18 and writes a Plotly chart of s(x, y) per filter.

@@ -18,8 +18,8 @@ public sealed record ProfilerOptions
     /// Images per forward/backward pass of the batched engine (and per progress report). Per-sample weight
     /// gradients are reduced in chunks of at most 4 MB whatever the batch, so memory grows with the batch only
     /// through the activations. Measured on the default model (2 cores, medians of 4 interleaved runs): 8 per
-    /// pass 360 img/s, 16 per pass 420, 32 per pass 455, 64 per pass 390; 16 keeps the activations of large
-    /// inputs (224x224) at half of 32's for 8% less speed.
+    /// pass 360 img/s, 16 per pass 420, 32 per pass 455, 64 per pass 390; 16 keeps the activations at half of
+    /// 32's for 8% less speed. Large images take fewer per pass (<see cref="SaliencyProfiler.InputValuesPerPass"/>).
     /// </summary>
     public int BatchSize { get; init; } = 16;
 
