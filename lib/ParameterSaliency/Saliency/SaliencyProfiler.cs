@@ -124,7 +124,8 @@ public sealed class SaliencyProfiler
     Tensor BatchedChecked(Tensor images, Tensor labels)
     {
         if (batchedVerified) return batched!.Profile(images, labels);
-        if (images.shape[0] < 2) return loop.Profile(images, labels); // nothing to compare a batch of one with
+        if (images.shape[0] < 2) // nothing to compare a batch of one with: Auto decides on a later batch
+            return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels) : loop.Profile(images, labels);
         using var scope = NewDisposeScope();
         var values = batched!.Profile(images, labels);
         var clock = System.Diagnostics.Stopwatch.StartNew();
