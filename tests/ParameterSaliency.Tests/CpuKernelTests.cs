@@ -36,7 +36,7 @@ public class CpuKernelTests
     }
 
     [SkippableFact]
-    public void The_default_model_is_profiled_by_the_batched_engine_without_falling_back()
+    public void The_default_model_s_batched_profiles_match_the_loop_without_falling_back()
     {
         var chosen = CpuKernels.Policy.Measurements.FirstOrDefault(m => m.Isa == CpuKernels.Policy.Isa);
         Skip.If(chosen is { Correct: false }, $"no cap gave correct batched gradients on this processor: {CpuKernels.Policy.Reason}");
@@ -44,7 +44,8 @@ public class CpuKernelTests
         var test = SharedData.TestSplit;
         var profiler = new SaliencyProfiler(saved.Model);
         using var profiles = profiler.Profile(test, Enumerable.Range(0, 16).ToArray());
-        Assert.Equal(ProfileEngine.Batched, profiler.Engine);
+        // Which engine Auto then keeps is a measurement of speed (under the ISA matrix, with other tests running, the
+        // loop can win): what must hold on every processor is that the batched engine agreed with the loop.
         Assert.Null(profiler.EngineFallbackReason);
         Assert.Contains("matched the loop", profiler.EngineReason);
     }

@@ -31,8 +31,11 @@ public sealed class Baselines
         InputGradient(data.Images[index], data.Normalization, targetClass, index);
 
     /// <summary>The vanilla gradient for one model-ready image [C, H, W].</summary>
-    public InputHeatmap InputGradient(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null) =>
-        InputGradients(Prepare(input), normalization, targetClass is int c ? [c] : null, [sourceIndex])[0];
+    public InputHeatmap InputGradient(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null)
+    {
+        using var scope = NewDisposeScope();
+        return InputGradients(Prepare(input), normalization, targetClass is int c ? [c] : null, [sourceIndex])[0];
+    }
 
     /// <summary>
     /// Vanilla gradients of model-ready images [N, C, H, W], each for its own target class (default: its predicted
@@ -41,7 +44,7 @@ public sealed class Baselines
     public IReadOnlyList<InputHeatmap> InputGradients(Tensor images, Normalization normalization, int[]? targetClasses = null, int?[]? sourceIndices = null)
     {
         using var scope = NewDisposeScope();
-        var batch = PrepareBatch(images, targetClasses);
+        var batch = PrepareBatch(images, targetClasses, sourceIndices);
         using var mode = new Runtime.EvalMode(model);
         var x = batch.detach().requires_grad_(true);
         var logits = model.call(x);
@@ -61,15 +64,18 @@ public sealed class Baselines
         GradCam(data.Images[index], data.Normalization, targetClass, index);
 
     /// <summary>Grad-CAM for one model-ready image [C, H, W]: ReLU(Σ_k α_k A_k), α_k the spatial mean of ∂f_c/∂A_k, A = layer4's output.</summary>
-    public InputHeatmap GradCam(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null) =>
-        GradCams(Prepare(input), normalization, targetClass is int c ? [c] : null, [sourceIndex])[0];
+    public InputHeatmap GradCam(Tensor input, Normalization normalization, int? targetClass = null, int? sourceIndex = null)
+    {
+        using var scope = NewDisposeScope();
+        return GradCams(Prepare(input), normalization, targetClass is int c ? [c] : null, [sourceIndex])[0];
+    }
 
     /// <summary>Grad-CAM of model-ready images [N, C, H, W], each for its own target class (default: its predicted class), from one backward pass.</summary>
     public IReadOnlyList<InputHeatmap> GradCams(Tensor images, Normalization normalization, int[]? targetClasses = null, int?[]? sourceIndices = null)
     {
         if (model is not ResNet resnet) throw new NotSupportedException("Grad-CAM needs the last convolutional stage: it is implemented for ParameterSaliency.Models.ResNet.");
         using var scope = NewDisposeScope();
-        var batch = PrepareBatch(images, targetClasses);
+        var batch = PrepareBatch(images, targetClasses, sourceIndices);
         using var mode = new Runtime.EvalMode(model);
         var features = resnet.Features(batch.detach());
         var logits = resnet.Classify(features);
@@ -89,11 +95,14 @@ public sealed class Baselines
         return inputs.Single(input, label: 0).Batch;
     }
 
-    Tensor PrepareBatch(Tensor images, int[]? targetClasses)
+    Tensor PrepareBatch(Tensor images, int[]? targetClasses, int?[]? sourceIndices)
     {
         Runtime.GradientMode.EnsureEnabled("An input-gradient or Grad-CAM map");
+        if (images.dim() != 4) throw new ArgumentException($"Images must be a [N, C, H, W] batch; got shape [{string.Join(", ", images.shape)}].", nameof(images));
         if (targetClasses is not null && targetClasses.Length != images.shape[0])
             throw new ArgumentException($"{targetClasses.Length} target classes for {images.shape[0]} images.", nameof(targetClasses));
+        if (sourceIndices is not null && sourceIndices.Length != images.shape[0])
+            throw new ArgumentException($"{sourceIndices.Length} source indices for {images.shape[0]} images.", nameof(sourceIndices));
         inputs.Validate(images, zeros(images.shape[0], dtype: ScalarType.Int64));
         return images.to(inputs.DType).to(inputs.Device);
     }

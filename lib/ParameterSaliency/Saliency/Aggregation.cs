@@ -14,7 +14,7 @@ public enum Aggregation
 /// <summary>Which algorithm computes per-sample gradients; all give the same profiles within float32 rounding.</summary>
 public enum ProfileEngine
 {
-    /// <summary>Batched when the model supports it and it measured faster than the loop on the first batch (see <see cref="ProfilerOptions.Engine"/>), else the loop.</summary>
+    /// <summary>Batched when the model supports it and it measured no more than 10% slower than the loop on the first batch (normally much faster) (see <see cref="ProfilerOptions.Engine"/>), else the loop.</summary>
     Auto,
     /// <summary>One forward and backward pass per image: works for any model.</summary>
     Loop,

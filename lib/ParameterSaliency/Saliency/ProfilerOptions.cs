@@ -9,8 +9,8 @@ public sealed record ProfilerOptions
     /// <summary>
     /// Engine. <see cref="ProfileEngine.Auto"/> uses the batched engine when the model supports it (every
     /// contributing parameter belongs to a Conv2d with groups = 1, a BatchNorm2d or a Linear) and, measured on
-    /// the first batch of two or more images, it agrees with the loop and is faster than it on this model and
-    /// processor; otherwise the loop. <see cref="SaliencyProfiler.EngineReason"/> gives the measured speeds.
+    /// the first batch of two or more images, it agrees with the loop and is not more than 10% slower than it on
+    /// this model and processor (the better of two timed runs); otherwise the loop. <see cref="SaliencyProfiler.EngineReason"/> gives the measured speeds.
     /// </summary>
     public ProfileEngine Engine { get; init; } = ProfileEngine.Auto;
 

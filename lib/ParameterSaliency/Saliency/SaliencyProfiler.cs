@@ -118,8 +118,8 @@ public sealed class SaliencyProfiler
     /// processors (see <see cref="Runtime.CpuKernelPolicy"/>). When the median image differs by more than
     /// <see cref="SelfCheckTolerance"/>, an automatically chosen engine falls back to the loop; an explicitly
     /// requested one throws. Under <see cref="ProfileEngine.Auto"/> the same batch also decides which engine is
-    /// faster on this model and processor: the batched engine runs once more (warm) and is kept only if it beats
-    /// the loop's time on that batch.
+    /// faster on this model and processor: the batched engine runs twice more (warm) and is kept unless the loop's
+    /// time on that batch beats the better of the two by more than 10%.
     /// </summary>
     Tensor BatchedChecked(Tensor images, Tensor labels)
     {
@@ -149,13 +149,19 @@ public sealed class SaliencyProfiler
             EngineReason += "; " + agreement;
             return values.MoveToOuterDisposeScope();
         }
-        clock.Restart();
-        batched.Profile(images, labels).Dispose();
-        double batchedSeconds = clock.Elapsed.TotalSeconds;
-        string speeds = $"{images.shape[0] / batchedSeconds:F0} img/s batched, {images.shape[0] / loopSeconds:F0} img/s in the loop on the first {images.shape[0]} images";
-        if (batchedSeconds <= loopSeconds)
+        // The batched engine's warm time, the better of two runs (a single run of a few tens of milliseconds can fall on
+        // a moment when other processes hold the cores); it is kept unless the loop is faster by more than 10%.
+        double batchedSeconds = double.MaxValue;
+        for (int run = 0; run < 2; run++)
         {
-            EngineReason = $"batched: measured faster ({speeds}); {agreement}";
+            clock.Restart();
+            batched.Profile(images, labels).Dispose();
+            batchedSeconds = Math.Min(batchedSeconds, clock.Elapsed.TotalSeconds);
+        }
+        string speeds = $"{images.shape[0] / batchedSeconds:F0} img/s batched, {images.shape[0] / loopSeconds:F0} img/s in the loop on the first {images.shape[0]} images";
+        if (batchedSeconds <= loopSeconds * 1.1)
+        {
+            EngineReason = $"batched: measured {(batchedSeconds <= loopSeconds ? "faster" : "within 10% of the loop")} ({speeds}); {agreement}";
             return values.MoveToOuterDisposeScope();
         }
         UseLoop($"loop: measured faster ({speeds}); the batched engine's profiles of those images matched the loop (median relative difference {difference:E1})", fallback: null);
