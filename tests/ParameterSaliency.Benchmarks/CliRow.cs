@@ -30,15 +30,8 @@ internal static class CliRow
 
     static double Run(int images, string output)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "saliency.dll"), "stats", "--limit", images.ToString(), "--out", output, "--force" })
-            start.ArgumentList.Add(argument);
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"saliency stats failed: {error.Result}");
+        IsaRow.RunDotnet(Path.Combine(AppContext.BaseDirectory, "saliency.dll"), ["stats", "--limit", images.ToString(), "--out", output, "--force"], []);
         return clock.Elapsed.TotalSeconds;
     }
 }

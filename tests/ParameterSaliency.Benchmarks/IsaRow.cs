@@ -34,27 +34,17 @@ internal static class IsaRow
         return 0;
     }
 
-    /// <summary>Child: one statistics pass of the default model over the first <paramref name="count"/> test images; prints its seconds.</summary>
-    public static int StatisticsPass(int count)
-    {
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var test = FashionMnist.Load(DataSplit.Test);
-        var clock = Stopwatch.StartNew();
-        SaliencyStatistics.Compute(new SaliencyProfiler(saved.Model), test, Enumerable.Range(0, count).ToArray());
-        Console.WriteLine(clock.Elapsed.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-        return 0;
-    }
-
     public static string InChild(string isa) =>
         Run(["--isa-row"], new() { ["ONEDNN_MAX_CPU_ISA"] = isa, ["DNNL_MAX_CPU_ISA"] = isa }).Trim().Split('\n')[^1];
 
     /// <summary>Two statistics passes started together (each its own process and images) against one alone, with the library's core sharing and without it.</summary>
     public static string TwoProcesses(int count)
     {
-        double Alone(Dictionary<string, string> environment) => Timed(() => Run(["--stats-pass", count.ToString()], environment));
+        string[] pass = ["--pass-memory", "default", count.ToString()];
+        double Alone(Dictionary<string, string> environment) => Timed(() => Run(pass, environment));
         double Pair(Dictionary<string, string> environment)
         {
-            return Timed(() => Task.WaitAll(Task.Run(() => Run(["--stats-pass", count.ToString()], environment)), Task.Run(() => Run(["--stats-pass", count.ToString()], environment))));
+            return Timed(() => Task.WaitAll(Task.Run(() => Run(pass, environment)), Task.Run(() => Run(pass, environment))));
         }
         var shared = new Dictionary<string, string>();
         // OMP_NUM_THREADS set to the core count switches core sharing off (the user's choice stands): libtorch's default.
@@ -73,17 +63,22 @@ internal static class IsaRow
         return clock.Elapsed.TotalSeconds;
     }
 
-    public static string Run(string[] arguments, Dictionary<string, string> environment)
+    /// <summary>This benchmark in a child process (a measurement that needs a process of its own); its standard output.</summary>
+    public static string Run(string[] arguments, Dictionary<string, string> environment) =>
+        RunDotnet(typeof(IsaRow).Assembly.Location, arguments, environment);
+
+    /// <summary>`dotnet <paramref name="assembly"/> arguments`; its standard output, or an exception with its standard error when it fails.</summary>
+    public static string RunDotnet(string assembly, string[] arguments, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(IsaRow).Assembly.Location);
+        start.ArgumentList.Add(assembly);
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"benchmark child {string.Join(' ', arguments)} failed: {error.Result}");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(assembly)} {string.Join(' ', arguments)} failed: {error.Result}");
         return output;
     }
 }

@@ -14,7 +14,6 @@ using static TorchSharp.torch;
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
-if (args.Contains("--stats-pass")) return IsaRow.StatisticsPass(int.Parse(args[Array.IndexOf(args, "--stats-pass") + 1]));
 NativeTorch.EnsureLoaded();
 bool quick = args.Contains("--quick");
 string folder = Path.Combine(WorkbookPaths.Artifacts, "benchmarks");

@@ -29,7 +29,7 @@ internal sealed class DifferentiableProfile
         std = statistics.Std.Select(s => s <= StandardizedProfiles.MinStd ? 1.0 : s).ToArray();
         this.absolute = absolute;
         Layout = profiler.Layout;
-        batched = BatchedEngine.TryCreate(model, Layout, out _);
+        batched = profiler.BatchedEngineOrNull;
     }
 
     readonly BatchedEngine? batched;

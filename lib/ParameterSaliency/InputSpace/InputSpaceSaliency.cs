@@ -116,25 +116,18 @@ public sealed class InputSpaceSaliency
         }).ToArray();
     }
 
-    /// <summary>One explainer's heatmaps of a batch (SmoothGrad included), or one image at a time without a batched engine.</summary>
+    /// <summary>One explainer's heatmaps of a batch (SmoothGrad over the batch), or one image at a time without a batched engine.</summary>
     IReadOnlyList<InputHeatmap> ExplainAlone(Tensor images, int[] labels, Normalization normalization, int?[] sourceIndices, int[] randomSeeds)
     {
         if (!profile.CanBatch || images.shape[0] == 1)
             return Enumerable.Range(0, labels.Length).Select(n => Explain(images[n], labels[n], normalization, sourceIndices[n], randomSeeds[n])).ToArray();
+        if (Options.SmoothGradCopies == 0) return ExplainTogether([this], images, labels, normalization, sourceIndices, randomSeeds)[0];
         using var scope = NewDisposeScope();
         using var busy = Runtime.CoreShare.Busy();
         var (batch, labelTensor) = PrepareBatch(images, labels);
         using var mode = new Runtime.EvalMode(model);
-        var boosted = RandomFilters(randomSeeds);
-        Tensor gradient;
-        if (Options.SmoothGradCopies == 0)
-            (gradient, boosted) = BatchCosineGradient(batch, labelTensor, boosted);
-        else
-        {
-            boosted ??= TopFilters(profile.StandardizedBatch(batch, labelTensor).detach());
-            gradient = SmoothBatchGradient(batch, labelTensor, boosted);
-        }
-        return BuildAll(gradient, batch, normalization, labels, sourceIndices, boosted);
+        var boosted = RandomFilters(randomSeeds) ?? TopFilters(profile.StandardizedBatch(batch, labelTensor).detach());
+        return BuildAll(SmoothBatchGradient(batch, labelTensor, boosted), batch, normalization, labels, sourceIndices, boosted);
     }
 
     (Tensor Batch, Tensor Labels) PrepareBatch(Tensor images, int[] labels)
@@ -164,17 +157,15 @@ public sealed class InputSpaceSaliency
     }
 
     /// <summary>
-    /// g_n = ∂ cos(ŝ(x_n), s'_n)/∂x_n for every image of the batch at once, s'_n = ŝ(x_n) detached with image n's boosted
-    /// filters × boost (the top-k of this same ŝ when <paramref name="boosted"/> is null): ŝ(x_n) depends on x_n alone,
-    /// so the gradient of Σ_n cos(ŝ_n, s'_n) with respect to the batch holds each image's own gradient.
+    /// g_n = ∂ cos(ŝ(x_n), s'_n)/∂x_n for every image of the batch at once, s'_n = ŝ(x_n) detached with image n's
+    /// <paramref name="boosted"/> filters × boost: ŝ(x_n) depends on x_n alone, so the gradient of Σ_n cos(ŝ_n, s'_n)
+    /// with respect to the batch holds each image's own gradient.
     /// </summary>
-    (Tensor Gradient, int[][] Boosted) BatchCosineGradient(Tensor batch, Tensor labels, int[][]? boosted)
+    Tensor BatchCosineGradient(Tensor batch, Tensor labels, int[][] boosted)
     {
         using var scope = NewDisposeScope();
         var x = batch.detach().requires_grad_(true);
-        var z = profile.StandardizedBatch(x, labels);
-        boosted ??= TopFilters(z.detach());
-        return (CosineGradientOf(x, z, boosted, retainGraph: false).MoveToOuterDisposeScope(), boosted);
+        return CosineGradientOf(x, profile.StandardizedBatch(x, labels), boosted, retainGraph: false).MoveToOuterDisposeScope();
     }
 
     /// <summary>∂/∂x of Σ_n cos(z_n, s'_n), s'_n = z_n detached with image n's <paramref name="boosted"/> filters × boost.</summary>
@@ -201,7 +192,7 @@ public sealed class InputSpaceSaliency
         {
             using var copyScope = NewDisposeScope();
             var noise = randn([1, .. batch.shape[1..]], batch.dtype, generator: generator).to(batch.device) * spread;
-            sum.add_(BatchCosineGradient(batch + noise, labels, boosted).Gradient);
+            sum.add_(BatchCosineGradient(batch + noise, labels, boosted));
         }
         return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();
     }
@@ -264,7 +255,7 @@ public sealed class InputSpaceSaliency
             var noisy = cat(Enumerable.Range(0, copies).Select(_ => batch + randn(batch.shape, batch.dtype, generator: generator).to(batch.device) * spread).ToArray(), 0);
             var gradients = copies == 1
                 ? CosineGradient(noisy, labels, boosted)
-                : BatchCosineGradient(noisy, labels.expand(copies), Enumerable.Repeat(boosted, copies).ToArray()).Gradient;
+                : BatchCosineGradient(noisy, labels.expand(copies), Enumerable.Repeat(boosted, copies).ToArray());
             sum.add_(gradients.sum([0], keepdim: true));
         }
         return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();

@@ -43,6 +43,9 @@ public sealed class SaliencyProfiler
     /// <summary>The options in force.</summary>
     public ProfilerOptions Options { get; }
 
+    /// <summary>The batched engine for this model and layout, or null when the model has layers it does not handle (whatever engine runs).</summary>
+    internal BatchedEngine? BatchedEngineOrNull => batched;
+
     /// <summary>
     /// Most input values (images × C·H·W) of one pass: 2^20, 4 MB of float32. The activations a batched pass keeps for its
     /// backward grow with it: ResNet-50 at 3x224x224 peaked at 5.5 GB with 16 images per pass, at 3.0 GB with 8.
