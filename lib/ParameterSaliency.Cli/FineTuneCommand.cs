@@ -52,7 +52,7 @@ internal static class FineTuneCommand
             if (chosen.Length == 0)
             {
                 using var pixels = SaliencyIndex.Pixels(data);
-                chosen = NeighborAgreement.RankSamples(NeighborAgreement.Measure(index, pixels, report, Math.Max(1, n - 1))).Take(3).Select(r => r.Index).ToArray();
+                chosen = NeighborAgreement.AppendixDRanking(index, pixels, report, n).Top(3);
                 Console.Error.WriteLine($"Samples (Appendix D ranking): {string.Join(", ", chosen)}");
             }
             var experiment = new FineTuningExperiment(saved.Model, stats, index, data, options, report: report);

@@ -52,14 +52,14 @@ internal static class TrainCommand
             string testName = result.GetValue(testDataset)!;
             using var test = testName == "none" ? null : DatasetCatalog.Load(testName);
             var device = NativeTorch.DefaultDevice;
-            manual_seed(options.Seed);
             var config = ResNetConfig.CifarResNet18(train.ImageShape.Channels, result.GetValue(width), train.ClassNames.Count);
-            using var model = new ResNet(config);
+            var trainer = new Trainer(options);
+            using var model = trainer.Initialise(() => new ResNet(config));
             model.to(device);
             Console.Error.WriteLine($"Training {config.Arch} (w = {config.Width}, {model.parameters().Sum(p => p.numel()):N0} parameters) on {train.Name} " +
                                     $"({Math.Min(train.Count, options.Limit ?? int.MaxValue)} images), {options.Epochs} epochs, device {device.type}, {get_num_threads()} threads.");
             var progress = new ConsoleProgress<TrainingProgress>(p => p.ToString(), p => p.TestAccuracy is not null || p.Step == p.StepsPerEpoch);
-            var history = new Trainer(options).Train(model, train, test, progress);
+            var history = trainer.Train(model, train, test, progress);
             double? accuracy = history[^1].TestAccuracy;
             string outPath = result.GetValue(output)!;
             var metadata = new Dictionary<string, string>

@@ -9,13 +9,11 @@ namespace ParameterSaliency.Notebooks;
 
 /// <summary>
 /// The notebooks' entry point: <c>Workbook.Start()</c> in the first cell loads libtorch, registers
-/// the formatters that make the library's result types render themselves (image grids as PNG,
-/// reports as HTML tables) and shows what the session runs on.
+/// the formatters that make the library's result types render themselves (<see cref="Formatters"/>: image grids as
+/// PNG, reports as HTML tables, each with a one-line text/plain form) and shows what the session runs on.
 /// </summary>
 public static class Workbook
 {
-    static bool formattersRegistered;
-
     /// <summary>The workbook's default setting: the committed Fashion-MNIST test split and the ResNet trained on it, with its cached μ, σ.</summary>
     public static WorkbookSetting Default => new(Data.WorkbookPaths.DefaultModel, "fashion-mnist:test", arch: null, normalization: null, resize: null, crop: null,
         Data.WorkbookPaths.DefaultStatistics, isDefault: true);
@@ -34,33 +32,13 @@ public static class Workbook
         return new(model, dataset, arch, normalization ?? (normalize is null ? null : Data.Normalization.Preset(normalize)), resize, crop, statistics, isDefault: false);
     }
 
-    /// <summary>Loads libtorch, registers formatters, returns the session's environment (which renders as a small table).</summary>
+    /// <summary>Loads libtorch, registers the formatters of <see cref="Formatters.Types"/>, returns the session's environment (which renders as a small table).</summary>
     public static WorkbookEnvironment Start()
     {
         NativeTorch.EnsureLoaded();
         Notices.Writer = Console.Error; // recomputed caches, waits, fallbacks: shown under the cell
         Data.WorkbookPaths.RegisterData();
-        if (!formattersRegistered)
-        {
-            Formatter.Register<ImageGrid>(grid => grid.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<EvaluationReport>(report => EvaluationHtml.Render(report), HtmlFormatter.MimeType);
-            Formatter.Register<WorkbookEnvironment>(environment => environment.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<WorkbookSetting>(setting => setting.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<Data.ImageDataset>(data => SummaryHtml.Of(data), HtmlFormatter.MimeType);
-            Formatter.Register<Models.SavedModel>(model => SummaryHtml.Of(model), HtmlFormatter.MimeType);
-            Formatter.Register<Saliency.SalientFilterTable>(table => table.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<Saliency.SaliencyStatistics>(statistics => System.Net.WebUtility.HtmlEncode(statistics.ToString()), HtmlFormatter.MimeType);
-            Formatter.Register<Saliency.SaliencyProfiles>(profiles => System.Net.WebUtility.HtmlEncode(profiles.ToString()), HtmlFormatter.MimeType);
-            Formatter.Register<InputSpace.InputHeatmap>(heatmap => heatmap.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<InputSpace.MaskingReport>(report => report.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<InputSpace.PastingReport>(report => System.Net.WebUtility.HtmlEncode(report.Summary), HtmlFormatter.MimeType);
-            Formatter.Register<InputSpace.InversionResult>(result => result.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<Experiments.PlantedCueReport>(report => report.ToHtml(), HtmlFormatter.MimeType);
-            Formatter.Register<Neighbors.AgreementReport>(report => System.Net.WebUtility.HtmlEncode(report.Summary), HtmlFormatter.MimeType);
-            Formatter.Register<Neighbors.SaliencyIndex>(index => System.Net.WebUtility.HtmlEncode(index.ToString()), HtmlFormatter.MimeType);
-            Formatter.Register<FineTuning.FineTuningTable>(table => table.ToHtml(), HtmlFormatter.MimeType);
-            formattersRegistered = true;
-        }
+        Formatters.Register();
         return new WorkbookEnvironment(
             typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?",
             NativeTorch.DefaultDevice.type.ToString(),

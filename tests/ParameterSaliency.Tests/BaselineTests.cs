@@ -24,7 +24,7 @@ public class BaselineTests
     {
         var (model, image) = Setup();
         using var _ = model;
-        var heatmap = new Baselines(model).InputGradient(image, Normalization.FashionMnist, targetClass: 4);
+        var heatmap = new InputGradient(model).Explain(image, Normalization.FashionMnist, target: 4);
         const double epsilon = 1e-6;
         double Logit(Tensor x)
         {
@@ -47,7 +47,7 @@ public class BaselineTests
         // so Grad-CAM = ReLU(Σ_k W_fc[c, k] / (h·w) · A_k), upsampled bilinearly.
         var (model, image) = Setup();
         using var _ = model;
-        var heatmap = new Baselines(model).GradCam(image, Normalization.FashionMnist);
+        var heatmap = new GradCam(model, "layer4").Explain(image, Normalization.FashionMnist);
         using var noGrad = no_grad();
         int predicted = (int)model.call(image.unsqueeze(0)).argmax(1).item<long>();
         Assert.Equal(predicted, heatmap.Label);

@@ -23,7 +23,7 @@ public class CaseStudyTests(DefaultModelFixture defaultModel) : IClassFixture<De
         Assert.Equal(report.SalientMasked.Prediction != report.Original.Prediction, report.SalientFlipsLabel);
         Assert.Equal(100, report.Control.Count);
         Assert.DoesNotContain(Enumerable.Range(0, 784), p => report.Control.Pixels[p] && region.Pixels[p]);
-        Assert.Contains("<table>", report.ToHtml());
+        Assert.Contains("<table>", ParameterSaliency.Imaging.HtmlViews.Of(report));
     }
 
     [Fact]

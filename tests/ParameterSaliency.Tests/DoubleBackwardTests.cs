@@ -24,7 +24,7 @@ public class DoubleBackwardTests
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
         var statistics = SaliencyStatistics.Compute(profiler, data);
         var options = new HeatmapOptions { K = 5, Boost = 100 };
-        var heatmap = new InputSpaceSaliency(model, statistics, options).Explain(data.Images[3].to(ScalarType.Float64), data.LabelArray[3], data.Normalization);
+        var heatmap = new InputSpaceSaliency(model, statistics, options).Explain(data.Images[3].to(ScalarType.Float64), data.Normalization, data.LabelArray[3]);
 
         double[] mean = statistics.Mean.ToArray(), std = statistics.Std.Select(v => v <= 1e-14 ? 1 : v).ToArray();
         double[] Z(Tensor image)

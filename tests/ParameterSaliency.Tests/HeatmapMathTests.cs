@@ -79,7 +79,7 @@ public class HeatmapMathTests
     {
         // 4x4 raw map: the maximum 5 is shared by (0, 0) and (3, 3); the box is rows 2-3, columns 2-3.
         float[] raw = [5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 5];
-        var heatmap = new InputHeatmap("test", 0, null, new float[16], new float[16], new float[16], raw, raw, 1, 4, 4, [], [], new HeatmapOptions());
+        var heatmap = new InputHeatmap("test", 0, null, new float[16], new float[16], new float[16], raw, raw, 1, 4, 4, [], [], 100, 0);
         var box = RegionMask.Rectangle(4, 4, 2, 2, 2, 2);
         Assert.Equal(0.5, heatmap.PointingGame(box));
         Assert.Equal(8.0 / 14.0, heatmap.MassShare(box), 12);

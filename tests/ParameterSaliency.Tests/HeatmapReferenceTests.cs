@@ -32,7 +32,7 @@ public class HeatmapReferenceTests(DefaultModelFixture defaultModel) : IClassFix
         long[] indices = reference["indices"].data<long>().ToArray();
         for (int n = 0; n < indices.Length; n++)
         {
-            var heatmap = explainer.Explain(test.Images[indices[n]].to(ScalarType.Float64), test.LabelArray[(int)indices[n]], test.Normalization);
+            var heatmap = explainer.Explain(test.Images[indices[n]].to(ScalarType.Float64), test.Normalization, test.LabelArray[(int)indices[n]]);
             Assert.Equal(reference["top10"][n].data<long>().Select(v => (int)v), heatmap.BoostedFilters);
             double gradientError = RelativeL2(reference["gradients"][n], heatmap.Gradient);
             Assert.True(gradientError < 1e-5, $"image {indices[n]}: gradient relative L2 error {gradientError:E2}");

@@ -16,7 +16,7 @@ public class ProfilerValidationTests
         using var noGrad = no_grad();
         Assert.Contains("no_grad", Assert.Throws<InvalidOperationException>(() => Profiler.Profile(zeros(1, 1, 28, 28), tensor(new long[] { 0 }))).Message);
         Assert.Contains("no_grad", Assert.Throws<InvalidOperationException>(() =>
-            new ParameterSaliency.InputSpace.Baselines(Model).InputGradient(zeros(1, 28, 28), ParameterSaliency.Data.Normalization.FashionMnist)).Message);
+            new ParameterSaliency.InputSpace.InputGradient(Model).Explain(zeros(1, 28, 28), ParameterSaliency.Data.Normalization.FashionMnist)).Message);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public class TorchvisionOracleTests(TorchvisionOracle oracle) : IClassFixture<To
             for (int n = 0; n < chosen.Length; n++)
             {
                 var input = reference["inputs"][chosen[n]].to(float64 ? ScalarType.Float64 : ScalarType.Float32);
-                var heatmap = explainer.Explain(input, (int)labels[chosen[n]], Identity);
+                var heatmap = explainer.Explain(input, Identity, (int)labels[chosen[n]]);
                 double gradientError = HeatmapReferenceTests.RelativeL2(reference["gradients"][n], heatmap.Gradient);
                 double heatmapError = HeatmapReferenceTests.MaxAbs(reference["heatmaps"][n], heatmap.Heatmap);
                 string what = $"{arch}, image {chosen[n]}, {(float64 ? "float64" : "float32")}";

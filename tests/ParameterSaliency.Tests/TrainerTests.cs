@@ -15,10 +15,26 @@ public class TrainerTests
 {
     static (ResNet Model, IReadOnlyList<EpochSummary> History) TrainSmall(ImageDataset data, int seed)
     {
-        manual_seed(seed);
-        var model = new ResNet(ResNetConfig.CifarResNet18(width: 8)); // 4-channel layers met a libtorch kernel fault on some processors (CpuKernelPolicy)
-        var history = new Trainer(new TrainingOptions { Epochs = 3, BatchSize = 64, Seed = seed, Limit = 512, MaxLearningRate = 0.05 }).Train(model, data);
+        var trainer = new Trainer(new TrainingOptions { Epochs = 3, BatchSize = 64, Seed = seed, Limit = 512, MaxLearningRate = 0.05 });
+        var model = trainer.Initialise(() => new ResNet(ResNetConfig.CifarResNet18(width: 8))); // 4-channel layers met a libtorch kernel fault on some processors (CpuKernelPolicy)
+        var history = trainer.Train(model, data);
         return (model, history);
+    }
+
+    [Fact]
+    public void The_seed_decides_the_initial_weights_whatever_was_drawn_before()
+    {
+        static ResNet Build(int seed) => new Trainer(new TrainingOptions { Seed = seed }).Initialise(() => new ResNet(ResNetConfig.CifarResNet18(width: 8)));
+        using var first = Build(3);
+        using (randn(1000)) { } // the process-wide generator moves on
+        manual_seed(12345);
+        using var again = Build(3);
+        using var other = Build(4);
+        foreach (var (name, tensor) in first.state_dict().Where(p => p.Key.EndsWith("weight", StringComparison.Ordinal) && p.Key.Contains("conv")))
+        {
+            Assert.True(tensor.bytes.SequenceEqual(again.state_dict()[name].bytes), $"{name}: the same seed gave other initial weights");
+            Assert.False(tensor.bytes.SequenceEqual(other.state_dict()[name].bytes), $"{name}: seeds 3 and 4 gave the same initial weights");
+        }
     }
 
     [Fact]

@@ -78,11 +78,13 @@ public sealed class ImageDataset : IDisposable, IImageSource
         return Normalization.Invert(Images[index].unsqueeze(0)).squeeze(0).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         Images.Dispose();
         Labels.Dispose();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name}: {Count} images of {ImageShape}, {ClassNames.Count} classes";
 }

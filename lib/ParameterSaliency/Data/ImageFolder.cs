@@ -128,7 +128,7 @@ public sealed class ImageFolder
         {
             // torchvision: the shorter side becomes `size`, the longer int(size * long / short).
             var (newHeight, newWidth) = width <= height ? ((int)((long)size * height / width), size) : (size, (int)((long)size * width / height));
-            planes = planes.Select(plane => Imaging.BilinearResize.Resize(plane, height, width, newHeight, newWidth)).ToArray();
+            planes = planes.Select(plane => BilinearResize.Resize(plane, height, width, newHeight, newWidth)).ToArray();
             (height, width) = (newHeight, newWidth);
         }
         if (options.Crop is int crop)

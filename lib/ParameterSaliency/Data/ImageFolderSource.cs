@@ -15,9 +15,12 @@ public sealed class ImageFolderSource(ImageFolder folder, ImageFolderOptions opt
     /// <summary>Every image skipped so far (with <see cref="ImageFolderOptions.SkipBad"/>).</summary>
     public IReadOnlyList<SkippedImage> Skipped => skipped;
 
+    /// <inheritdoc/>
     public string Name => $"folder:{Folder.Root}";
+    /// <inheritdoc/>
     public int Count => Folder.Files.Count;
 
+    /// <inheritdoc/>
     public string Identity
     {
         get
@@ -56,6 +59,7 @@ public sealed class ImageFolderSource(ImageFolder folder, ImageFolderOptions opt
         return unreadable;
     }
 
+    /// <inheritdoc/>
     public ImageDataset Read(IReadOnlyList<int> indices)
     {
         var data = Folder.Load(Options, indices: indices);

@@ -52,5 +52,6 @@ public sealed class EvaluationReport(string dataset, IReadOnlyList<string> class
         return text.ToString();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Dataset}: accuracy {Accuracy:P2}, {Misclassified.Count} misclassified of {Labels.Count}";
 }

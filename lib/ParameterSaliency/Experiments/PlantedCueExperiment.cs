@@ -45,7 +45,8 @@ public static class PlantedCueExperiment
         var turned = cueAfterStamp.Where(i => before[i] != cue.CueClass).ToArray();
         var used = turned.Take(maxImages ?? int.MaxValue).ToArray();
 
-        var baselines = new Baselines(model);
+        var inputGradient = new InputGradient(model);
+        var gradCam = new GradCam(model);
         var boosted = new[] { new InputSpaceSaliency(model, statistics), new InputSpaceSaliency(model, statistics, new HeatmapOptions { Filters = BoostedFilters.Random }) };
         var tallies = Methods.Select(m => new MethodTally(m)).ToArray();
         var examples = Methods.Select(_ => new List<InputHeatmap>()).ToArray();
@@ -62,8 +63,8 @@ public static class PlantedCueExperiment
             var images = stampedImages.index_select(0, tensor(positions.Select(p => (long)p).ToArray()));
             var sources = indices.Select(i => (int?)i).ToArray();
             var maps = InputSpaceSaliency.ExplainTogether(boosted, images, labels, test.Normalization, sources, indices)
-                .Append(baselines.InputGradients(images, test.Normalization, sourceIndices: sources))
-                .Append(baselines.GradCams(images, test.Normalization, sourceIndices: sources))
+                .Append(inputGradient.ExplainBatch(images, test.Normalization, sourceIndices: sources))
+                .Append(gradCam.ExplainBatch(images, test.Normalization, sourceIndices: sources))
                 .ToArray(); // [method][image]
             // Every masked version of the batch (the box itself: the oracle; each method's top pixels) in one prediction.
             var regions = Enumerable.Range(0, positions.Length)

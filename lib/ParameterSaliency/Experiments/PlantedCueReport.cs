@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
-using ParameterSaliency.Imaging;
 using ParameterSaliency.InputSpace;
 
 namespace ParameterSaliency.Experiments;
@@ -37,17 +35,6 @@ public sealed record PlantedCueReport(PlantedCue Cue, IReadOnlyList<string> Clas
         return text.ToString();
     }
 
-    /// <summary>Summary, table and a gallery of example heatmaps per method.</summary>
-    public string ToHtml()
-    {
-        var html = new StringBuilder($"<p>{WebUtility.HtmlEncode(Summary)}</p><table><tr><th>method</th><th>images</th><th>hit rate</th><th>mass share in box</th><th>restores label</th></tr>");
-        foreach (var row in Rows)
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{WebUtility.HtmlEncode(row.Method)}</td><td>{row.Images}</td><td>{row.HitRate:P1}</td><td>{row.MassShare:P1}</td><td>{row.RestoreRate:P1}</td></tr>");
-        html.Append("</table>");
-        for (int m = 0; m < Rows.Count && m < Examples.Count; m++)
-            html.Append(new ImageGrid(Rows[m].Method, Examples[m].Select(h => h.Overlay($"#{h.SourceIndex}")).ToArray(), scale: 3).ToHtml());
-        return html.ToString();
-    }
-
+    /// <inheritdoc/>
     public override string ToString() => Summary + Environment.NewLine + ToMarkdown();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace ParameterSaliency.FineTuning;
@@ -59,17 +58,8 @@ public sealed class FineTuningTable
         return text.ToString();
     }
 
-    /// <summary>The table as HTML.</summary>
-    public string ToHtml()
-    {
-        var html = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"<p><b>{WebUtility.HtmlEncode(Title)}</b>: K among {Neighbors} saliency neighbours (sample included); ΔA on {EvaluationImages:N0} images.</p>"));
-        html.Append("<table><tr><th>sample</th><th>true → predicted</th><th>filters</th><th>step</th><th>trials</th><th>K</th><th>broken</th><th>sample fixed</th><th>ΔA (points)</th></tr>");
-        foreach (var r in Rows)
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Sample}</td><td>{WebUtility.HtmlEncode($"{r.TrueClass} → {r.PredictedClass}")}</td><td>{WebUtility.HtmlEncode(Describe(r))}</td><td>{r.StepSize:G3}</td><td>{r.Trials}</td><td>{Format(r.KMean, r.KStd, r.Trials, "F1")}</td><td>{Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")}</td><td>{r.SampleCorrectedShare:P0}</td><td>{Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00;0.00")}</td></tr>");
-        return html.Append("</table>").ToString();
-    }
-
-    static string Describe(FineTuningRow r) => r.Choice switch
+    /// <summary>The filter choice of a row in words: "top-5 salient", "5 random", "all 1200".</summary>
+    public static string Describe(FineTuningRow r) => r.Choice switch
     {
         FilterChoice.TopSalient => $"top-{r.Filters} salient",
         FilterChoice.LeastSalient => $"least-{r.Filters} salient",
@@ -77,7 +67,8 @@ public sealed class FineTuningTable
         _ => $"all {r.Filters}",
     };
 
-    static string Format(double mean, double std, int trials, string format)
+    /// <summary>A mean, with ± the standard deviation when there was more than one trial.</summary>
+    public static string Format(double mean, double std, int trials, string format)
     {
         // Round first: a negative value that rounds to zero would otherwise print as "-+0.00".
         double shown = Math.Round(mean, 2);
@@ -95,5 +86,6 @@ public sealed class FineTuningTable
         return Math.Sqrt(items.Sum(t => (value(t) - mean) * (value(t) - mean)) / (items.Length - 1));
     }
 
+    /// <inheritdoc/>
     public override string ToString() => ToMarkdown();
 }

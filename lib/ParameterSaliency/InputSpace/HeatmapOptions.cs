@@ -1,5 +1,3 @@
-using ParameterSaliency.Imaging;
-
 namespace ParameterSaliency.InputSpace;
 
 /// <summary>Which filters are boosted in s' (SPEC §3 step 2).</summary>
@@ -45,12 +43,6 @@ public sealed record HeatmapOptions
     public double ClipPercentile { get; init; } = 99;
     /// <summary>Values below this percentile are raised to it (SPEC: 90).</summary>
     public double FloorPercentile { get; init; } = 90;
-    /// <summary>σ of the Gaussian blur applied for display only (0: none).</summary>
-    public double DisplayBlur { get; init; } = 0.8;
-    /// <summary>Colour map of the overlay.</summary>
-    public Colormap Colormap { get; init; } = Colormap.Jet;
-    /// <summary>Opacity of the heatmap where it is 1 (it fades with the value).</summary>
-    public double OverlayOpacity { get; init; } = 0.6;
 
     /// <summary>Rejects options that would fail inside libtorch or produce nothing.</summary>
     public void Validate(int filterCount)
@@ -62,7 +54,5 @@ public sealed record HeatmapOptions
         if (!double.IsFinite(SmoothGradNoise) || SmoothGradNoise < 0) throw new ArgumentOutOfRangeException(nameof(SmoothGradNoise), SmoothGradNoise, "Non-negative noise.");
         if (ClipPercentile is < 0 or > 100 || FloorPercentile is < 0 or > 100 || FloorPercentile > ClipPercentile)
             throw new ArgumentOutOfRangeException(nameof(FloorPercentile), $"Percentiles must satisfy 0 ≤ floor ({FloorPercentile}) ≤ clip ({ClipPercentile}) ≤ 100.");
-        if (DisplayBlur < 0) throw new ArgumentOutOfRangeException(nameof(DisplayBlur), DisplayBlur, "Non-negative blur σ.");
-        if (OverlayOpacity is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(OverlayOpacity), OverlayOpacity, "Opacity in [0, 1].");
     }
 }

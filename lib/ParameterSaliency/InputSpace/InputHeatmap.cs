@@ -1,17 +1,15 @@
-using System.Net;
-using ParameterSaliency.Imaging;
-
 namespace ParameterSaliency.InputSpace;
 
 /// <summary>
 /// An input-space explanation of one image: the model-ready input, the raw input gradient g, the
 /// non-negative map before post-processing (<see cref="Raw"/>) and the heatmap h in [0, 1] before
-/// any display blur. All arrays are row-major ([C, H, W] or [H, W]). Renders itself as an overlay.
+/// any display blur. All arrays are row-major ([C, H, W] or [H, W]). Numbers only: ParameterSaliency.Imaging draws it.
 /// </summary>
 public sealed class InputHeatmap
 {
     internal InputHeatmap(string method, int label, int? sourceIndex, float[] pixels, float[] input, float[] gradient, float[] raw, float[] heatmap,
-        int channels, int height, int width, IReadOnlyList<int> boostedFilters, IReadOnlyList<string> warnings, HeatmapOptions display)
+        int channels, int height, int width, IReadOnlyList<int> boostedFilters, IReadOnlyList<string> warnings,
+        double clipPercentile, double floorPercentile)
     {
         Method = method;
         Label = label;
@@ -26,7 +24,8 @@ public sealed class InputHeatmap
         Width = width;
         BoostedFilters = boostedFilters;
         Warnings = warnings;
-        Display = display;
+        ClipPercentile = clipPercentile;
+        FloorPercentile = floorPercentile;
     }
 
     /// <summary>What produced the map, e.g. "boosted top-10 filters" or "Grad-CAM".</summary>
@@ -53,23 +52,12 @@ public sealed class InputHeatmap
     public int Width { get; }
     /// <summary>Profile entries boosted in s' (empty for the baselines).</summary>
     public IReadOnlyList<int> BoostedFilters { get; }
+    /// <summary>The percentile <see cref="Raw"/> was clipped at (100: no clip).</summary>
+    public double ClipPercentile { get; }
+    /// <summary>The percentile <see cref="Raw"/> was raised to (0: no floor).</summary>
+    public double FloorPercentile { get; }
     /// <summary>Degenerate cases met (a zero gradient, a constant map); empty normally.</summary>
     public IReadOnlyList<string> Warnings { get; }
-    /// <summary>The display options (blur, colour map, opacity).</summary>
-    public HeatmapOptions Display { get; }
-
-    /// <summary>The heatmap as shown: blurred with <see cref="HeatmapOptions.DisplayBlur"/> and re-normalised to [0, 1].</summary>
-    public float[] Displayed()
-    {
-        var blurred = HeatmapMath.GaussianBlur(Heatmap, Height, Width, Display.DisplayBlur);
-        float max = blurred.Max();
-        return max > 0 ? blurred.Select(v => v / max).ToArray() : blurred;
-    }
-
-    /// <summary>The overlay of <see cref="Displayed"/> on the image.</summary>
-    public ImageTile Overlay(string? caption = null) =>
-        HeatmapOverlay.Blend(Pixels, Channels, Height, Width, Displayed(), Display.Colormap, Display.OverlayOpacity, caption ?? Method);
-
     /// <summary>Position (row, column) of the largest <see cref="Raw"/> value: where the pointing game looks.</summary>
     public (int Row, int Column) Peak()
     {
@@ -103,19 +91,7 @@ public sealed class InputHeatmap
         if (region.Height != Height || region.Width != Width) throw new ArgumentException($"The region is {region.Height}x{region.Width}; the heatmap {Height}x{Width}.");
     }
 
-    /// <summary>Image, heatmap and overlay side by side, with any warnings.</summary>
-    public string ToHtml()
-    {
-        var grid = new ImageGrid($"{Method}{(SourceIndex is int i ? $" — image #{i}" : "")}, label {Label}",
-        [
-            ImageTile.FromPixels(Pixels, Channels, Height, Width, "image"),
-            HeatmapOverlay.Colored(Displayed(), Height, Width, Display.Colormap, "heatmap"),
-            Overlay("overlay"),
-        ], scale: 4);
-        string warnings = Warnings.Count == 0 ? "" : $"<div style=\"color:#b00\">⚠ {WebUtility.HtmlEncode(string.Join("; ", Warnings))}</div>";
-        return grid.ToHtml() + warnings;
-    }
-
+    /// <inheritdoc/>
     public override string ToString() => $"{Method}: {Height}x{Width} heatmap of image {(SourceIndex is int i ? $"#{i}" : "(unnamed)")}, peak at {Peak()}" +
                                          (Warnings.Count > 0 ? $" ({string.Join("; ", Warnings)})" : "");
 }

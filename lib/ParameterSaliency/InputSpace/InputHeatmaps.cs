@@ -7,7 +7,7 @@ namespace ParameterSaliency.InputSpace;
 internal static class InputHeatmaps
 {
     public static InputHeatmap Create(string method, int label, int? sourceIndex, Tensor batch, Normalization normalization, float[] gradient, float[] raw,
-        IReadOnlyList<int> boosted, HeatmapOptions display, double clipPercentile, double floorPercentile)
+        IReadOnlyList<int> boosted, double clipPercentile, double floorPercentile)
     {
         int channels = (int)batch.shape[1], height = (int)batch.shape[2], width = (int)batch.shape[3];
         var warnings = new List<string>();
@@ -18,6 +18,6 @@ internal static class InputHeatmaps
         using var scope = NewDisposeScope();
         float[] input = batch.to(ScalarType.Float32).cpu().reshape(-1).data<float>().ToArray();
         float[] pixels = normalization.Invert(batch.to(ScalarType.Float32).cpu()).reshape(-1).data<float>().ToArray();
-        return new InputHeatmap(method, label, sourceIndex, pixels, input, gradient, raw, heatmap, channels, height, width, boosted, warnings, display);
+        return new InputHeatmap(method, label, sourceIndex, pixels, input, gradient, raw, heatmap, channels, height, width, boosted, warnings, clipPercentile, floorPercentile);
     }
 }

@@ -15,7 +15,7 @@ namespace ParameterSaliency.InputSpace;
 /// var heatmap = explainer.Explain(test, index: 42);            // renders itself in a notebook
 /// </code>
 /// </summary>
-public sealed class InputSpaceSaliency
+public sealed class InputSpaceSaliency : IInputExplainer
 {
     readonly nn.Module<Tensor, Tensor> model;
     readonly DifferentiableProfile profile;
@@ -52,11 +52,17 @@ public sealed class InputSpaceSaliency
 
     internal DifferentiableProfile Profile => profile;
 
-    /// <summary>The heatmap of image <paramref name="index"/> of <paramref name="data"/> with its true label.</summary>
-    public InputHeatmap Explain(ImageDataset data, int index)
+    /// <inheritdoc/>
+    public string Method => $"{(Options.Filters == BoostedFilters.TopSalient ? "top" : "random")}-{Options.K} filters ×{Options.Boost:G3}";
+
+    /// <summary>
+    /// The heatmap of image <paramref name="index"/> of <paramref name="data"/>: ŝ(x, y) with y = <paramref name="target"/>,
+    /// by default the image's true label (the paper's choice: a mistake is explained with the label it should have had).
+    /// </summary>
+    public InputHeatmap Explain(ImageDataset data, int index, int? target = null)
     {
-        if (index < 0 || index >= data.Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"{data.Name} has images [0, {data.Count}).");
-        return Explain(data.Images[index], data.LabelArray[index], data.Normalization, index);
+        TargetedBatch.CheckIndex(data, index);
+        return Explain(data.Images[index], target ?? data.LabelArray[index], data.Normalization, index, Options.RandomSeed);
     }
 
     /// <summary>
@@ -144,9 +150,8 @@ public sealed class InputSpaceSaliency
 
     IReadOnlyList<InputHeatmap> BuildAll(Tensor gradient, Tensor batch, Normalization normalization, int[] labels, int?[] sourceIndices, int[][] boosted)
     {
-        string method = $"{(Options.Filters == BoostedFilters.TopSalient ? "top" : "random")}-{Options.K} filters ×{Options.Boost:G3}";
         return Enumerable.Range(0, labels.Length)
-            .Select(n => Build(gradient.narrow(0, n, 1), batch.narrow(0, n, 1), normalization, labels[n], sourceIndices[n], boosted[n], method))
+            .Select(n => Build(gradient.narrow(0, n, 1), batch.narrow(0, n, 1), normalization, labels[n], sourceIndices[n], boosted[n], Method))
             .ToArray();
     }
 
@@ -197,11 +202,23 @@ public sealed class InputSpaceSaliency
         return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The heatmap of one model-ready image <paramref name="input"/> [C, H, W] with label y = <paramref name="label"/>.</summary>
-    public InputHeatmap Explain(Tensor input, int label, Normalization normalization, int? sourceIndex = null) =>
-        Explain(input, label, normalization, sourceIndex, Options.RandomSeed);
+    /// <summary>
+    /// The heatmap of one model-ready image <paramref name="input"/> [C, H, W] with label y = <paramref name="target"/>;
+    /// without one, the class the model predicts (pass the true label to explain a mistake as the paper does).
+    /// </summary>
+    public InputHeatmap Explain(Tensor input, Normalization normalization, int? target = null, int? sourceIndex = null) =>
+        Explain(input, target ?? PredictedClass(input), normalization, sourceIndex, Options.RandomSeed);
 
-    /// <summary>As <see cref="Explain(Tensor, int, Normalization, int?)"/> with another seed for the random control.</summary>
+    int PredictedClass(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, _) = Prepare(input, 0);
+        using var mode = new Runtime.EvalMode(model);
+        using var noGrad = no_grad();
+        return (int)model.call(batch).argmax(1).item<long>();
+    }
+
+    /// <summary>The heatmap of one model-ready image with label y and <paramref name="randomSeed"/> for the random control.</summary>
     internal InputHeatmap Explain(Tensor input, int label, Normalization normalization, int? sourceIndex, int randomSeed)
     {
         using var scope = NewDisposeScope();
@@ -212,7 +229,7 @@ public sealed class InputSpaceSaliency
         var gradient = Options.SmoothGradCopies == 0
             ? CosineGradient(batch, labels, boosted)
             : SmoothGradient(batch, labels, boosted);
-        return Build(gradient, batch, normalization, label, sourceIndex, boosted, $"{(Options.Filters == BoostedFilters.TopSalient ? "top" : "random")}-{Options.K} filters ×{Options.Boost:G3}");
+        return Build(gradient, batch, normalization, label, sourceIndex, boosted, Method);
     }
 
     /// <summary>The top-k entries of ŝ: the filters s' boosts.</summary>
@@ -269,6 +286,6 @@ public sealed class InputSpaceSaliency
         int channels = (int)batch.shape[1], height = (int)batch.shape[2], width = (int)batch.shape[3];
         float[] g = gradient.to(ScalarType.Float32).cpu().reshape(-1).data<float>().ToArray();
         var raw = HeatmapMath.ReduceChannels(g, channels, height, width);
-        return InputHeatmaps.Create(method, label, sourceIndex, batch, normalization, g, raw, boosted, Options, Options.ClipPercentile, Options.FloorPercentile);
+        return InputHeatmaps.Create(method, label, sourceIndex, batch, normalization, g, raw, boosted, Options.ClipPercentile, Options.FloorPercentile);
     }
 }

@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
-using ParameterSaliency.Imaging;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.InputSpace;
@@ -32,6 +29,53 @@ public static class Masking
             [new("original", Pixels(0), Row(0), predictions[0]), new("salient masked", Pixels(1), Row(1), predictions[1]), new("control masked", Pixels(2), Row(2), predictions[2])],
             channels, height, width);
     }
+
+    /// <summary>
+    /// Masking over many images: for each heatmap (its <see cref="InputHeatmap.SourceIndex"/> names the image in
+    /// <paramref name="data"/>) the top <paramref name="fraction"/> of its pixels are masked, and as a control as many
+    /// random pixels outside them (drawn with seed n for the n-th heatmap). The summary counts how often each changes the
+    /// prediction and the mean drop of p(predicted class).
+    /// <example>
+    /// <code>
+    /// var maps = explainer.Explain(test, report.Misclassified.Take(60).ToArray());
+    /// var summary = Masking.CompareMany(model, test, maps, fraction: 0.05);   // summary.SalientFlips vs summary.ControlFlips
+    /// </code>
+    /// </example>
+    /// </summary>
+    public static MaskingSummary CompareMany(nn.Module<Tensor, Tensor> model, ImageDataset data, IReadOnlyList<InputHeatmap> heatmaps, double fraction,
+        MaskFill fill = MaskFill.Black, IProgress<(int Done, int Total)>? progress = null)
+    {
+        if (heatmaps.Count == 0) throw new ArgumentException("No heatmaps: masking needs at least one image.", nameof(heatmaps));
+        if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The share of pixels masked lies strictly between 0 and 1.");
+        var reports = new List<MaskingReport>(heatmaps.Count);
+        for (int n = 0; n < heatmaps.Count; n++)
+        {
+            int index = heatmaps[n].SourceIndex ?? throw new ArgumentException($"Heatmap {n} does not name its image (SourceIndex is null): explain images of the data set.", nameof(heatmaps));
+            reports.Add(Compare(model, data, index, RegionMask.TopFraction(heatmaps[n], fraction), fill, controlSeed: n));
+            progress?.Report((n + 1, heatmaps.Count));
+        }
+        return new MaskingSummary(reports, fraction);
+    }
+}
+
+/// <summary>The result of <see cref="Masking.CompareMany"/>: one <see cref="MaskingReport"/> per image and their tallies.</summary>
+public sealed record MaskingSummary(IReadOnlyList<MaskingReport> Reports, double Fraction)
+{
+    /// <summary>Images masked.</summary>
+    public int Images => Reports.Count;
+    /// <summary>Images whose prediction changed when their salient region was masked.</summary>
+    public int SalientFlips => Reports.Count(r => r.SalientFlipsLabel);
+    /// <summary>Images whose prediction changed when the control region was masked.</summary>
+    public int ControlFlips => Reports.Count(r => r.ControlFlipsLabel);
+    /// <summary>Mean drop of p(predicted class) with the salient region masked.</summary>
+    public double MeanSalientDrop => Reports.Average(r => r.SalientDrop);
+    /// <summary>Mean drop of p(predicted class) with the control region masked.</summary>
+    public double MeanControlDrop => Reports.Average(r => r.ControlDrop);
+
+    /// <summary>One sentence with both counts and both mean drops.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"Masking the top {Fraction:P0} changed the prediction of {SalientFlips} of {Images} images (mean drop of p(predicted) {100 * MeanSalientDrop:F1} points); " +
+        $"masking as many random other pixels changed {ControlFlips} (mean drop {100 * MeanControlDrop:F1} points).");
 }
 
 /// <summary>One version of the image in a masking comparison: its pixels, class probabilities and prediction.</summary>
@@ -67,20 +111,18 @@ public sealed class MaskingReport(int index, int trueClass, IReadOnlyList<string
     public bool SalientFlipsLabel => SalientMasked.Prediction != Original.Prediction;
     /// <summary>Whether masking the control region changed the prediction.</summary>
     public bool ControlFlipsLabel => ControlMasked.Prediction != Original.Prediction;
+    /// <summary>Colour channels C of the images.</summary>
+    public int Channels { get; } = channels;
+    /// <summary>Height H of the images.</summary>
+    public int Height { get; } = height;
+    /// <summary>Width W of the images.</summary>
+    public int Width { get; } = width;
+    /// <summary>Drop of p(predicted class) when the salient region is masked, in [−1, 1].</summary>
+    public double SalientDrop => Original.Probabilities[PredictedClass] - SalientMasked.Probabilities[PredictedClass];
+    /// <summary>Drop of p(predicted class) when the control region is masked, in [−1, 1].</summary>
+    public double ControlDrop => Original.Probabilities[PredictedClass] - ControlMasked.Probabilities[PredictedClass];
 
-    /// <summary>The three images with p(true) and p(predicted) and a table of the numbers.</summary>
-    public string ToHtml()
-    {
-        var tiles = Images.Select(i => ImageTile.FromPixels(i.Pixels, channels, height, width,
-            $"{i.Name}: {ClassNames[i.Prediction]} · p(true) {i.Probabilities[TrueClass]:P0}", highlight: i.Prediction != TrueClass)).ToList();
-        var html = new StringBuilder(new ImageGrid($"Masking image #{Index} ({Fill} fill; {Salient.Description})", tiles, scale: 4).ToHtml());
-        html.Append("<table><tr><th></th><th>prediction</th>")
-            .Append(CultureInfo.InvariantCulture, $"<th>p({WebUtility.HtmlEncode(ClassNames[TrueClass])}) true</th><th>p({WebUtility.HtmlEncode(ClassNames[PredictedClass])}) predicted</th></tr>");
-        foreach (var image in Images)
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{image.Name}</td><td>{WebUtility.HtmlEncode(ClassNames[image.Prediction])}</td><td>{image.Probabilities[TrueClass]:P1}</td><td>{image.Probabilities[PredictedClass]:P1}</td></tr>");
-        return html.Append("</table>").ToString();
-    }
-
+    /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"image #{Index}: p(true {ClassNames[TrueClass]}) {Original.Probabilities[TrueClass]:P1} → {SalientMasked.Probabilities[TrueClass]:P1} salient masked" +
         $" ({(SalientFlipsLabel ? "label flips" : "label kept")}), → {ControlMasked.Probabilities[TrueClass]:P1} control masked ({(ControlFlipsLabel ? "label flips" : "label kept")})");

@@ -58,5 +58,6 @@ public sealed record PastingReport(int SourceIndex, int TrueClass, int WrongClas
         $"Pasting the {Region.Description} of image #{SourceIndex} ({ClassNames[TrueClass]} predicted {ClassNames[WrongClass]}) onto {Rows.Count} {ClassNames[TrueClass]} images: " +
         $"p({ClassNames[WrongClass]}) increased for {Increased} of {Rows.Count}, mean {Math.Round(MeanChangePoints, 2) + 0.0:+0.00;-0.00;0.00} points, {Flips} flips");
 
+    /// <inheritdoc/>
     public override string ToString() => Summary;
 }

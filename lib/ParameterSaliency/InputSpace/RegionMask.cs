@@ -74,5 +74,6 @@ public sealed class RegionMask
     /// <summary>Whether pixel (row, column) is inside.</summary>
     public bool Contains(int row, int column) => Pixels[row * Width + column];
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Description}: {Count} of {Pixels.Count} pixels";
 }

@@ -1,5 +1,4 @@
 using ParameterSaliency.Data;
-using ParameterSaliency.Imaging;
 using ParameterSaliency.Saliency;
 using static TorchSharp.torch;
 
@@ -129,9 +128,6 @@ public sealed record InversionResult(IReadOnlyList<InversionFrame> Frames, IRead
     /// <summary>The reconstructed image, pixels in [0, 1], [C, H, W].</summary>
     public float[] Pixels => Frames[^1].Pixels;
 
-    /// <summary>The frames as an image strip.</summary>
-    public string ToHtml() => new ImageGrid($"Saliency inversion: cosine distance {Losses[0]:F4} → {FinalDistance:F4} in {Losses.Count} steps",
-        Frames.Select(f => ImageTile.FromPixels(f.Pixels, Channels, Height, Width, $"step {f.Step}")).ToArray(), scale: 3).ToHtml();
-
+    /// <inheritdoc/>
     public override string ToString() => $"saliency inversion: cosine distance {Losses[0]:F4} → {FinalDistance:F4} after {Losses.Count} steps";
 }

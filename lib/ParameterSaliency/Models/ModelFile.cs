@@ -130,8 +130,10 @@ public sealed class SavedModel(nn.Module<Tensor, Tensor> model, string arch, int
     /// <summary>The device the model's parameters are on.</summary>
     public Device Device => Model.parameters().First().device;
 
+    /// <inheritdoc/>
     public void Dispose() => Model.Dispose();
 
+    /// <inheritdoc/>
     public override string ToString() =>
         $"{Arch} (in {InChannels}{(Model is ResNet resnet ? $", w {resnet.Config.Width}" : "")}, {NumClasses} classes) from {System.IO.Path.GetFileName(Path)}";
 }

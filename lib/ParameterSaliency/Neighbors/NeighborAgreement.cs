@@ -34,8 +34,51 @@ public static class NeighborAgreement
     }
 
     /// <summary>Appendix D: misclassified samples ranked by how many saliency neighbours share their exact (true, predicted) pair (ties: lower index first).</summary>
-    public static IReadOnlyList<SampleAgreement> RankSamples(AgreementReport agreement) =>
-        agreement.Rows.OrderByDescending(r => r.SaliencySame).ThenByDescending(r => r.SaliencySameOrReverse).ThenBy(r => r.Index).ToArray();
+    public static SampleRanking RankSamples(AgreementReport agreement) =>
+        new(agreement.Rows.OrderByDescending(r => r.SaliencySame).ThenByDescending(r => r.SaliencySameOrReverse).ThenBy(r => r.Index).ToArray(), agreement.ClassNames, agreement.N);
+
+    /// <summary>
+    /// Appendix D's choice of samples for Tables 1 and 2: the misclassified images ranked by how many of their
+    /// <paramref name="neighbors"/> − 1 nearest saliency neighbours (K counts <paramref name="neighbors"/> with the sample
+    /// itself) share their (true, predicted) pair. <c>.Top(3)</c> gives the paper's three samples.
+    /// </summary>
+    public static SampleRanking AppendixDRanking(SaliencyIndex saliency, SaliencyIndex pixel, EvaluationReport report, int neighbors = 10)
+    {
+        if (neighbors < 2) throw new ArgumentOutOfRangeException(nameof(neighbors), neighbors, "K counts the sample and at least one neighbour.");
+        return RankSamples(Measure(saliency, pixel, report, neighbors - 1));
+    }
+}
+
+/// <summary>Misclassified samples in Appendix D's order, best first; renders as a table in a notebook.</summary>
+public sealed class SampleRanking(IReadOnlyList<SampleAgreement> samples, IReadOnlyList<string> classNames, int n) : IReadOnlyList<SampleAgreement>
+{
+    /// <summary>The ranked samples.</summary>
+    public IReadOnlyList<SampleAgreement> Samples { get; } = samples;
+    /// <summary>Class names, for display.</summary>
+    public IReadOnlyList<string> ClassNames { get; } = classNames;
+    /// <summary>Neighbours counted per sample (itself excluded).</summary>
+    public int N { get; } = n;
+
+    /// <summary>The indices of the first <paramref name="count"/> samples: the samples the tables use.</summary>
+    public int[] Top(int count) => Samples.Take(count).Select(s => s.Index).ToArray();
+
+    /// <summary>The first <paramref name="count"/> samples as a ranking of their own.</summary>
+    public SampleRanking First(int count) => new(Samples.Take(count).ToArray(), ClassNames, N);
+
+    /// <summary>What the ranking counts, in one sentence.</summary>
+    public string Description => $"{Samples.Count} misclassified samples ranked by how many of their {N} nearest saliency neighbours share their (true, predicted) pair.";
+
+    /// <inheritdoc/>
+    public SampleAgreement this[int index] => Samples[index];
+    /// <inheritdoc/>
+    public int Count => Samples.Count;
+    /// <inheritdoc/>
+    public IEnumerator<SampleAgreement> GetEnumerator() => Samples.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The description and the first ten samples, one per line.</summary>
+    public override string ToString() => Description + Environment.NewLine + string.Join(Environment.NewLine, Samples.Take(10).Select((s, r) =>
+        $"{r + 1,3}. #{s.Index} {ClassNames[s.TrueClass]} → {ClassNames[s.PredictedClass]}: {s.SaliencySame}/{N} same pair"));
 }
 
 /// <summary>One misclassified image: how many of its n neighbours share its (true, predicted) pair, or the pair or its reverse, per space.</summary>
@@ -70,5 +113,6 @@ public sealed record AgreementReport(int N, IReadOnlyList<string> ClassNames, IR
         .Append(CultureInfo.InvariantCulture, $"| saliency (standardized filter-wise profiles) | {Rows.Count} | {N} | {MeanSaliencyShare:P1} | {SaliencyAnyShared} |\n")
         .Append(CultureInfo.InvariantCulture, $"| pixel | {Rows.Count} | {N} | {MeanPixelShare:P1} | {PixelAnyShared} |\n").ToString();
 
+    /// <inheritdoc/>
     public override string ToString() => Summary;
 }

@@ -9,5 +9,6 @@ public sealed record NeighborList(string Space, int? Query, IReadOnlyList<Neighb
     /// <summary>The neighbours other than the query itself.</summary>
     public IEnumerable<Neighbor> Others => Entries.Where(e => e.Index != Query);
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Space} neighbours of {(Query is int q ? $"#{q}" : "a vector")}: {string.Join(", ", Entries.Select(e => $"#{e.Index} ({e.Similarity:F3})"))}";
 }

@@ -200,7 +200,9 @@ public sealed class SaliencyIndex : IDisposable
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 
+    /// <inheritdoc/>
     public void Dispose() => Unit.Dispose();
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Space} index of {Count:N0} images of {DataName}, {Unit.shape[1]} dimensions";
 }

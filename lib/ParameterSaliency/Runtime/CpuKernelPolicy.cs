@@ -101,10 +101,11 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
         return candidates;
     }
 
-    /// <summary>Child-process entry point: measures the kernels under the cap this process was started with and prints the result as JSON.</summary>
+    /// <summary>Child-process entry point: measures the kernels under the cap this process was started with and writes the result as JSON to the file its parent names.</summary>
     internal static int MeasureHere(string[] arguments)
     {
-        Console.Out.WriteLine(JsonSerializer.Serialize(CpuKernelMeasurement.Run(), CpuKernelJson.Default.CpuKernelMeasurement)); // the child's answer to its parent, not a notice
+        if (arguments.Length != 1) throw new ArgumentException("The measuring child takes one argument: the file its answer goes to.");
+        File.WriteAllText(arguments[0], JsonSerializer.Serialize(CpuKernelMeasurement.Run(), CpuKernelJson.Default.CpuKernelMeasurement));
         return 0;
     }
 
@@ -112,16 +113,21 @@ public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string 
     {
         // One thread: the speeds compare kernels, and a single-threaded measurement is the least disturbed by whatever else runs.
         var environment = new Dictionary<string, string> { ["ONEDNN_MAX_CPU_ISA"] = isa, ["DNNL_MAX_CPU_ISA"] = isa, ["OMP_NUM_THREADS"] = "1" };
+        string answer = Path.Combine(Path.GetTempPath(), $"parameter-saliency-kernels-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
         try
         {
-            var result = ChildProcess.Run(typeof(CpuKernelPolicy), nameof(MeasureHere), [], environment, TimeSpan.FromMinutes(5));
-            string? json = result.Output.Split('\n').LastOrDefault(line => line.StartsWith('{'));
-            if (result.ExitCode == 0 && json is not null) return JsonSerializer.Deserialize(json, CpuKernelJson.Default.CpuKernelMeasurement)! with { Isa = isa };
+            var result = ChildProcess.Run(typeof(CpuKernelPolicy), nameof(MeasureHere), [answer], environment, TimeSpan.FromMinutes(5));
+            if (result.ExitCode == 0 && File.Exists(answer))
+                return JsonSerializer.Deserialize(File.ReadAllText(answer), CpuKernelJson.Default.CpuKernelMeasurement)! with { Isa = isa };
             return Failed(isa, $"exit code {result.ExitCode}: {result.Error.Trim().Split('\n').LastOrDefault()}");
         }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception or JsonException)
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception or JsonException or IOException)
         {
             return Failed(isa, e.Message);
+        }
+        finally
+        {
+            File.Delete(answer);
         }
     }
 

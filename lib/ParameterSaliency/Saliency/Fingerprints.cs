@@ -55,6 +55,7 @@ public readonly record struct DataFingerprint(ulong Sum, long Count)
     /// <summary>The fingerprint of the union of two disjoint sets.</summary>
     public DataFingerprint Merge(DataFingerprint other) => new(unchecked(Sum + other.Sum), Count + other.Count);
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Sum:x16}/{Count}";
 
     /// <summary>Parses <see cref="ToString"/>'s form.</summary>

@@ -14,6 +14,7 @@ public sealed record PassProgress(string Task, int Done, int Total, TimeSpan Ela
     /// <summary>The images left at this run's speed.</summary>
     public TimeSpan Remaining => ImagesPerSecond <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((Total - Done) / ImagesPerSecond);
 
+    /// <inheritdoc/>
     public override string ToString() =>
         $"{Task}: {Done:N0}/{Total:N0} images ({(Total == 0 ? 1 : (double)Done / Total):P0}), {ImagesPerSecond:F0} img/s, " +
         $"{Elapsed.TotalSeconds:F0} s elapsed, about {Remaining.TotalSeconds:F0} s left";

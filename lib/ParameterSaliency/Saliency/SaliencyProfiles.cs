@@ -28,7 +28,9 @@ public sealed class SaliencyProfiles : IDisposable
     /// <summary>The profile of image <paramref name="index"/> as an array.</summary>
     public float[] Row(int index) => Values[index].to(ScalarType.Float32).data<float>().ToArray();
 
+    /// <inheritdoc/>
     public void Dispose() => Values.Dispose();
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Count} {Layout.Aggregation} saliency profiles of {Layout.Length} entries";
 }

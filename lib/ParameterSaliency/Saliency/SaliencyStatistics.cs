@@ -291,5 +291,6 @@ public sealed class SaliencyStatistics
 
     static string NamesHash(IEnumerable<string> names) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", names))));
 
+    /// <inheritdoc/>
     public override string ToString() => $"μ, σ of {EntryNames.Count} {Aggregation} entries over {(CountKnown ? $"{Count:N0}" : "an unknown number of")} images of {DataName}";
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 
 namespace ParameterSaliency.Saliency;
@@ -27,14 +26,6 @@ public sealed class SalientFilterTable(string title, IReadOnlyList<SalientFilter
         return text.ToString();
     }
 
-    /// <summary>An HTML table.</summary>
-    public string ToHtml()
-    {
-        var html = new StringBuilder($"<div><b>{WebUtility.HtmlEncode(Title)}</b></div><table><tr><th>rank</th><th>filter</th><th>layer</th><th>channel</th><th>index</th><th>s</th><th>ŝ (z)</th></tr>");
-        foreach (var f in Filters)
-            html.Append($"<tr><td>{f.Rank}</td><td><code>{WebUtility.HtmlEncode(f.Name)}</code></td><td>{WebUtility.HtmlEncode(f.Layer)}</td><td>{f.Channel}</td><td>{f.Index}</td><td>{f.S:E3}</td><td>{f.Z:F2}</td></tr>");
-        return html.Append("</table>").ToString();
-    }
-
+    /// <inheritdoc/>
     public override string ToString() => ToText();
 }

@@ -96,5 +96,9 @@ public sealed class StandardizedProfiles : IDisposable
         if (k < 1 || k > Layout.Length) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must lie in [1, {Layout.Length}].");
     }
 
+    /// <inheritdoc/>
     public void Dispose() => Values.Dispose();
+
+    /// <summary>How many profiles ŝ, of how many entries, by which definition.</summary>
+    public override string ToString() => $"{Count} standardized {Layout.Aggregation} profiles ŝ = {(Absolute ? "|s − μ| / σ" : "(s − μ) / σ")} of {Layout.Length} entries";
 }

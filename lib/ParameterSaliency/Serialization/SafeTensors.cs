@@ -176,6 +176,7 @@ public sealed class SafeTensorsContent(Dictionary<string, Tensor> tensors, Dicti
         ? tensor
         : throw new KeyNotFoundException($"No tensor '{name}' in the file; it has: {string.Join(", ", tensors.Keys)}.");
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var tensor in tensors.Values) tensor.Dispose();

@@ -8,6 +8,17 @@ namespace ParameterSaliency.Training;
 /// <summary>Trains a classifier with <see cref="TrainingOptions"/>; every step runs in its own dispose scope.</summary>
 public sealed class Trainer(TrainingOptions options)
 {
+    /// <summary>
+    /// Builds a model with initial weights drawn from libtorch's generator seeded with <see cref="TrainingOptions.Seed"/>,
+    /// with no other draw in between: the same seed gives the same initial weights, whatever ran before.
+    /// <example><code>var trainer = new Trainer(options); var model = trainer.Initialise(() => new ResNet(config)); trainer.Train(model, train);</code></example>
+    /// </summary>
+    public TModule Initialise<TModule>(Func<TModule> build) where TModule : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        return Runtime.GlobalRandom.Seeded(options.Seed, build);
+    }
+
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="train"/>; evaluates on <paramref name="test"/> after each epoch when given.</summary>
     public IReadOnlyList<EpochSummary> Train(nn.Module<Tensor, Tensor> model, ImageDataset train, ImageDataset? test = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {

@@ -17,7 +17,7 @@ public sealed record TrainingOptions
     public double Momentum { get; init; } = 0.9;
     /// <summary>L2 weight decay.</summary>
     public double WeightDecay { get; init; } = 5e-4;
-    /// <summary>Seed for initialisation, shuffling and augmentation.</summary>
+    /// <summary>Seed of the shuffling and the augmentation, and of the initial weights of a model built by <see cref="Trainer.Initialise{TModule}"/>.</summary>
     public int Seed { get; init; } = 0;
     /// <summary>Random shifts of up to 2 pixels and horizontal flips.</summary>
     public bool Augment { get; init; } = true;
@@ -44,6 +44,7 @@ public sealed record TrainingOptions
 /// <summary>Where a training run stands; reported after every step.</summary>
 public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double TrainAccuracy, TimeSpan Elapsed, TimeSpan Remaining, double? TestAccuracy)
 {
+    /// <inheritdoc/>
     public override string ToString() =>
         $"epoch {Epoch}/{Epochs} step {Step}/{StepsPerEpoch}  loss {Loss:F4}  train acc {TrainAccuracy:P2}" +
         (TestAccuracy is double test ? $"  test acc {test:P2}" : "") +

@@ -1,8 +1,8 @@
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
-using ParameterSaliency.Imaging;
+using ParameterSaliency.Neighbors;
 
-namespace ParameterSaliency.Neighbors;
+namespace ParameterSaliency.Imaging;
 
 /// <summary>Image grids of a query and its neighbours (paper §3.2 galleries): true and predicted class and the cosine similarity under each image; mistakes framed red.</summary>
 public static class NeighborGallery
@@ -19,9 +19,4 @@ public static class NeighborGallery
         }).ToArray();
         return new ImageGrid(title ?? $"{neighbors.Space}-space neighbours of #{neighbors.Query}", tiles);
     }
-
-    /// <summary>Saliency-space neighbours above pixel-space neighbours of the same query, as HTML.</summary>
-    public static string SideBySide(ImageDataset data, EvaluationReport report, NeighborList saliency, NeighborList pixel) =>
-        Of(data, report, saliency, $"Saliency space: the {saliency.Entries.Count - 1} nearest neighbours of #{saliency.Query} (itself first)").ToHtml() +
-        Of(data, report, pixel, $"Pixel space: the {pixel.Entries.Count - 1} nearest neighbours of #{pixel.Query}").ToHtml();
 }

@@ -31,5 +31,6 @@ public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int 
         return html.ToString();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Title}: {Tiles.Count} images";
 }

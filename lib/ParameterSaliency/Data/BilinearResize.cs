@@ -1,4 +1,4 @@
-namespace ParameterSaliency.Imaging;
+namespace ParameterSaliency.Data;
 
 /// <summary>
 /// Resizes 8-bit image planes the way torchvision's <c>Resize</c> does on a PIL image (Pillow's

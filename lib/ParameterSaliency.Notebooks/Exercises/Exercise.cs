@@ -1,0 +1,88 @@
+using System.Net;
+
+namespace ParameterSaliency.Notebooks;
+
+/// <summary>
+/// Workshop exercises: a notebook asks a question, the reader writes an answer into a variable, and a check cell
+/// says whether it is right, with a hint when it is not. The answer keys compute the truth from the reader's own
+/// model and data (<see cref="AnswerKeys"/>), so the checks hold on any setting.
+/// <example>
+/// <code>
+/// string? answer = null;   // your answer
+/// Exercise.Check("01.1 the most salient layer", answer, AnswerKeys.MostSalientLayer(profiler.Layout, fw.Row(0)), "Average the filter profile per layer.")
+/// // AnswerKeys.MostSalientLayer returns a predicate: any spelling of the right layer is accepted.
+/// </code>
+/// </example>
+/// </summary>
+public static class Exercise
+{
+    /// <summary>Where an answer stands.</summary>
+    public enum Outcome
+    {
+        /// <summary>No answer yet (the variable is still null).</summary>
+        NotYet,
+        /// <summary>The answer is right.</summary>
+        Right,
+        /// <summary>The answer is wrong.</summary>
+        Wrong,
+    }
+
+    /// <summary>The check's result; renders as a coloured line in a notebook.</summary>
+    public sealed record Verdict(string Title, Outcome Outcome, string Message)
+    {
+        /// <summary>True when the answer is right.</summary>
+        public bool IsRight => Outcome == Outcome.Right;
+
+        internal string ToHtml()
+        {
+            var (colour, mark) = Outcome switch
+            {
+                Outcome.Right => ("#1a7f37", "✔ right"),
+                Outcome.Wrong => ("#b00020", "✘ not quite"),
+                _ => ("#6e7781", "… not yet"),
+            };
+            return $"<div style=\"border-left:4px solid {colour};padding:4px 8px;margin:4px 0\"><b>{WebUtility.HtmlEncode(Title)}</b>: " +
+                   $"<span style=\"color:{colour}\">{mark}</span>. {WebUtility.HtmlEncode(Message)}</div>";
+        }
+
+        /// <summary>"title: right/not quite/not yet. message".</summary>
+        public override string ToString() => $"{Title}: {Outcome switch { Outcome.Right => "right", Outcome.Wrong => "not quite", _ => "not yet" }}. {Message}";
+    }
+
+    /// <summary>
+    /// Compares <paramref name="answer"/> with the answer key's value (strings without regard to case or surrounding
+    /// spaces). The key runs only once there is an answer, so an unsolved notebook costs nothing here.
+    /// </summary>
+    public static Verdict Check<T>(string title, T? answer, Func<T> expected, string hint)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        return Check(title, answer, a => Same(a, expected()), hint);
+    }
+
+    /// <summary>Accepts <paramref name="answer"/> when <paramref name="isRight"/> says so (for questions with more than one right answer).</summary>
+    public static Verdict Check<T>(string title, T? answer, Func<T, bool> isRight, string hint)
+    {
+        ArgumentNullException.ThrowIfNull(isRight);
+        if (answer is null) return new(title, Outcome.NotYet, $"Write your answer into the variable above and run this cell again. Hint: {hint}");
+        bool right;
+        try
+        {
+            right = isRight(answer);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
+        {
+            return new(title, Outcome.NotYet, $"This exercise cannot be checked on this setting: {e.Message}");
+        }
+        return right
+            ? new(title, Outcome.Right, $"{answer} is right.")
+            : new(title, Outcome.Wrong, $"{answer} is not it. Hint: {hint}");
+    }
+
+    /// <summary>Accepts a number within <paramref name="tolerance"/> (relative) of <paramref name="expected"/>.</summary>
+    public static Verdict Check(string title, double? answer, Func<double> expected, double tolerance, string hint) =>
+        Check(title, answer, a => a is double value && Math.Abs(value - expected()) <= tolerance * Math.Max(1e-12, Math.Abs(expected())), hint);
+
+    static bool Same<T>(T answer, T expected) => answer is string a && expected is string e
+        ? string.Equals(a.Trim(), e.Trim(), StringComparison.OrdinalIgnoreCase)
+        : EqualityComparer<T>.Default.Equals(answer, expected);
+}

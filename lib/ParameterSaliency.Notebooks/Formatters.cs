@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.DotNet.Interactive.Formatting;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Experiments;
+using ParameterSaliency.FineTuning;
+using ParameterSaliency.Imaging;
+using ParameterSaliency.InputSpace;
+using ParameterSaliency.Neighbors;
+using ParameterSaliency.Saliency;
+
+namespace ParameterSaliency.Notebooks;
+
+/// <summary>
+/// What a cell shows when it returns one of the library's results: an HTML view (tables, image grids) and a short
+/// <c>text/plain</c> line beside it. Without the plain-text formatter .NET Interactive writes its default dump of every
+/// property into the notebook as well, tensors included: 29 MB for one data set.
+/// </summary>
+public static class Formatters
+{
+    static bool registered;
+
+    /// <summary>The result types given a view, for the notebook that lists them.</summary>
+    public static IReadOnlyList<Type> Types { get; private set; } = [];
+
+    /// <summary>Registers the formatters once per kernel (<see cref="Workbook.Start"/> calls it).</summary>
+    public static void Register()
+    {
+        if (registered) return;
+        var types = new List<Type>();
+        void Add<T>(Func<T, string> html, Func<T, string>? text = null)
+        {
+            Formatter.Register<T>(html, HtmlFormatter.MimeType);
+            Formatter.Register<T>(value => (text ?? (v => v?.ToString() ?? ""))(value), PlainTextFormatter.MimeType);
+            types.Add(typeof(T));
+        }
+        static string Encoded(object value) => $"<pre>{WebUtility.HtmlEncode(value.ToString())}</pre>";
+
+        Add<ImageGrid>(grid => grid.ToHtml());
+        Add<EvaluationReport>(EvaluationHtml.Render);
+        Add<WorkbookEnvironment>(environment => environment.ToHtml());
+        Add<WorkbookSetting>(setting => setting.ToHtml());
+        Add<Data.ImageDataset>(SummaryHtml.Of);
+        Add<Models.SavedModel>(SummaryHtml.Of);
+        Add<SalientFilterTable>(HtmlViews.Of);
+        Add<SaliencyStatistics>(Encoded);
+        Add<SaliencyProfiles>(Encoded);
+        Add<StandardizedProfiles>(Encoded);
+        Add<InputHeatmap>(heatmap => HeatmapPictures.Html(heatmap));
+        Add<MaskingReport>(HtmlViews.Of);
+        Add<MaskingSummary>(HtmlViews.Of);
+        Add<PastingReport>(report => WebUtility.HtmlEncode(report.Summary));
+        Add<InversionResult>(HtmlViews.Of);
+        Add<PlantedCueReport>(HtmlViews.Of, report => report.Summary);
+        Add<AgreementReport>(HtmlViews.Of);
+        Add<SampleRanking>(HtmlViews.Of);
+        Add<SaliencyIndex>(Encoded);
+        Add<FineTuningTable>(HtmlViews.Of, table => table.Title);
+        Add<Exercise.Verdict>(verdict => verdict.ToHtml());
+        // Plotly.NET draws charts as HTML; without this its text/plain is a dump of every trace and value.
+        Formatter.Register<Plotly.NET.GenericChart>(_ => "(a Plotly chart)", PlainTextFormatter.MimeType);
+        Types = types;
+        registered = true;
+    }
+}
