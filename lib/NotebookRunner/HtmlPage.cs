@@ -5,11 +5,19 @@ using Markdig;
 
 namespace NotebookRunner;
 
-/// <summary>A standalone HTML page of an executed notebook: prose, code, and outputs (charts load plotly.js from its CDN).</summary>
+/// <summary>
+/// A standalone HTML page of an executed notebook: prose, code, and outputs. A page with charts carries plotly.js
+/// itself, once, so it draws them without internet (a workshop room may have none).
+/// </summary>
 internal static class HtmlPage
 {
-    /// <summary>plotly.js as Plotly.NET 6 uses it; override with NOTEBOOK_PLOTLY_JS (e.g. a local copy for offline viewing).</summary>
-    static string PlotlyScript => Environment.GetEnvironmentVariable("NOTEBOOK_PLOTLY_JS") ?? "https://cdn.plot.ly/plotly-2.28.0.min.js";
+    /// <summary>
+    /// The script tag that loads plotly.js: inline, the copy Plotly.NET 6 carries (the version its charts are made for);
+    /// NOTEBOOK_PLOTLY_JS gives a URL or path to load instead, for lighter pages.
+    /// </summary>
+    static string PlotlyScript => Environment.GetEnvironmentVariable("NOTEBOOK_PLOTLY_JS") is { Length: > 0 } source
+        ? $"<script src=\"{WebUtility.HtmlEncode(source)}\"></script>"
+        : $"<script>{PlotlyJs.Inline}</script>";
 
     static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
 
@@ -18,7 +26,7 @@ internal static class HtmlPage
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>")
             .Append($"<title>{WebUtility.HtmlEncode(title)}</title>")
-            .Append($"<script src=\"{PlotlyScript}\"></script>")
+            .Append(notebook.ToJson().Contains("Plotly.newPlot", StringComparison.Ordinal) ? PlotlyScript : "")
             // Plotly.NET's chart snippets load plotly through require.js, which Jupyter front ends
             // provide; this shim hands them the page's plotly instead, so the page needs no require.js.
             .Append("<script>if (typeof requirejs !== 'function') { window.requirejs = function () {}; ")

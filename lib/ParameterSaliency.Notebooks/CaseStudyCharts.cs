@@ -35,11 +35,12 @@ public static class CaseStudyCharts
     /// <summary>Change of p(wrong class) per target image, sorted (Figure 4's numbers).</summary>
     public static GenericChart Pasting(PastingReport report)
     {
-        var changes = report.Rows.Select(r => r.ChangePoints).Order().ToArray();
-        return Chart.Column<double, int, string>(changes, Keys: Enumerable.Range(1, changes.Length).ToArray(), Name: "change")
+        var changes = report.Rows.Select(r => (float)r.ChangePoints).Order().ToArray();
+        var (kept, run) = ChartPoints.Choose(changes);
+        return Chart.Column<float, int, string>(kept.Select(i => changes[i]).ToArray(), Keys: kept.Select(i => i + 1).ToArray(), Name: "change")
             .WithXAxisStyle<double, double, string>(TitleText: $"target {report.ClassNames[report.TrueClass]} images, sorted")
             .WithYAxisStyle<double, double, string>(TitleText: $"Δ p({report.ClassNames[report.WrongClass]}), points")
-            .WithSize(760, 340).Titled(report.Summary);
+            .WithSize(760, 340).Titled(report.Summary + ChartPoints.Note(run, changes.Length));
     }
 
     /// <summary>The cosine distance per optimiser step of a saliency inversion.</summary>

@@ -56,6 +56,7 @@ public static class Formatters
         Add<SaliencyIndex>(Encoded);
         Add<FineTuningTable>(HtmlViews.Of, table => table.Title);
         Add<Exercise.Verdict>(verdict => verdict.ToHtml());
+        Add<TableView>(table => table.ToHtml());
         // Plotly.NET draws charts as HTML; without this its text/plain is a dump of every trace and value.
         Formatter.Register<Plotly.NET.GenericChart>(_ => "(a Plotly chart)", PlainTextFormatter.MimeType);
         Types = types;

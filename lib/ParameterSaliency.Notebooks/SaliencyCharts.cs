@@ -11,25 +11,33 @@ public static class SaliencyCharts
     /// <summary>One line per named profile over the entries of <paramref name="layout"/> (filter index on x), with the layers' names on hover.</summary>
     public static GenericChart Profiles(ProfileLayout layout, IReadOnlyDictionary<string, float[]> profiles, string title, string yTitle = "s (mean |∂L/∂θ| per filter)")
     {
-        var x = Enumerable.Range(0, layout.Length).ToArray();
         var names = layout.EntryNames;
-        var lines = profiles.Select(p => Chart.Line<int, float, string>(x, p.Value, Name: p.Key, MultiText: names.ToArray())).ToArray();
+        int run = 1;
+        var lines = profiles.Select(p =>
+        {
+            var (kept, k) = ChartPoints.Choose(p.Value);
+            run = Math.Max(run, k);
+            return Chart.Line<int, float, string>(kept, kept.Select(i => p.Value[i]).ToArray(), Name: p.Key, MultiText: kept.Select(i => names[i]).ToArray());
+        }).ToArray();
         return Chart.Combine(lines).WithXAxisStyle<double, double, string>(TitleText: "filter (network order: conv1 … layer4)")
-            .WithYAxisStyle<double, double, string>(TitleText: yTitle).WithSize(900, 380).Titled(title);
+            .WithYAxisStyle<double, double, string>(TitleText: yTitle).WithSize(900, 380).Titled(title + ChartPoints.Note(run, layout.Length));
     }
 
     /// <summary>The authors' plot: within each layer, the filters' values sorted in decreasing order, layers side by side.</summary>
     public static GenericChart SortedPerLayer(ProfileLayout layout, IReadOnlyDictionary<string, float[]> profiles, string title)
     {
         var segments = layout.Segments;
+        int run = 1;
         var lines = profiles.Select(p =>
         {
             var y = segments.SelectMany(s => p.Value.Skip(s.Offset).Take(s.Length).OrderByDescending(v => v)).ToArray();
             var text = segments.SelectMany(s => Enumerable.Repeat(s.Parameter, s.Length)).ToArray();
-            return Chart.Line<int, float, string>(Enumerable.Range(0, y.Length), y, Name: p.Key, MultiText: text);
+            var (kept, k) = ChartPoints.Choose(y);
+            run = Math.Max(run, k);
+            return Chart.Line<int, float, string>(kept, kept.Select(i => y[i]).ToArray(), Name: p.Key, MultiText: kept.Select(i => text[i]).ToArray());
         }).ToArray();
         return Chart.Combine(lines).WithXAxisStyle<double, double, string>(TitleText: "filters, sorted within each layer (layers in network order)")
-            .WithYAxisStyle<double, double, string>(TitleText: "s").WithSize(900, 380).Titled(title);
+            .WithYAxisStyle<double, double, string>(TitleText: "s").WithSize(900, 380).Titled(title + ChartPoints.Note(run, layout.Length));
     }
 
     /// <summary>A box per layer of the filters' values: how spread each layer's saliency is.</summary>
@@ -47,12 +55,30 @@ public static class SaliencyCharts
         return Chart.Combine(bars).WithYAxisStyle<double, double, string>(TitleText: yTitle).WithSize(900, 380).Titled(title);
     }
 
-    /// <summary>Histogram of log10 of positive values (e.g. all 0.7 M parameter-wise saliencies), one trace per named set.</summary>
+    /// <summary>Bins of the histograms drawn by <see cref="Log10Histogram"/>: shared by every trace.</summary>
+    public const int HistogramBins = 80;
+
+    /// <summary>
+    /// Histogram of log10 of positive values (e.g. all 0.7 M parameter-wise saliencies), one trace per named set. The
+    /// values are binned here, into <see cref="HistogramBins"/> bins shared by all traces, and the chart carries only the
+    /// counts: handing Plotly the raw values wrote 23 MB into the notebook.
+    /// </summary>
     public static GenericChart Log10Histogram(IReadOnlyDictionary<string, float[]> values, string title, string xTitle)
     {
-        var traces = values.Select(v => Chart.Histogram<double, double, string>(
-            X: v.Value.Where(x => x > 0).Select(x => Math.Log10(x)).ToArray(), Name: v.Key, Opacity: 0.6)).ToArray();
-        return Chart.Combine(traces).WithXAxisStyle<double, double, string>(TitleText: xTitle).WithSize(800, 360).Titled(title);
+        var logs = values.ToDictionary(v => v.Key, v => v.Value.Where(x => x > 0 && float.IsFinite(x)).Select(x => Math.Log10(x)).ToArray());
+        var all = logs.Values.SelectMany(v => v).ToArray();
+        if (all.Length == 0) throw new ArgumentException("No positive values to draw.", nameof(values));
+        var (start, width) = Histogram.Bins(all, HistogramBins);
+        var traces = logs.Select(v =>
+        {
+            long[] counts = Histogram.Counts(v.Value, start, width, HistogramBins);
+            var centres = Enumerable.Range(0, HistogramBins).Select(b => start + (b + 0.5) * width).ToArray();
+            return Chart.Histogram<double, long, string>(X: centres, Y: counts, HistFunc: StyleParam.HistFunc.Sum, Name: v.Key, Opacity: 0.6,
+                XBins: Plotly.NET.TraceObjects.Bins.init(Microsoft.FSharp.Core.FSharpOption<double>.Some(start), Microsoft.FSharp.Core.FSharpOption<double>.Some(start + HistogramBins * width),
+                    Microsoft.FSharp.Core.FSharpOption<double>.Some(width)));
+        }).ToArray();
+        return Chart.Combine(traces).WithXAxisStyle<double, double, string>(TitleText: xTitle)
+            .WithYAxisStyle<double, double, string>(TitleText: $"count ({HistogramBins} bins)").WithSize(800, 360).Titled(title);
     }
 
     /// <summary>Mean over a layer's filters of μ and of σ: where saliency is large for every image.</summary>

@@ -39,6 +39,11 @@ public static class Workbook
         Notices.Writer = Console.Error; // recomputed caches, waits, fallbacks: shown under the cell
         Data.WorkbookPaths.RegisterData();
         Formatters.Register();
+        // The kernel loads each #r'd assembly into a load context of its own and binds a dependency on its first use.
+        // Loading a PyTorch checkpoint brings TorchSharp.PyBridge, and with it a second TorchSharp; an assembly whose first
+        // use of TorchSharp came after that bound to the second copy (MissingMethodException: Tensor of one copy is not
+        // Tensor of the other). Using TorchSharp from the pictures' assembly now binds it to the first.
+        using (var probe = zeros(1, 1, 1)) ImageTile.FromUnitTensor(probe, "");
         return new WorkbookEnvironment(
             typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?",
             NativeTorch.DefaultDevice.type.ToString(),

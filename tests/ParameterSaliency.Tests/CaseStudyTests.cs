@@ -27,6 +27,56 @@ public class CaseStudyTests(DefaultModelFixture defaultModel) : IClassFixture<De
     }
 
     [Fact]
+    public void Masking_over_many_images_tallies_what_masking_each_one_gives()
+    {
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var heatmaps = new InputGradient(model).ExplainBatch(test.Images.narrow(0, 20, 6), test.Normalization, sourceIndices: [20, 21, 22, 23, 24, 25]);
+        var summary = Masking.CompareMany(model, test, heatmaps, fraction: 0.1);
+        int salientFlips = 0, controlFlips = 0;
+        double salientDrop = 0;
+        for (int n = 0; n < heatmaps.Count; n++)
+        {
+            var alone = Masking.Compare(model, test, 20 + n, RegionMask.TopFraction(heatmaps[n], 0.1), MaskFill.Black, controlSeed: n);
+            salientFlips += alone.SalientFlipsLabel ? 1 : 0;
+            controlFlips += alone.ControlFlipsLabel ? 1 : 0;
+            salientDrop += alone.Original.Probabilities[alone.PredictedClass] - alone.SalientMasked.Probabilities[alone.PredictedClass];
+        }
+        Assert.Equal(6, summary.Images);
+        Assert.Equal(salientFlips, summary.SalientFlips);
+        Assert.Equal(controlFlips, summary.ControlFlips);
+        Assert.Equal(salientDrop / 6, summary.MeanSalientDrop, 6);
+        Assert.Throws<ArgumentException>(() => Masking.CompareMany(model, test, [], 0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Masking.CompareMany(model, test, heatmaps, 1.5));
+    }
+
+    [Fact]
+    public void SmoothGrad_wraps_any_explainer_and_averages_its_maps_over_the_noise_it_draws()
+    {
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var inner = new InputGradient(model);
+        var smooth = new SmoothGrad(inner, copies: 3, noise: 0.2, seed: 5).Explain(test, 7);
+        // By hand: the same generator, the same draws, the inner map of each noisy copy for the clean image's class.
+        var image = test.Images[7];
+        int label = inner.Explain(test, 7).Label;
+        double spread = (image.max() - image.min()).item<float>() * 0.2;
+        var generator = new Generator(5);
+        var sum = new double[smooth.Raw.Length];
+        for (int copy = 0; copy < 3; copy++)
+        {
+            var noisy = image + randn(image.shape, image.dtype, generator: generator) * spread;
+            var map = inner.Explain(noisy, test.Normalization, label);
+            for (int p = 0; p < sum.Length; p++) sum[p] += map.Raw[p];
+        }
+        Assert.Equal(label, smooth.Label);
+        for (int p = 0; p < sum.Length; p++) Assert.Equal(sum[p] / 3, smooth.Raw[p], 5);
+        var noNoise = new SmoothGrad(inner, copies: 2, noise: 0).Explain(test, 7);
+        Assert.Equal(inner.Explain(test, 7).Raw, noNoise.Raw);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SmoothGrad(inner, copies: 0));
+    }
+
+    [Fact]
     public void Pasting_summary_counts_what_the_rows_show()
     {
         var model = defaultModel.Model;

@@ -26,6 +26,11 @@ public class NotebookTests
         var codeCells = executed["cells"]!.AsArray().Where(c => c!["cell_type"]!.GetValue<string>() == "code").ToArray();
         Assert.All(codeCells, c => Assert.NotNull(c!["execution_count"]?.GetValue<int?>()));
         Assert.True(File.Exists(Path.Combine(output, Path.ChangeExtension(notebook, ".html"))));
+        ExecutedNotebooks.AssertLight(Path.Combine(output, notebook));
+        // The exercises are unsolved here: every check cell says "not yet" (and runs no answer key).
+        var verdicts = ExecutedNotebooks.Verdicts(Path.Combine(output, notebook));
+        Assert.Equal(ExecutedNotebooks.Checks(Path.Combine(Workbook.Root, "notebooks", notebook)), verdicts.Count);
+        Assert.All(verdicts, verdict => Assert.Contains(": not yet.", verdict));
         if (notebook.StartsWith("00-", StringComparison.Ordinal))
         {
             string text = File.ReadAllText(Path.Combine(output, notebook));

@@ -126,13 +126,13 @@ public class PackageTests
     static readonly object PackGate = new();
 
     /// <summary>
-    /// The three packages of this build, packed once per build into a feed under the temp folder, with a version
+    /// The four packages of this build, packed once per build into a feed under the temp folder, with a version
     /// that is the hash of the packed assemblies: the NuGet cache never serves a stale package under a reused
     /// version, and older test versions are removed from it.
     /// </summary>
     static (string Feed, string Version) PackedFeed()
     {
-        string[] projects = ["ParameterSaliency", "ParameterSaliency.Workbook", "ParameterSaliency.Notebooks"];
+        string[] projects = ["ParameterSaliency", "ParameterSaliency.Workbook", "ParameterSaliency.Imaging", "ParameterSaliency.Notebooks"];
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (string project in projects) hash.AppendData(File.ReadAllBytes(Workbook.Output(project, project + ".dll")));
         string version = $"{PackedVersion}-test-{Convert.ToHexStringLower(hash.GetHashAndReset())[..12]}";

@@ -105,5 +105,12 @@ public class SaliencyIndexTests
         Assert.Equal(pixelSum / report.Misclassified.Count, agreement.MeanPixelShare, 12);
         var ranked = NeighborAgreement.RankSamples(agreement);
         Assert.True(ranked.Zip(ranked.Skip(1)).All(pair => pair.First.SaliencySame >= pair.Second.SaliencySame));
+        // Appendix D's choice with K over 6 neighbours (the sample included) ranks by the 5 others, best first.
+        int[] bruteForceTop = report.Misclassified
+            .Select(q => (Index: q, Same: BruteForce(vectors, q, 6).Skip(1).Count(i => report.Labels[i] == report.Labels[q] && report.Predictions[i] == report.Predictions[q]),
+                          SameOrReverse: BruteForce(vectors, q, 6).Skip(1).Count(i => (report.Labels[i] == report.Labels[q] && report.Predictions[i] == report.Predictions[q]) ||
+                                                                                   (report.Labels[i] == report.Predictions[q] && report.Predictions[i] == report.Labels[q]))))
+            .OrderByDescending(r => r.Same).ThenByDescending(r => r.SameOrReverse).ThenBy(r => r.Index).Take(3).Select(r => r.Index).ToArray();
+        Assert.Equal(bruteForceTop, NeighborAgreement.AppendixDRanking(saliency, pixel, report, neighbors: 6).Top(3));
     }
 }

@@ -50,24 +50,43 @@ public static class Exercise
     }
 
     /// <summary>
-    /// Compares <paramref name="answer"/> with the answer key's value (strings without regard to case or surrounding
-    /// spaces). The key runs only once there is an answer, so an unsolved notebook costs nothing here.
+    /// Compares a number, a choice or a pair (<typeparamref name="T"/> a value type) with the answer key's value. The key
+    /// runs only once there is an answer, so an unsolved notebook costs nothing here.
     /// </summary>
-    public static Verdict Check<T>(string title, T? answer, Func<T> expected, string hint)
+    public static Verdict Check<T>(string title, T? answer, Func<T> expected, string hint) where T : struct
     {
         ArgumentNullException.ThrowIfNull(expected);
-        return Check(title, answer, a => Same(a, expected()), hint);
+        return Judge(title, answer, () => EqualityComparer<T>.Default.Equals(answer!.Value, expected()), hint);
     }
 
-    /// <summary>Accepts <paramref name="answer"/> when <paramref name="isRight"/> says so (for questions with more than one right answer).</summary>
-    public static Verdict Check<T>(string title, T? answer, Func<T, bool> isRight, string hint)
+    /// <summary>Accepts a value-type answer when <paramref name="isRight"/> says so (for questions with more than one right answer).</summary>
+    public static Verdict Check<T>(string title, T? answer, Func<T, bool> isRight, string hint) where T : struct
     {
         ArgumentNullException.ThrowIfNull(isRight);
+        return Judge(title, answer, () => isRight(answer!.Value), hint);
+    }
+
+    /// <summary>Compares a text answer with the answer key's value, ignoring case and surrounding spaces.</summary>
+    public static Verdict Check(string title, string? answer, Func<string> expected, string hint)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        return Judge(title, answer, () => string.Equals(answer!.Trim(), expected().Trim(), StringComparison.OrdinalIgnoreCase), hint);
+    }
+
+    /// <summary>Accepts a text answer when <paramref name="isRight"/> says so (e.g. a layer named with or without ".weight").</summary>
+    public static Verdict Check(string title, string? answer, Func<string, bool> isRight, string hint)
+    {
+        ArgumentNullException.ThrowIfNull(isRight);
+        return Judge(title, answer, () => isRight(answer!.Trim()), hint);
+    }
+
+    static Verdict Judge(string title, object? answer, Func<bool> isRight, string hint)
+    {
         if (answer is null) return new(title, Outcome.NotYet, $"Write your answer into the variable above and run this cell again. Hint: {hint}");
         bool right;
         try
         {
-            right = isRight(answer);
+            right = isRight();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
@@ -77,12 +96,4 @@ public static class Exercise
             ? new(title, Outcome.Right, $"{answer} is right.")
             : new(title, Outcome.Wrong, $"{answer} is not it. Hint: {hint}");
     }
-
-    /// <summary>Accepts a number within <paramref name="tolerance"/> (relative) of <paramref name="expected"/>.</summary>
-    public static Verdict Check(string title, double? answer, Func<double> expected, double tolerance, string hint) =>
-        Check(title, answer, a => a is double value && Math.Abs(value - expected()) <= tolerance * Math.Max(1e-12, Math.Abs(expected())), hint);
-
-    static bool Same<T>(T answer, T expected) => answer is string a && expected is string e
-        ? string.Equals(a.Trim(), e.Trim(), StringComparison.OrdinalIgnoreCase)
-        : EqualityComparer<T>.Default.Equals(answer, expected);
 }

@@ -64,23 +64,22 @@ public sealed class GradCam : IInputExplainer
         using var mode = new Runtime.EvalMode(model);
         layer ??= LastSpatialLayer(batch);
         var hooked = Find(layer);
-        Tensor? output = null, values = null;
+        Tensor? output = null;
         int calls = 0;
         var remover = hooked.register_forward_hook((m, input, result) =>
         {
             calls++;
             output?.Dispose();
-            values?.Dispose();
             output = result.DetachFromDisposeScope();
-            // The values as the layer produced them: a later in-place operation (an in-place ReLU) may overwrite them.
-            values = result.detach().clone().DetachFromDisposeScope();
-            return result.alias();
+            // The rest of the model gets a copy: an in-place operation on the layer's output (an in-place ReLU) would
+            // otherwise overwrite A and make autograd's node for it the value after that operation.
+            return result.clone();
         });
         try
         {
             var logits = model.call(batch.detach());
             remover.remove();
-            if (calls != 1 || output is null || values is null)
+            if (calls != 1 || output is null)
                 throw new InvalidOperationException($"Layer '{layer}' ran {calls} times in one forward pass; Grad-CAM needs a layer that runs exactly once.");
             if (output.dim() != 4)
                 throw new InvalidOperationException($"Layer '{layer}' outputs shape [{string.Join(", ", output.shape)}]; Grad-CAM needs a [N, K, h, w] feature map.");
@@ -89,7 +88,7 @@ public sealed class GradCam : IInputExplainer
             if (gradient is null || gradient.IsInvalid)
                 throw new InvalidOperationException($"The logits do not depend on layer '{layer}': no gradient reaches it.");
             var weights = gradient.mean([2, 3], keepdim: true);
-            var cam = nn.functional.relu((weights * values).sum(1, keepdim: true)).detach();
+            var cam = nn.functional.relu((weights * output.detach()).sum(1, keepdim: true)).detach();
             int height = (int)batch.shape[2], width = (int)batch.shape[3];
             var upsampled = nn.functional.interpolate(cam, [height, width], mode: InterpolationMode.Bilinear, align_corners: false).to(ScalarType.Float32).cpu();
             return Enumerable.Range(0, targets.Length).Select(n =>
@@ -99,7 +98,6 @@ public sealed class GradCam : IInputExplainer
         {
             remover.remove();
             output?.Dispose();
-            values?.Dispose();
         }
     }
 

@@ -1,0 +1,30 @@
+namespace ParameterSaliency.Tests;
+
+/// <summary>
+/// The worked solutions of the notebooks' exercises (notebooks/solutions/): all run in one runner process, each check
+/// cell's answer key (computed from the model and data) agrees with the solution's answer, computed another way.
+/// </summary>
+public class SolutionNotebookTests
+{
+    [Fact]
+    public void Every_solution_passes_its_check()
+    {
+        string folder = Path.Combine(Workbook.Root, "notebooks", "solutions");
+        string[] solutions = Directory.GetFiles(folder, "*.ipynb").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["01-profiling", "02-standardization", "03-case-study", "04-neighbors", "05-fine-tuning"], solutions.Select(Path.GetFileNameWithoutExtension));
+        string output = Directory.CreateTempSubdirectory().FullName;
+        var (exitCode, stdout, stderr) = Workbook.Run(Workbook.Output("NotebookRunner", "NotebookRunner.dll"), $"notebooks/solutions --out \"{output}\"");
+        Assert.True(exitCode == 0, $"a solution notebook failed:\n{stdout}\n{stderr}");
+        foreach (string solution in solutions)
+        {
+            string executed = Path.Combine(output, Path.GetFileName(solution));
+            ExecutedNotebooks.AssertLight(executed);
+            var verdicts = ExecutedNotebooks.Verdicts(executed);
+            int checks = ExecutedNotebooks.Checks(solution);
+            Assert.True(checks >= 2, $"{Path.GetFileName(solution)} checks {checks} exercises; each notebook has two or three");
+            Assert.Equal(ExecutedNotebooks.Checks(Path.Combine(Workbook.Root, "notebooks", Path.GetFileName(solution))), checks);
+            Assert.Equal(checks, verdicts.Count);
+            Assert.All(verdicts, verdict => Assert.Contains(": right.", verdict));
+        }
+    }
+}
