@@ -1,0 +1,171 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Atlas;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Hypotheses;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>Permutation p-values, Benjamini-Hochberg, cosine k-means and the saliency-space hypothesis tests.</summary>
+public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<DefaultModelFixture>
+{
+    static Tensor Values(int rows, int columns, int seed) => Runtime.GlobalRandom.Seeded(seed, () => randn(rows, columns, dtype: ScalarType.Float64));
+
+    static double[,] Array2(Tensor values)
+    {
+        var result = new double[values.shape[0], values.shape[1]];
+        for (int i = 0; i < values.shape[0]; i++)
+            for (int j = 0; j < values.shape[1]; j++) result[i, j] = values[i, j].item<double>();
+        return result;
+    }
+
+    /// <summary>Welch's t of the rows in <paramref name="inA"/> against the others, computed plainly.</summary>
+    static double Welch(double[,] x, int j, Func<int, bool> inA)
+    {
+        var a = Enumerable.Range(0, x.GetLength(0)).Where(inA).Select(i => x[i, j]).ToArray();
+        var b = Enumerable.Range(0, x.GetLength(0)).Where(i => !inA(i)).Select(i => x[i, j]).ToArray();
+        double Variance(double[] v) => v.Sum(e => (e - v.Average()) * (e - v.Average())) / (v.Length - 1);
+        return (a.Average() - b.Average()) / Math.Sqrt(Variance(a) / a.Length + Variance(b) / b.Length);
+    }
+
+    [Fact]
+    public void Two_group_p_values_equal_an_exact_enumeration_and_random_draws_come_close()
+    {
+        var values = Values(12, 4, 61);
+        int[] a = [0, 1, 2, 3, 4, 5], b = [6, 7, 8, 9, 10, 11];
+        var x = Array2(values);
+        // Naive: every 6-subset of 12 rows as group A (924 of them), two-sided on Welch's t.
+        var masks = Enumerable.Range(0, 1 << 12).Where(m => System.Numerics.BitOperations.PopCount((uint)m) == 6).ToArray();
+        var (difference, exact) = PermutationTest.TwoGroups(values, a, b, permutations: 1000, seed: 1);
+        var (_, drawn) = PermutationTest.TwoGroups(values, a, b, permutations: 500, seed: 2);
+        for (int j = 0; j < 4; j++)
+        {
+            double observed = Welch(x, j, i => i < 6);
+            double naive = masks.Count(m => Math.Abs(Welch(x, j, i => (m >> i & 1) == 1)) >= Math.Abs(observed) - PermutationTest.TieTolerance) / (double)masks.Length;
+            Assert.Equal(Enumerable.Range(0, 6).Average(i => x[i, j]) - Enumerable.Range(6, 6).Average(i => x[i, j]), difference[j], 12);
+            Assert.Equal(naive, exact[j], 12);
+            double se = Math.Sqrt(naive * (1 - naive) / 500) + 1.0 / 500;
+            Assert.True(Math.Abs(drawn[j] - naive) <= 4 * se, $"column {j}: drawn {drawn[j]}, exact {naive}");
+        }
+    }
+
+    [Fact]
+    public void Paired_and_subset_p_values_equal_exact_enumerations()
+    {
+        var values = Values(10, 3, 62);
+        var x = Array2(values);
+        int[] a = [0, 1, 2, 3, 4], b = [5, 6, 7, 8, 9];
+        var (meanDifference, p) = PermutationTest.Paired(values, a, b, permutations: 100, seed: 0); // 2^5 = 32 sign flips: exact
+        for (int j = 0; j < 3; j++)
+        {
+            double[] d = Enumerable.Range(0, 5).Select(i => x[a[i], j] - x[b[i], j]).ToArray();
+            double T(double[] v) => v.Average() / Math.Sqrt(v.Sum(e => (e - v.Average()) * (e - v.Average())) / 4 / 5);
+            double observed = T(d);
+            int extreme = Enumerable.Range(0, 32).Count(mask => Math.Abs(T(Enumerable.Range(0, 5).Select(i => (mask >> i & 1) == 1 ? -d[i] : d[i]).ToArray())) >= Math.Abs(observed) - PermutationTest.TieTolerance);
+            Assert.Equal(d.Average(), meanDifference[j], 12);
+            Assert.Equal(extreme / 32.0, p[j], 12);
+        }
+        int[] subset = [1, 4, 6];
+        var (excess, pSubset) = PermutationTest.SubsetOfPool(values, subset, permutations: 1000, seed: 0); // C(10, 3) = 120: exact
+        for (int j = 0; j < 3; j++)
+        {
+            double observed = Welch(x, j, i => subset.Contains(i));
+            var all = Enumerable.Range(0, 1 << 10).Where(m => System.Numerics.BitOperations.PopCount((uint)m) == 3).Select(m => Welch(x, j, i => (m >> i & 1) == 1)).ToArray();
+            Assert.Equal(subset.Average(i => x[i, j]) - Enumerable.Range(0, 10).Average(i => x[i, j]), excess[j], 12);
+            Assert.Equal(all.Count(v => v >= observed - PermutationTest.TieTolerance) / (double)all.Length, pSubset[j], 12);
+        }
+        // A column that is the same for every row (a dead filter) is never significant.
+        var constant = cat([values, full(10, 1, 0.25, ScalarType.Float64)], 1);
+        Assert.Equal(1.0, PermutationTest.TwoGroups(constant, a, b, 1000, 0).P[3], 12);
+    }
+
+    [Fact]
+    public void Benjamini_Hochberg_matches_hand_worked_numbers()
+    {
+        // Sorted: 0.005·5/1 = 0.025, 0.01·5/2 = 0.025, 0.03·5/3 = 0.05, 0.04·5/4 = 0.05, 0.5·5/5 = 0.5; running minimum from the top.
+        Assert.Equal([0.025, 0.05, 0.05, 0.025, 0.5], FalseDiscovery.Adjust([0.01, 0.04, 0.03, 0.005, 0.5]).Select(q => Math.Round(q, 12)));
+        // A large p early in the order is pulled down by a later one: 0.2·3/2 = 0.3 > 0.25·3/3 = 0.25.
+        Assert.Equal([0.03, 0.25, 0.25], FalseDiscovery.Adjust([0.01, 0.2, 0.25]).Select(q => Math.Round(q, 12)));
+        Assert.Throws<ArgumentException>(() => FalseDiscovery.Adjust([0.1, double.NaN]));
+    }
+
+    [Fact]
+    public void Cosine_k_means_recovers_planted_clusters_and_the_silhouette_finds_their_number()
+    {
+        // Three random directions in 40-D, 30 noisy rows around each (noise 0.35 per coordinate of a unit direction... scaled).
+        var (rows, truth) = Runtime.GlobalRandom.Seeded(63, () =>
+        {
+            var directions = randn(3, 40, dtype: ScalarType.Float64);
+            var labels = Enumerable.Range(0, 90).Select(i => i % 3).ToArray();
+            var points = directions.index_select(0, tensor(labels.Select(l => (long)l).ToArray())) * 3 + randn(90, 40, dtype: ScalarType.Float64);
+            return (points, labels);
+        });
+        var silhouettes = Enumerable.Range(2, 5).ToDictionary(k => k, k => CosineKMeans.Silhouette(rows, CosineKMeans.Fit(rows, k, seed: 1).Assignment));
+        Assert.Equal(3, silhouettes.MaxBy(s => s.Value).Key);
+        var clustering = CosineKMeans.Fit(rows, 3, seed: 1);
+        Assert.Equal(1.0, clustering.Purity(truth));
+        // The purity of a random partition is far lower: the test could fail.
+        Assert.True(new Clustering(3, Enumerable.Range(0, 90).Select(i => i / 30).ToArray(), 0).Purity(truth) < 0.5);
+    }
+
+    [Fact]
+    public void Two_classes_differ_in_many_filters_and_the_discoveries_need_a_small_q_and_a_real_effect()
+    {
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+        var hypothesis = new SaliencyHypothesis(profiler, statistics, new HypothesisOptions { Permutations = 500 });
+        int[] sandals = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 5).Take(30).ToArray();
+        int[] boots = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 9).Take(30).ToArray();
+        var comparison = hypothesis.Compare(test, sandals, boots);
+        Assert.True(comparison.Discoveries > 0, comparison.Summary);
+        Assert.All(comparison.Rows.Where(r => r.Discovered), r => Assert.True(r.Q <= 0.05 && Math.Abs(r.EffectSize) >= 0.5));
+        Assert.Throws<ArgumentException>(() => hypothesis.Compare(test, sandals, sandals[..5]));
+    }
+
+    [Fact]
+    public void Filters_chosen_on_a_group_beat_random_images_of_its_classes_and_random_filters_do_not()
+    {
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+        var hypothesis = new SaliencyHypothesis(profiler, statistics, new HypothesisOptions { Permutations = 500, PoolPerClass = 100 });
+        var report = Evaluator.Evaluate(model, test);
+        int[] mistakes = report.Misclassified.Where(i => report.Labels[i] == 6 && report.Predictions[i] == 0).Take(20).ToArray(); // Shirt → T-shirt/top
+        using var z = StandardizedProfiles.Of(profiler.Profile(test, mistakes), statistics);
+        int[] top = z.Values.mean([0]).argsort(descending: true).narrow(0, 0, 5).data<long>().Select(v => (int)v).ToArray();
+        var chosen = hypothesis.Test(top, test, mistakes);
+        Assert.True(chosen.P <= 0.01 && chosen.Observed > chosen.NullMean, chosen.Summary);
+        int[] correctShirts = Enumerable.Range(0, test.Count).Where(i => report.Labels[i] == 6 && report.Predictions[i] == 6).Take(20).ToArray();
+        var arbitrary = hypothesis.Test([3, 300, 600, 900, 1100], test, correctShirts);
+        Assert.True(arbitrary.P > 0.01, arbitrary.Summary);
+        Assert.Throws<ArgumentOutOfRangeException>(() => hypothesis.Test([5000], test, mistakes));
+    }
+
+    [Fact]
+    public void The_failure_atlas_partitions_the_mistakes_and_its_numbers_add_up()
+    {
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+        var report = Evaluator.Evaluate(model, test);
+        var atlas = FailureAtlas.Build(profiler, statistics, test, report, new AtlasOptions { MaxClusters = 4, Permutations = 200 });
+        Assert.Equal(report.Misclassified.OrderBy(i => i), atlas.Clusters.SelectMany(c => c.Images).OrderBy(i => i));
+        Assert.InRange(atlas.K, 2, 4);
+        Assert.Equal(atlas.Silhouettes.MaxBy(s => s.Value).Key, atlas.K);
+        foreach (var cluster in atlas.Clusters)
+        {
+            var counted = cluster.Images.GroupBy(i => (report.Labels[i], report.Predictions[i])).ToDictionary(g => g.Key, g => g.Count());
+            Assert.All(cluster.Composition, pair => Assert.Equal(counted[(pair.TrueClass, pair.PredictedClass)], pair.Count));
+            Assert.All(cluster.Typical, i => Assert.Contains(i, cluster.Images));
+            Assert.True(cluster.Filters.Zip(cluster.Filters.Skip(1)).All(f => f.First.Excess >= f.Second.Excess));
+        }
+        double purity = atlas.Clusters.Sum(c => c.Composition[0].Count) / (double)report.Misclassified.Count;
+        Assert.Equal(purity, atlas.Purity["saliency"], 12);
+        Assert.True(atlas.ChancePurity < purity, atlas.ToString());
+    }
+}
