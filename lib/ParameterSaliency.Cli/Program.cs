@@ -13,6 +13,8 @@ root.Subcommands.Add(HeatmapCommand.Create());
 root.Subcommands.Add(PlantedCueCommand.Create());
 root.Subcommands.Add(NeighborsCommand.Create());
 root.Subcommands.Add(FineTuneCommand.Create());
+root.Subcommands.Add(AtlasCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(CpuCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 return CommandRunner.Run(root, args);

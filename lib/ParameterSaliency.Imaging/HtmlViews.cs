@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using ParameterSaliency.Atlas;
 using ParameterSaliency.Experiments;
 using ParameterSaliency.FineTuning;
+using ParameterSaliency.Hypotheses;
 using ParameterSaliency.InputSpace;
 using ParameterSaliency.Neighbors;
 using ParameterSaliency.Saliency;
@@ -94,6 +96,38 @@ public static class HtmlViews
                 (rank + 1).ToString(CultureInfo.InvariantCulture), $"#{s.Index}", ranking.ClassNames[s.TrueClass], ranking.ClassNames[s.PredictedClass],
                 $"{s.SaliencySame} of {ranking.N}", $"{s.SaliencySameOrReverse} of {ranking.N}", $"{s.PixelSameOrReverse} of {ranking.N}",
             }));
+
+    /// <summary>A comparison of two groups: the summary and the <paramref name="rows"/> filters of smallest p.</summary>
+    public static string Of(FilterComparison comparison, int rows = 15) =>
+        $"<p>{WebUtility.HtmlEncode(comparison.Summary)}</p>" +
+        Table(["filter", "mean ŝ A", "mean ŝ B", "difference", "d", "p", "q", "discovered"],
+            comparison.Top(rows).Select(r => new[]
+            {
+                r.Name, Number(r.MeanA, "F2"), Number(r.MeanB, "F2"), Number(r.Difference, "+0.00;-0.00"), Number(r.EffectSize, "F2"),
+                Number(r.P, "G3"), Number(r.Q, "G3"), r.Discovered ? "yes" : "",
+            }));
+
+    /// <summary>A filter set against random images of the same classes, in one paragraph.</summary>
+    public static string Of(FilterSetTest test) => $"<p>{WebUtility.HtmlEncode(test.Summary)}</p>";
+
+    /// <summary>The atlas: purity per space, then one row per cluster (size, composition, filters at the FDR, the top filters).</summary>
+    public static string Of(FailureAtlas atlas)
+    {
+        var html = new StringBuilder($"<p>{WebUtility.HtmlEncode(atlas.ToString())}</p>");
+        html.Append(Table(["clusters of", "purity in (true, predicted) pairs"],
+            atlas.Purity.Select(p => new[] { p.Key, Percent(p.Value) }).Append(["random clusters, same sizes", Percent(atlas.ChancePurity)])));
+        html.Append(Table(["cluster", "mistakes", "(true → predicted): count", "filters at FDR", "most over-represented filters (excess of mean ŝ)"],
+            atlas.Clusters.Select(c => new[]
+            {
+                c.Number.ToString(CultureInfo.InvariantCulture), c.Images.Count.ToString(CultureInfo.InvariantCulture),
+                string.Join("; ", c.Composition.Take(4).Select(p => $"{atlas.ClassNames[p.TrueClass]} → {atlas.ClassNames[p.PredictedClass]}: {p.Count}")),
+                c.Discoveries.ToString(CultureInfo.InvariantCulture),
+                string.Join(", ", c.Filters.Take(3).Select(f => $"{f.Name} ({Number(f.Excess, "+0.00")})")),
+            })));
+        return html.ToString();
+    }
+
+    static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>A plain HTML table with a header row; every cell is encoded.</summary>
     public static string Table(IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)

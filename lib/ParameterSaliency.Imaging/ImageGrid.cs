@@ -31,6 +31,26 @@ public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int 
         return html.ToString();
     }
 
+    /// <summary>The tiles side by side in one PNG (each pixel a scale x scale block, 2 white pixels between tiles; captions are not drawn).</summary>
+    public byte[] ToPng()
+    {
+        if (Tiles.Count == 0) throw new InvalidOperationException("An empty grid has no picture.");
+        int height = Tiles.Max(t => t.Height) * Scale, gap = 2, width = Tiles.Sum(t => t.Width * Scale) + gap * (Tiles.Count - 1);
+        var rgb = Enumerable.Repeat((byte)255, width * height * 3).ToArray();
+        int left = 0;
+        foreach (var tile in Tiles)
+        {
+            for (int y = 0; y < tile.Height * Scale; y++)
+                for (int x = 0; x < tile.Width * Scale; x++)
+                {
+                    int source = ((y / Scale) * tile.Width + x / Scale) * tile.Channels;
+                    for (int c = 0; c < 3; c++) rgb[(y * width + left + x) * 3 + c] = tile.Pixels[source + (tile.Channels == 3 ? c : 0)];
+                }
+            left += tile.Width * Scale + gap;
+        }
+        return PngEncoder.Encode(rgb, width, height, 3);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Title}: {Tiles.Count} images";
 }

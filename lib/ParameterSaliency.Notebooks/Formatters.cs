@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.DotNet.Interactive.Formatting;
+using ParameterSaliency.Atlas;
 using ParameterSaliency.Evaluation;
 using ParameterSaliency.Experiments;
 using ParameterSaliency.FineTuning;
+using ParameterSaliency.Hypotheses;
 using ParameterSaliency.Imaging;
 using ParameterSaliency.InputSpace;
 using ParameterSaliency.Neighbors;
@@ -57,6 +59,9 @@ public static class Formatters
         Add<FineTuningTable>(HtmlViews.Of, table => table.Title);
         Add<Exercise.Verdict>(verdict => verdict.ToHtml());
         Add<TableView>(table => table.ToHtml());
+        Add<FailureAtlas>(HtmlViews.Of);
+        Add<FilterComparison>(comparison => HtmlViews.Of(comparison), comparison => comparison.Summary);
+        Add<FilterSetTest>(HtmlViews.Of);
         // Plotly.NET draws charts as HTML; without this its text/plain is a dump of every trace and value.
         Formatter.Register<Plotly.NET.GenericChart>(_ => "(a Plotly chart)", PlainTextFormatter.MimeType);
         Types = types;

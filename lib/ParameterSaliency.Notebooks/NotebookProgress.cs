@@ -43,6 +43,9 @@ public sealed class NotebookProgress<T> : IProgress<T>
 /// <summary>Shortcuts for progress reporters.</summary>
 public static class Progress
 {
+    /// <summary>Steps of a long computation named as they start (e.g. the atlas's "k-means, k = 5"), shown on one line.</summary>
+    public static NotebookProgress<string> Steps(string label) => new(step => $"{label}: {step}", _ => false);
+
     /// <summary>Progress of a pass over images: "label: done/total".</summary>
     public static NotebookProgress<(int Done, int Total)> Images(string label) =>
         new(p => $"{label}: {p.Done:N0}/{p.Total:N0} images ({(double)p.Done / p.Total:P0})", p => p.Done == p.Total);

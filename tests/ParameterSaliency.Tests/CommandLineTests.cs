@@ -19,6 +19,30 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Atlas_writes_its_clusters_and_compare_prints_a_table()
+    {
+        const string Stats = "--stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors";
+        string output = Directory.CreateTempSubdirectory().FullName;
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"atlas {Stats} --clusters 3 --permutations 200 --out \"{output}\"");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("3 failure modes", stdout);
+        var rows = File.ReadAllLines(Path.Combine(output, "clusters.csv")).Skip(1).Select(line => line.Split(',')).ToArray();
+        Assert.Equal(rows.Length, rows.Select(r => r[1]).Distinct().Count()); // each mistake in one cluster
+        Assert.All(rows, r => Assert.NotEqual(r[2], r[3]));                    // every row is a mistake
+        Assert.Equal(["1", "2", "3"], rows.Select(r => r[0]).Distinct().Order());
+        foreach (int cluster in new[] { 1, 2, 3 })
+            Assert.Equal(0x89, File.ReadAllBytes(Path.Combine(output, $"cluster-{cluster}.png"))[0]); // a PNG signature
+        Assert.Contains("| cluster | mistakes |", File.ReadAllText(Path.Combine(output, "atlas.md")));
+
+        (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"compare {Stats} --a 0-19 --b 20-39 --permutations 200");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("| filter | mean ŝ A | mean ŝ B |", stdout);
+        (exitCode, _, stderr) = Workbook.Run(Saliency, $"compare {Stats} --a 0-19 --b 10-29");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("share images", stderr);
+    }
+
+    [Fact]
     public void Unknown_dataset_is_one_clear_line_and_exit_code_1()
     {
         var (exitCode, _, stderr) = Workbook.Run(Saliency, "evaluate --dataset mnist:test");

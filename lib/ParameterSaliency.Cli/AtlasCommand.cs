@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using ParameterSaliency.Atlas;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Imaging;
+using ParameterSaliency.Saliency;
+using ParameterSaliency.Serialization;
+
+namespace ParameterSaliency.Cli;
+
+/// <summary><c>saliency atlas</c>: the failure modes of a model on a data set (clusters of its mistakes by ŝ), as CSV, Markdown and a PNG per cluster.</summary>
+internal static class AtlasCommand
+{
+    public static Command Create()
+    {
+        var defaults = new AtlasOptions();
+        var model = new ModelOptions();
+        var dataset = new DatasetOptions();
+        var statistics = CommonOptions.Statistics(required: true);
+        var clusters = new Option<int?>("--clusters") { Description = $"Number of clusters (default: the k in {defaults.MinClusters}-{defaults.MaxClusters} of largest cosine silhouette)." };
+        var permutations = new Option<int>("--permutations") { Description = "Random subsets per cluster for the filters' p-values.", DefaultValueFactory = _ => defaults.Permutations };
+        var output = new Option<string>("--out") { Description = "Folder for atlas.md, clusters.csv and cluster-N.png (its most typical mistakes).", Required = true };
+        var command = new Command("atlas", "Cluster every misclassified image by its standardized profile ŝ: failure modes, their (true → predicted) pairs, their filters.")
+        {
+            statistics, clusters, permutations, output,
+        };
+        model.AddTo(command);
+        dataset.AddTo(command);
+        command.SetAction(result =>
+        {
+            using var saved = model.Load(result);
+            using var data = dataset.Load(result, saved);
+            var profiler = new SaliencyProfiler(saved.Model);
+            var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            stats.EnsureBelongsTo(profiler);
+            var report = Evaluator.Evaluate(saved.Model, data);
+            var options = defaults with { Clusters = result.GetValue(clusters), Permutations = result.GetValue(permutations) };
+            var atlas = FailureAtlas.Build(profiler, stats, data, report, options, new Progress<string>(step => Console.Error.WriteLine($"atlas: {step}")));
+            string folder = result.GetValue(output)!;
+            Directory.CreateDirectory(folder);
+            var csv = new StringBuilder("cluster,index,true_class,predicted_class,typical_rank\n");
+            foreach (var cluster in atlas.Clusters)
+                foreach (int image in cluster.Images)
+                {
+                    int rank = cluster.Typical.ToList().IndexOf(image);
+                    csv.Append(CultureInfo.InvariantCulture, $"{cluster.Number},{image},{data.ClassNames[report.Labels[image]]},{data.ClassNames[report.Predictions[image]]},{(rank < 0 ? "" : rank + 1)}\n");
+                }
+            AtomicFile.WriteAllText(Path.Combine(folder, "clusters.csv"), csv.ToString());
+            AtomicFile.WriteAllText(Path.Combine(folder, "atlas.md"), Markdown(atlas));
+            foreach (var cluster in atlas.Clusters)
+            {
+                var grid = Gallery.Of(data, report, cluster.Typical, $"cluster {cluster.Number}");
+                AtomicFile.Write(Path.Combine(folder, $"cluster-{cluster.Number}.png"), stream => stream.Write(grid.ToPng()));
+            }
+            Console.WriteLine(Markdown(atlas));
+            Console.WriteLine($"Wrote atlas.md, clusters.csv and {atlas.K} cluster PNGs to {folder}");
+            return 0;
+        });
+        return command;
+    }
+
+    static string Markdown(FailureAtlas atlas)
+    {
+        var text = new StringBuilder(atlas.ToString()).Append("\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"Silhouette per k: {string.Join(", ", atlas.Silhouettes.Select(s => $"{s.Key}: {s.Value:F3}"))}\n\n");
+        text.Append("| cluster | mistakes | (true → predicted): count | filters at FDR | most over-represented filters (excess of mean ŝ, q) |\n|---:|---:|---|---:|---|\n");
+        foreach (var c in atlas.Clusters)
+            text.Append(CultureInfo.InvariantCulture, $"| {c.Number} | {c.Images.Count} | {string.Join("; ", c.Composition.Take(4).Select(p => $"{atlas.ClassNames[p.TrueClass]} → {atlas.ClassNames[p.PredictedClass]}: {p.Count}"))} | {c.Discoveries} | {string.Join(", ", c.Filters.Take(3).Select(f => $"{f.Name} ({f.Excess:+0.00}, {f.Q:G2})"))} |\n");
+        return text.ToString();
+    }
+}
