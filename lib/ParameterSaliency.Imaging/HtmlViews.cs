@@ -107,8 +107,14 @@ public static class HtmlViews
                 Number(r.P, "G3"), Number(r.Q, "G3"), r.Discovered ? "yes" : "",
             }));
 
-    /// <summary>A filter set against random images of the same classes, in one paragraph.</summary>
-    public static string Of(FilterSetTest test) => $"<p>{WebUtility.HtmlEncode(test.Summary)}</p>";
+    /// <summary>A filter set against random images of the same classes: the summary and a table of the numbers.</summary>
+    public static string Of(FilterSetTest test) =>
+        $"<p>{WebUtility.HtmlEncode(test.Summary)}</p>" +
+        Table(["filters", "images", "mean ŝ on them", "random images of the same classes (mean ± SD)", "draws", "p (one-sided)"],
+        [[
+            string.Join(", ", test.Filters), test.Images.ToString(CultureInfo.InvariantCulture), Number(test.Observed, "F2"),
+            $"{Number(test.NullMean, "F2")} ± {Number(test.NullStd, "F2")}", test.NullDraws.Count.ToString(CultureInfo.InvariantCulture), Number(test.P, "G3"),
+        ]]);
 
     /// <summary>The atlas: purity per space, then one row per cluster (size, composition, filters at the FDR, the top filters).</summary>
     public static string Of(FailureAtlas atlas)
