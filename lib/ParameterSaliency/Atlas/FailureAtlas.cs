@@ -113,19 +113,22 @@ public sealed class FailureAtlas
             if (rows.Length == 0) continue;
             var composition = rows.GroupBy(r => pairs[r]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
                 .Select(g => new PairCount(g.Key.Item1, g.Key.Item2, g.Count())).ToArray();
+            // A cluster and the other mistakes need two images each for a t; a smaller one is listed without filters.
             FilterExcess[] filters = [];
-            if (rows.Length < mistakes.Length)
+            int discoveries = 0;
+            if (rows.Length >= 2 && rows.Length <= mistakes.Length - 2)
             {
                 var (difference, p) = PermutationTest.SubsetOfPool(z, rows, options.Permutations, options.Seed + c);
                 double[] q = FalseDiscovery.Adjust(p);
                 filters = Enumerable.Range(0, difference.Length).OrderByDescending(j => difference[j]).Take(options.TopFilters)
                     .Select(j => new FilterExcess(j, profiler.Layout.EntryName(j), difference[j], p[j], q[j], q[j] <= options.Alpha)).ToArray();
-                int discoveries = q.Count(v => v <= options.Alpha);
-                var centroid = CosineKMeans.Normalise(unit.index_select(0, tensor(rows.Select(r => (long)r).ToArray())).mean([0], keepdim: true));
-                double[] closeness = matmul(unit.index_select(0, tensor(rows.Select(r => (long)r).ToArray())), centroid.t()).squeeze(1).data<double>().ToArray();
-                int[] typical = rows.Select((r, i) => (r, closeness[i])).OrderByDescending(t => t.Item2).Take(options.TypicalImages).Select(t => mistakes[t.r]).ToArray();
-                clusters.Add(new FailureCluster(0, rows.Select(r => mistakes[r]).ToArray(), composition, filters, discoveries, typical));
+                discoveries = q.Count(v => v <= options.Alpha);
             }
+            var members = unit.index_select(0, tensor(rows.Select(r => (long)r).ToArray()));
+            var centroid = CosineKMeans.Normalise(members.mean([0], keepdim: true));
+            double[] closeness = matmul(members, centroid.t()).squeeze(1).data<double>().ToArray();
+            int[] typical = rows.Select((r, i) => (r, closeness[i])).OrderByDescending(t => t.Item2).Take(options.TypicalImages).Select(t => mistakes[t.r]).ToArray();
+            clusters.Add(new FailureCluster(0, rows.Select(r => mistakes[r]).ToArray(), composition, filters, discoveries, typical));
         }
         var ordered = clusters.OrderByDescending(c => c.Images.Count).Select((c, i) => c with { Number = i + 1 }).ToArray();
         return new FailureAtlas(data.Name, data.ClassNames, mistakes.Length, silhouettes, options.Clusters is null, ordered, purity, chance, options);
