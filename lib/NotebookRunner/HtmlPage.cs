@@ -23,10 +23,23 @@ internal static class HtmlPage
 
     public static string Render(NotebookDocument notebook, string title)
     {
+        var body = new StringBuilder();
+        foreach (var cell in notebook.Cells)
+        {
+            string source = NotebookDocument.Source(cell!);
+            if (NotebookDocument.CellType(cell!) == "markdown")
+            {
+                body.Append(Markdig.Markdown.ToHtml(source, Markdown));
+                continue;
+            }
+            body.Append($"<pre class=\"code\">{WebUtility.HtmlEncode(source)}</pre>");
+            foreach (var output in cell!["outputs"] as JsonArray ?? [])
+                body.Append(RenderOutput(output!));
+        }
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>")
             .Append($"<title>{WebUtility.HtmlEncode(title)}</title>")
-            .Append(notebook.ToJson().Contains("Plotly.newPlot", StringComparison.Ordinal) ? PlotlyScript : "")
+            .Append(body.ToString().Contains("Plotly.newPlot", StringComparison.Ordinal) ? PlotlyScript : "") // only pages with charts carry plotly.js
             // Plotly.NET's chart snippets load plotly through require.js, which Jupyter front ends
             // provide; this shim hands them the page's plotly instead, so the page needs no require.js.
             .Append("<script>if (typeof requirejs !== 'function') { window.requirejs = function () {}; ")
@@ -35,19 +48,7 @@ internal static class HtmlPage
             .Append("pre.code{background:#f6f8fa;padding:8px;border-left:3px solid #4878d0;overflow-x:auto}")
             .Append("pre.stream{background:#fff;padding:4px;margin:0}.error{color:#b00020}table{border-collapse:collapse}")
             .Append("td,th{border:1px solid #ddd;padding:2px 6px;font-size:13px}</style></head><body>");
-        foreach (var cell in notebook.Cells)
-        {
-            string source = NotebookDocument.Source(cell!);
-            if (NotebookDocument.CellType(cell!) == "markdown")
-            {
-                html.Append(Markdig.Markdown.ToHtml(source, Markdown));
-                continue;
-            }
-            html.Append($"<pre class=\"code\">{WebUtility.HtmlEncode(source)}</pre>");
-            foreach (var output in cell!["outputs"] as JsonArray ?? [])
-                html.Append(RenderOutput(output!));
-        }
-        return html.Append("</body></html>").ToString();
+        return html.Append(body).Append("</body></html>").ToString();
     }
 
     static string RenderOutput(JsonNode output)

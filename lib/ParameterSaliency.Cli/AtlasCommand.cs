@@ -47,13 +47,14 @@ internal static class AtlasCommand
                     csv.Append(CultureInfo.InvariantCulture, $"{cluster.Number},{image},{data.ClassNames[report.Labels[image]]},{data.ClassNames[report.Predictions[image]]},{(rank < 0 ? "" : rank + 1)}\n");
                 }
             AtomicFile.WriteAllText(Path.Combine(folder, "clusters.csv"), csv.ToString());
-            AtomicFile.WriteAllText(Path.Combine(folder, "atlas.md"), Markdown(atlas));
+            string markdown = Markdown(atlas);
+            AtomicFile.WriteAllText(Path.Combine(folder, "atlas.md"), markdown);
             foreach (var cluster in atlas.Clusters)
             {
                 var grid = Gallery.Of(data, report, cluster.Typical, $"cluster {cluster.Number}");
                 AtomicFile.Write(Path.Combine(folder, $"cluster-{cluster.Number}.png"), stream => stream.Write(grid.ToPng()));
             }
-            Console.WriteLine(Markdown(atlas));
+            Console.WriteLine(markdown);
             Console.WriteLine($"Wrote atlas.md, clusters.csv and {atlas.K} cluster PNGs to {folder}");
             return 0;
         });
@@ -66,7 +67,7 @@ internal static class AtlasCommand
         text.Append(CultureInfo.InvariantCulture, $"Silhouette per k: {string.Join(", ", atlas.Silhouettes.Select(s => $"{s.Key}: {s.Value:F3}"))}\n\n");
         text.Append("| cluster | mistakes | (true → predicted): count | filters at FDR | most over-represented filters (excess of mean ŝ, q) |\n|---:|---:|---|---:|---|\n");
         foreach (var c in atlas.Clusters)
-            text.Append(CultureInfo.InvariantCulture, $"| {c.Number} | {c.Images.Count} | {string.Join("; ", c.Composition.Take(4).Select(p => $"{atlas.ClassNames[p.TrueClass]} → {atlas.ClassNames[p.PredictedClass]}: {p.Count}"))} | {c.Discoveries} | {string.Join(", ", c.Filters.Take(3).Select(f => $"{f.Name} ({f.Excess:+0.00}, {f.Q:G2})"))} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| {c.Number} | {c.Images.Count} | {atlas.Composition(c)} | {c.Discoveries} | {string.Join(", ", c.Filters.Take(3).Select(f => $"{f.Name} ({f.Excess:+0.00}, {f.Q:G2})"))} |\n");
         return text.ToString();
     }
 }

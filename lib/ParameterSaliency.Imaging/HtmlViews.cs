@@ -126,7 +126,7 @@ public static class HtmlViews
             atlas.Clusters.Select(c => new[]
             {
                 c.Number.ToString(CultureInfo.InvariantCulture), c.Images.Count.ToString(CultureInfo.InvariantCulture),
-                string.Join("; ", c.Composition.Take(4).Select(p => $"{atlas.ClassNames[p.TrueClass]} → {atlas.ClassNames[p.PredictedClass]}: {p.Count}")),
+                atlas.Composition(c),
                 c.Discoveries.ToString(CultureInfo.InvariantCulture),
                 string.Join(", ", c.Filters.Take(3).Select(f => $"{f.Name} ({Number(f.Excess, "+0.00")})")),
             })));

@@ -134,6 +134,10 @@ public sealed class FailureAtlas
         return new FailureAtlas(data.Name, data.ClassNames, mistakes.Length, silhouettes, options.Clusters is null, ordered, purity, chance, options);
     }
 
+    /// <summary>The <paramref name="pairs"/> largest (true → predicted) pairs of <paramref name="cluster"/> with their counts, by class name.</summary>
+    public string Composition(FailureCluster cluster, int pairs = 4) =>
+        string.Join("; ", cluster.Composition.Take(pairs).Select(p => $"{ClassNames[p.TrueClass]} → {ClassNames[p.PredictedClass]}: {p.Count}"));
+
     /// <summary>One line: k, how it was chosen, and the purities.</summary>
     public override string ToString() =>
         $"{K} failure modes among {Mistakes} mistakes of {DataName} (k {(KChosenBySilhouette ? "by silhouette" : "given")}); purity in (true, predicted): " +

@@ -126,8 +126,9 @@ public sealed class SaliencyHypothesis
             draws[d] = sum / images.Count;
         }
         double p = (1.0 + draws.Count(v => v >= observed - 1e-12 * Math.Abs(observed))) / (1.0 + draws.Length);
-        return new FilterSetTest(filters.Select(f => profiler.Layout.EntryName(f)).ToArray(), images.Count, observed, draws.Average(),
-            Math.Sqrt(draws.Sum(v => (v - draws.Average()) * (v - draws.Average())) / Math.Max(1, draws.Length - 1)), p, draws);
+        double nullMean = draws.Average();
+        double nullStd = Math.Sqrt(draws.Sum(v => (v - nullMean) * (v - nullMean)) / Math.Max(1, draws.Length - 1));
+        return new FilterSetTest(filters.Select(f => profiler.Layout.EntryName(f)).ToArray(), images.Count, observed, nullMean, nullStd, p, draws);
     }
 
     static double[] CohensD(Tensor a, Tensor b)

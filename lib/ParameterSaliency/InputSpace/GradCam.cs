@@ -22,6 +22,7 @@ public sealed class GradCam : IInputExplainer
     readonly nn.Module<Tensor, Tensor> model;
     readonly ModelInputs inputs;
     string? layer;
+    nn.Module<Tensor, Tensor>? hooked;
 
     /// <summary>
     /// Grad-CAM of <paramref name="model"/> on the module named <paramref name="layer"/> (as <c>named_modules()</c> names it);
@@ -32,7 +33,7 @@ public sealed class GradCam : IInputExplainer
         Runtime.NativeTorch.EnsureLoaded();
         this.model = model;
         inputs = ModelInputs.Of(model);
-        if (layer is not null) Find(layer);
+        if (layer is not null) hooked = Find(layer);
         this.layer = layer;
     }
 
@@ -62,8 +63,11 @@ public sealed class GradCam : IInputExplainer
         using var scope = NewDisposeScope();
         var batch = TargetedBatch.Prepare(inputs, images, targetClasses, sourceIndices, "A Grad-CAM map");
         using var mode = new Runtime.EvalMode(model);
-        layer ??= LastSpatialLayer(batch);
-        var hooked = Find(layer);
+        if (hooked is null)
+        {
+            layer = LastSpatialLayer(batch);
+            hooked = Find(layer);
+        }
         Tensor? output = null;
         int calls = 0;
         var remover = hooked.register_forward_hook((m, input, result) =>
@@ -117,7 +121,7 @@ public sealed class GradCam : IInputExplainer
     string LastSpatialLayer(Tensor batch)
     {
         var finished = new List<string>();
-        var removers = new List<IDisposable>();
+        var removers = new List<Action>();
         foreach (var (name, module) in model.named_modules())
             if (name.Length > 0 && module is nn.Module<Tensor, Tensor> layerModule)
             {
@@ -126,7 +130,7 @@ public sealed class GradCam : IInputExplainer
                     if (output.dim() == 4 && output.shape[2] * output.shape[3] > 1) finished.Add(name);
                     return output;
                 });
-                removers.Add(new Remover(() => remover.remove()));
+                removers.Add(remover.remove);
             }
         try
         {
@@ -136,13 +140,8 @@ public sealed class GradCam : IInputExplainer
         }
         finally
         {
-            foreach (var remover in removers) remover.Dispose();
+            foreach (var remove in removers) remove();
         }
         return finished.LastOrDefault() ?? throw new InvalidOperationException("No layer of the model outputs a spatial [N, K, h, w] map with h·w > 1: Grad-CAM has nothing to weigh.");
-    }
-
-    sealed class Remover(Action remove) : IDisposable
-    {
-        public void Dispose() => remove();
     }
 }
