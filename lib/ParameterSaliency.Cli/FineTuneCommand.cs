@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
 using ParameterSaliency.FineTuning;
@@ -6,6 +7,7 @@ using ParameterSaliency.Models;
 using ParameterSaliency.Neighbors;
 using ParameterSaliency.Saliency;
 using ParameterSaliency.Serialization;
+using ParameterSaliency.Training;
 
 namespace ParameterSaliency.Cli;
 
@@ -22,11 +24,19 @@ internal static class FineTuneCommand
         var seeds = new Option<int>("--seeds") { Description = "Random subsets per sample (mean ± std).", DefaultValueFactory = _ => defaults.RandomSeeds };
         var neighbors = new Option<int>("-n") { Description = "Saliency neighbours K counts among, the sample included.", DefaultValueFactory = _ => defaults.Neighbors };
         var subsetStep = new Option<double>("--subset-step") { Description = "SGD step size for the top, least and random subsets.", DefaultValueFactory = _ => defaults.SubsetStepSize };
+        var stepFromModel = new Option<bool>("--step-from-model")
+        {
+            Description = "Use the learning rate the model's training ended on (its 'final_lr' metadata, Appendix D) as the subset step; all filters keep --all-step and Table 2's sweep.",
+        };
         var allStep = new Option<double>("--all-step") { Description = "SGD step size for all filters in Table 1.", DefaultValueFactory = _ => defaults.AllStepSize };
+        var sweep = new Option<string?>("--sweep")
+        {
+            Description = "Also sweep the subset step for top-k, least-k and k random (K against the step), e.g. 1e-3,3e-3,1e-2,3e-2,1e-1; writes sweep.md/.csv.",
+        };
         var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv.", Required = true };
         var command = new Command("finetune", "One SGD step on the salient, least salient, random or all filters of misclassified samples: the paper's Tables 1 and 2.")
         {
-            statistics, samples, seeds, neighbors, subsetStep, allStep, output,
+            statistics, samples, seeds, neighbors, subsetStep, stepFromModel, allStep, sweep, output,
         };
         model.AddTo(command);
         dataset.AddTo(command);
@@ -34,12 +44,22 @@ internal static class FineTuneCommand
         {
             string modelPath = model.PathOf(result);
             using var saved = model.Load(result);
+            bool fromModel = result.GetValue(stepFromModel);
+            if (fromModel && result.GetResult(subsetStep) is { Implicit: false })
+                throw new ArgumentException("--step-from-model and --subset-step both set the subset step; give one.");
+            double subsetStepSize = fromModel ? TrainingMetadata.FinalLearningRateOf(saved.Metadata, modelPath) : result.GetValue(subsetStep);
+            if (fromModel) Console.Error.WriteLine($"Subset step {subsetStepSize:G3}: the final learning rate recorded in {Path.GetFileName(modelPath)}.");
             using var data = dataset.Load(result, saved);
             var profiler = new SaliencyProfiler(saved.Model);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
             stats.EnsureBelongsTo(profiler);
             int n = result.GetValue(neighbors);
-            var options = defaults with { RandomSeeds = result.GetValue(seeds), Neighbors = n, SubsetStepSize = result.GetValue(subsetStep), AllStepSize = result.GetValue(allStep) };
+            double[]? sweepSteps = result.GetValue(sweep) is string sweepText ? ParseSteps(sweepText) : null;
+            var options = defaults with
+            {
+                RandomSeeds = result.GetValue(seeds), Neighbors = n, SubsetStepSize = subsetStepSize, AllStepSize = result.GetValue(allStep),
+                SweepStepSizes = sweepSteps ?? defaults.SweepStepSizes,
+            };
             var report = Evaluator.Evaluate(saved.Model, data);
             int[] chosen = [];
             if (result.GetValue(samples) is string list)
@@ -67,9 +87,22 @@ internal static class FineTuneCommand
                 AtomicFile.WriteAllText(Path.Combine(folder, name + ".csv"), table.ToCsv());
                 Console.WriteLine(table.ToMarkdown());
             }
-            Console.WriteLine($"Wrote table1 and table2 (.md, .csv) to {folder}");
+            if (sweepSteps is not null)
+            {
+                var stepSweep = experiment.StepSweep(chosen, progress);
+                AtomicFile.WriteAllText(Path.Combine(folder, "sweep.md"), stepSweep.ToMarkdown() + "\n" + stepSweep.Table.ToMarkdown());
+                AtomicFile.WriteAllText(Path.Combine(folder, "sweep.csv"), stepSweep.Table.ToCsv());
+                Console.WriteLine(stepSweep.ToMarkdown());
+            }
+            Console.WriteLine($"Wrote table1 and table2{(sweepSteps is null ? "" : " and sweep")} (.md, .csv) to {folder}");
             return 0;
         });
         return command;
+    }
+
+    static double[] ParseSteps(string text)
+    {
+        try { return text.Split(',', StringSplitOptions.TrimEntries).Select(part => double.Parse(part, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray(); }
+        catch (FormatException) { throw new ArgumentException($"--sweep '{text}' is not a comma-separated list of step sizes, e.g. 1e-3,3e-3,1e-2,3e-2,1e-1."); }
     }
 }

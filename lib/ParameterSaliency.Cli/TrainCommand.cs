@@ -23,7 +23,15 @@ internal static class TrainCommand
         var width = new Option<int>("--width") { Description = "Base width w of the ResNet.", DefaultValueFactory = _ => 16 };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => defaults.Epochs };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => defaults.BatchSize };
-        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (one-cycle).", DefaultValueFactory = _ => defaults.MaxLearningRate };
+        var learningRate = new Option<double>("--lr") { Description = "Largest learning rate: the one-cycle peak, or the multistep schedule's starting rate.", DefaultValueFactory = _ => defaults.MaxLearningRate };
+        var schedule = new Option<string>("--schedule")
+        {
+            Description = "one-cycle: Nesterov momentum, rate up then annealed to ~0 (the default model). multistep: the paper's shape, plain momentum 0.9, " +
+                          "the rate divided by 10 at --drop-epochs, so the last epochs run at lr/100 (0.001 by default).",
+            DefaultValueFactory = _ => "one-cycle",
+        };
+        schedule.AcceptOnlyFromAmong("one-cycle", "multistep");
+        var dropEpochs = new Option<string?>("--drop-epochs") { Description = "multistep: 1-based epochs that start at the next lower rate, comma-separated (default: half and three quarters of --epochs, 8,12 for 15)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, order and augmentation.", DefaultValueFactory = _ => defaults.Seed };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training images (smoke tests)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "Train without random shifts and flips." };
@@ -31,17 +39,26 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train the default model (CIFAR-style ResNet-18) and write its weights.")
         {
-            output, dataset, testDataset, width, epochs, batchSize, learningRate, seed, limit, noAugment, plantedCue,
+            output, dataset, testDataset, width, epochs, batchSize, learningRate, schedule, dropEpochs, seed, limit, noAugment, plantedCue,
         };
         command.SetAction(result =>
         {
             NativeTorch.EnsureLoaded();
             using var train = DatasetCatalog.Load(result.GetValue(dataset)!);
             var cue = result.GetValue(plantedCue) ? PlantedCue.Default : null;
+            bool multiStep = result.GetValue(schedule) == "multistep";
+            string? dropText = result.GetValue(dropEpochs);
+            if (dropText is not null && !multiStep) throw new ArgumentException("--drop-epochs belongs to --schedule multistep.");
+            int epochCount = result.GetValue(epochs);
+            LearningRateSchedule rateSchedule = !multiStep ? new OneCycleSchedule()
+                : dropText is null ? MultiStepSchedule.ForEpochs(epochCount)
+                : new MultiStepSchedule(ParseDropEpochs(dropText));
             var options = new TrainingOptions
             {
                 BatchTransform = cue?.TrainingTransform(cue.ChooseStamped(train.LabelArray), train.Normalization),
-                Epochs = result.GetValue(epochs),
+                Epochs = epochCount,
+                Schedule = rateSchedule,
+                Nesterov = !multiStep,
                 BatchSize = result.GetValue(batchSize),
                 MaxLearningRate = result.GetValue(learningRate),
                 Seed = result.GetValue(seed),
@@ -68,17 +85,33 @@ internal static class TrainCommand
                 ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
                 ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
                 ["max_lr"] = options.MaxLearningRate.ToString("R", CultureInfo.InvariantCulture),
+                ["schedule"] = options.Schedule.Name,
+                ["momentum"] = options.Momentum.ToString("R", CultureInfo.InvariantCulture),
+                ["nesterov"] = options.Nesterov ? "true" : "false",
+                ["weight_decay"] = options.WeightDecay.ToString("R", CultureInfo.InvariantCulture),
+                [TrainingMetadata.FinalLearningRate] = history[^1].LearningRate.ToString("R", CultureInfo.InvariantCulture),
                 ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
                 ["augment"] = options.Augment ? "true" : "false",
                 ["images"] = Math.Min(train.Count, options.Limit ?? int.MaxValue).ToString(CultureInfo.InvariantCulture),
                 ["test_accuracy"] = accuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
                 ["train_seconds"] = history.Sum(h => h.Duration.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture),
             };
+            if (options.Schedule is MultiStepSchedule steps)
+            {
+                metadata["drop_epochs"] = steps.DropEpochsText;
+                metadata["gamma"] = steps.Gamma.ToString("R", CultureInfo.InvariantCulture);
+            }
             if (cue is not null) metadata["planted_cue"] = cue.Description;
             ModelFile.Save(model, train.Normalization, train.Name, outPath, metadata);
-            Console.WriteLine($"Wrote {outPath}" + (accuracy is double a ? $" (test accuracy {a:F4})" : ""));
+            Console.WriteLine($"Wrote {outPath}" + (accuracy is double a ? $" (test accuracy {a:F4})" : "") + $", final learning rate {history[^1].LearningRate:G3}.");
             return 0;
         });
         return command;
+    }
+
+    static int[] ParseDropEpochs(string text)
+    {
+        try { return text.Split(',', StringSplitOptions.TrimEntries).Select(part => int.Parse(part, CultureInfo.InvariantCulture)).ToArray(); }
+        catch (FormatException) { throw new ArgumentException($"--drop-epochs '{text}' is not a comma-separated list of epoch numbers, e.g. 8,12."); }
     }
 }

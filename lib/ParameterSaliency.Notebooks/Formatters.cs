@@ -57,6 +57,7 @@ public static class Formatters
         Add<SampleRanking>(HtmlViews.Of);
         Add<SaliencyIndex>(Encoded);
         Add<FineTuningTable>(HtmlViews.Of, table => table.Title);
+        Add<StepSweep>(HtmlViews.Of, sweep => $"Step sweep: {sweep.Points.Count} points, steps {string.Join(", ", sweep.StepSizes.Select(step => step.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}");
         Add<Exercise.Verdict>(verdict => verdict.ToHtml());
         Add<TableView>(table => table.ToHtml());
         Add<FailureAtlas>(HtmlViews.Of);

@@ -37,4 +37,38 @@ public static class NeighborCharts
         };
         return Chart.Combine(bars).WithYAxisStyle<double, double, string>(TitleText: "K / ΔA").WithSize(900, 420).Titled($"{table.Title}: K and ΔA per choice");
     }
+
+    /// <summary>
+    /// K (left) and ΔA (right) against the subset step on a log axis, one line per filter choice, pooled over samples and
+    /// seeds (hover: mean ± std and trials). Top-k above random at every step is the paper's claim; a crossing says at which steps not.
+    /// </summary>
+    public static GenericChart StepSweep(StepSweep sweep, string? title = null)
+    {
+        GenericChart Panel(Func<StepSweepPoint, double> mean, Func<StepSweepPoint, double> std, string axisTitle, bool showLegend) =>
+            Chart.Combine(sweep.Points.GroupBy(p => p.Choice).Select(g =>
+            {
+                var points = g.OrderBy(p => p.StepSize).ToArray();
+                var color = Color.fromString(ChoiceColor(g.Key)); // the same colour in both panels
+                return Chart.Line<double, double, string>(points.Select(p => p.StepSize).ToArray(), points.Select(mean).ToArray(), ShowMarkers: true,
+                    Name: FineTuningTable.Describe(g.Key, points[0].Filters), ShowLegend: showLegend, MarkerColor: color, LineColor: color,
+                    MultiText: points.Select(p => p.Trials > 1 ? $"± {std(p):F2} ({p.Trials} trials)" : "(1 trial)").ToArray());
+            }))
+            .WithXAxisStyle<double, double, string>(TitleText: "subset step η (log)", AxisType: StyleParam.AxisType.Log)
+            .WithYAxisStyle<double, double, string>(TitleText: axisTitle);
+        return Chart.Grid(new[]
+            {
+                Panel(p => p.KMean, p => p.KStd, $"K (of {sweep.Table.Neighbors} neighbours fixed)", true),
+                Panel(p => p.DeltaMean, p => p.DeltaStd, $"ΔA on {sweep.Table.EvaluationImages:N0} images (points)", false),
+            }, 1, 2)
+            .WithSize(980, 420)
+            .Titled(title ?? $"K and ΔA against the step: {sweep.Points.Max(p => p.Samples)} samples, {sweep.StepSizes.Count} steps");
+    }
+
+    static string ChoiceColor(FilterChoice choice) => choice switch
+    {
+        FilterChoice.TopSalient => "#d62728",
+        FilterChoice.LeastSalient => "#7f7f7f",
+        FilterChoice.Random => "#1f77b4",
+        _ => "#2ca02c",
+    };
 }

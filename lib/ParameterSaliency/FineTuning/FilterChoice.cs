@@ -28,6 +28,8 @@ public sealed record FineTuningOptions
     public int Neighbors { get; init; } = 10;
     /// <summary>Step sizes Table 2 sweeps for "all filters".</summary>
     public IReadOnlyList<double> Table2StepSizes { get; init; } = [1e-3, 1e-4, 5e-5];
+    /// <summary>Subset step sizes the step sweep runs top-k, least-k and k random at (K against the step, a check free of any one step).</summary>
+    public IReadOnlyList<double> SweepStepSizes { get; init; } = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1];
 
     /// <summary>k for a model with <paramref name="filterCount"/> filters.</summary>
     public int KFor(int filterCount) => K ?? (int)Math.Ceiling(0.004 * filterCount);
@@ -37,7 +39,8 @@ public sealed record FineTuningOptions
     {
         int k = KFor(filterCount);
         if (k < 1 || k > filterCount) throw new ArgumentOutOfRangeException(nameof(K), k, $"k must lie in [1, {filterCount}].");
-        foreach (double step in Table2StepSizes.Append(SubsetStepSize).Append(AllStepSize))
+        if (SweepStepSizes.Count == 0) throw new ArgumentException("The step sweep needs at least one step size.", nameof(SweepStepSizes));
+        foreach (double step in Table2StepSizes.Concat(SweepStepSizes).Append(SubsetStepSize).Append(AllStepSize))
             if (!(step > 0) || !double.IsFinite(step)) throw new ArgumentOutOfRangeException(nameof(SubsetStepSize), step, "Step sizes must be positive and finite.");
         if (RandomSeeds < 1) throw new ArgumentOutOfRangeException(nameof(RandomSeeds), RandomSeeds, "At least one random seed.");
         if (Neighbors < 1) throw new ArgumentOutOfRangeException(nameof(Neighbors), Neighbors, "At least one neighbour (the sample itself).");

@@ -113,6 +113,16 @@ public sealed class FineTuningExperiment
     public FineTuningTable Table2(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null) =>
         Run("Table 2", samples.SelectMany(s => Options.Table2StepSizes.Select(step => (s, FilterChoice.All, step, 0))).ToArray(), progress);
 
+    /// <summary>
+    /// K against the subset step: per sample and step of <see cref="FineTuningOptions.SweepStepSizes"/>, top-k, least-k and
+    /// k random (one trial per seed). Answers "are the salient filters the better place for a step?" without betting on one
+    /// step size.
+    /// </summary>
+    public StepSweep StepSweep(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null) =>
+        new(Run("Step sweep", samples.SelectMany(s => Options.SweepStepSizes.SelectMany(step =>
+                new[] { (s, FilterChoice.TopSalient, step, 0), (s, FilterChoice.LeastSalient, step, 0) }
+                    .Concat(Enumerable.Range(0, Options.RandomSeeds).Select(seed => (s, FilterChoice.Random, step, seed))))).ToArray(), progress));
+
     FineTuningTable Run(string title, (int Sample, FilterChoice Choice, double Step, int Seed)[] plan, IProgress<(int Done, int Total)>? progress)
     {
         if (plan.Length == 0) throw new ArgumentException("Give at least one sample.");

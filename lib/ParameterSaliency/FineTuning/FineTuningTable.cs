@@ -59,12 +59,15 @@ public sealed class FineTuningTable
     }
 
     /// <summary>The filter choice of a row in words: "top-5 salient", "5 random", "all 1200".</summary>
-    public static string Describe(FineTuningRow r) => r.Choice switch
+    public static string Describe(FineTuningRow r) => Describe(r.Choice, r.Filters);
+
+    /// <summary>A filter choice of <paramref name="filters"/> filters in words: "top-5 salient", "5 random", "all 1200".</summary>
+    public static string Describe(FilterChoice choice, int filters) => choice switch
     {
-        FilterChoice.TopSalient => $"top-{r.Filters} salient",
-        FilterChoice.LeastSalient => $"least-{r.Filters} salient",
-        FilterChoice.Random => $"{r.Filters} random",
-        _ => $"all {r.Filters}",
+        FilterChoice.TopSalient => $"top-{filters} salient",
+        FilterChoice.LeastSalient => $"least-{filters} salient",
+        FilterChoice.Random => $"{filters} random",
+        _ => $"all {filters}",
     };
 
     /// <summary>A mean, with ± the standard deviation when there was more than one trial.</summary>

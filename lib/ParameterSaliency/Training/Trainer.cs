@@ -30,13 +30,16 @@ public sealed class Trainer(TrainingOptions options)
         if (count % options.BatchSize == 1) steps--; // a last batch of one image would break BatchNorm: drop it
         var random = new Random(options.Seed);
         var augmentation = new BatchAugmentation(train.Normalization, random);
-        var optimizer = optim.SGD(model.parameters(), options.MaxLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: true);
-        var schedule = optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, total_steps: steps * options.Epochs);
+        var optimizer = optim.SGD(model.parameters(), options.MaxLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+        var oneCycle = options.Schedule is OneCycleSchedule ? optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, total_steps: steps * options.Epochs) : null;
+        double rate = options.MaxLearningRate;
         var history = new List<EpochSummary>();
         var clock = Stopwatch.StartNew();
 
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
+            if (options.Schedule is MultiStepSchedule multiStep)
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = multiStep.RateAt(options.MaxLearningRate, epoch);
             model.train();
             var epochClock = Stopwatch.StartNew();
             int[] order = Enumerable.Range(0, count).ToArray();
@@ -61,24 +64,25 @@ public sealed class Trainer(TrainingOptions options)
                 var logits = model.call(inputs);
                 var loss = nn.functional.cross_entropy(logits, labels);
                 loss.backward();
+                rate = optimizer.ParamGroups.First().LearningRate;
                 optimizer.step();
-                schedule.step();
+                oneCycle?.step();
                 lossSum += loss.item<float>() * size;
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 seen += size;
-                if (progress is not null && (step % 10 == 9 || step == steps - 1))
+                if (progress is not null && step % 10 == 9 && step < steps - 1) // the epoch's end is reported below, once
                 {
                     double done = (epoch - 1 + (step + 1.0) / steps) / options.Epochs;
                     progress.Report(new TrainingProgress(epoch, options.Epochs, step + 1, steps, lossSum / seen, (double)correct / seen,
-                        clock.Elapsed, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - done) / done), null));
+                        clock.Elapsed, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - done) / done), null, rate));
                 }
             }
             double? testAccuracy = test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
-            var summary = new EpochSummary(epoch, lossSum / seen, (double)correct / seen, testAccuracy, epochClock.Elapsed);
+            var summary = new EpochSummary(epoch, lossSum / seen, (double)correct / seen, testAccuracy, epochClock.Elapsed, rate);
             history.Add(summary);
             double fraction = (double)epoch / options.Epochs;
             progress?.Report(new TrainingProgress(epoch, options.Epochs, steps, steps, summary.Loss, summary.TrainAccuracy,
-                clock.Elapsed, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction), testAccuracy));
+                clock.Elapsed, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction), testAccuracy, rate));
         }
         model.eval();
         return history;

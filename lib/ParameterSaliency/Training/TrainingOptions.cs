@@ -1,9 +1,9 @@
 namespace ParameterSaliency.Training;
 
 /// <summary>
-/// The training recipe: SGD with Nesterov momentum, weight decay, a one-cycle learning-rate
-/// schedule, and (optionally) random 2-pixel shifts and horizontal flips. Seeded: the same
-/// options on the same machine give the same weights.
+/// The training recipe: SGD with momentum (Nesterov by default), weight decay, a learning-rate
+/// schedule (one-cycle by default, or <see cref="MultiStepSchedule"/>), and (optionally) random
+/// 2-pixel shifts and horizontal flips. Seeded: the same options on the same machine give the same weights.
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -11,10 +11,14 @@ public sealed record TrainingOptions
     public int Epochs { get; init; } = 12;
     /// <summary>Images per SGD step.</summary>
     public int BatchSize { get; init; } = 128;
-    /// <summary>Peak learning rate of the one-cycle schedule.</summary>
+    /// <summary>The largest learning rate: the one-cycle peak, or the multi-step schedule's starting rate.</summary>
     public double MaxLearningRate { get; init; } = 0.1;
-    /// <summary>SGD momentum (Nesterov).</summary>
+    /// <summary>How the learning rate moves: <see cref="OneCycleSchedule"/> (default) or <see cref="MultiStepSchedule"/>.</summary>
+    public LearningRateSchedule Schedule { get; init; } = new OneCycleSchedule();
+    /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
+    /// <summary>Nesterov momentum (the default model's recipe); false for the classic heavy-ball momentum of the paper's recipes.</summary>
+    public bool Nesterov { get; init; } = true;
     /// <summary>L2 weight decay.</summary>
     public double WeightDecay { get; init; } = 5e-4;
     /// <summary>Seed of the shuffling and the augmentation, and of the initial weights of a model built by <see cref="Trainer.Initialise{TModule}"/>.</summary>
@@ -37,19 +41,22 @@ public sealed record TrainingOptions
         if (!(MaxLearningRate > 0) || double.IsInfinity(MaxLearningRate)) throw new ArgumentOutOfRangeException(nameof(MaxLearningRate), MaxLearningRate, "A positive, finite learning rate.");
         if (Momentum < 0 || Momentum >= 1) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum in [0, 1).");
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "Non-negative weight decay.");
+        ArgumentNullException.ThrowIfNull(Schedule);
+        Schedule.Validate(Epochs);
+        if (Nesterov && Momentum == 0) throw new ArgumentException("Nesterov momentum needs a momentum above 0.", nameof(Nesterov));
         if (Limit is < 2) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "At least 2 images.");
     }
 }
 
 /// <summary>Where a training run stands; reported after every step.</summary>
-public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double TrainAccuracy, TimeSpan Elapsed, TimeSpan Remaining, double? TestAccuracy)
+public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double TrainAccuracy, TimeSpan Elapsed, TimeSpan Remaining, double? TestAccuracy, double LearningRate)
 {
     /// <inheritdoc/>
     public override string ToString() =>
-        $"epoch {Epoch}/{Epochs} step {Step}/{StepsPerEpoch}  loss {Loss:F4}  train acc {TrainAccuracy:P2}" +
+        $"epoch {Epoch}/{Epochs} step {Step}/{StepsPerEpoch}  lr {LearningRate:G3}  loss {Loss:F4}  train acc {TrainAccuracy:P2}" +
         (TestAccuracy is double test ? $"  test acc {test:P2}" : "") +
         $"  elapsed {Elapsed:hh\\:mm\\:ss}  left {Remaining:hh\\:mm\\:ss}";
 }
 
-/// <summary>One finished epoch.</summary>
-public sealed record EpochSummary(int Epoch, double Loss, double TrainAccuracy, double? TestAccuracy, TimeSpan Duration);
+/// <summary>One finished epoch; <paramref name="LearningRate"/> is the rate its last step used.</summary>
+public sealed record EpochSummary(int Epoch, double Loss, double TrainAccuracy, double? TestAccuracy, TimeSpan Duration, double LearningRate);
