@@ -44,7 +44,7 @@ public static class NeighborCharts
     /// </summary>
     public static GenericChart StepSweep(StepSweep sweep, string? title = null)
     {
-        GenericChart Panel(Func<StepSweepPoint, double> mean, Func<StepSweepPoint, double> std, string axisTitle, bool showLegend) =>
+        GenericChart Panel(Func<PooledRow, double> mean, Func<PooledRow, double> std, string axisTitle, bool showLegend) =>
             Chart.Combine(sweep.Points.GroupBy(p => p.Choice).Select(g =>
             {
                 var points = g.OrderBy(p => p.StepSize).ToArray();

@@ -19,6 +19,13 @@ public static class Workbook
         Data.WorkbookPaths.DefaultStatistics, isDefault: true);
 
     /// <summary>
+    /// The default data with the default model's companion trained under the paper's schedule (multi-step, last epochs at 1e-3,
+    /// recorded as its <c>final_lr</c>), with its committed μ, σ: Tables 1 and 2 under the paper's own conditions (notebook 05).
+    /// </summary>
+    public static WorkbookSetting MultiStep => new(Data.WorkbookPaths.MultiStepModel, "fashion-mnist:test", arch: null, normalization: null, resize: null, crop: null,
+        Data.WorkbookPaths.MultiStepStatistics, isDefault: false);
+
+    /// <summary>
     /// Your own setting: a weights file (our safetensors, or a PyTorch checkpoint with <paramref name="arch"/>), a data set
     /// (<c>cifar10:test</c>, <c>folder:PATH</c>, …), the input normalisation when the file does not record it (a preset
     /// name: imagenet, cifar10, fashion-mnist), torchvision's resize and centre crop for image folders, and optionally

@@ -38,6 +38,15 @@ public static class WorkbookPaths
     /// <summary>μ, σ of <see cref="PlantedCueModel"/> over the Fashion-MNIST test split.</summary>
     public static string PlantedCueStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16-planted-cue.fashion-mnist-test.safetensors");
 
+    /// <summary>
+    /// The committed companion of the default model trained with the paper's step schedule (<c>saliency train --schedule multistep</c>):
+    /// its last epochs ran at 1e-3, the step size of Table 1 (Appendix D).
+    /// </summary>
+    public static string MultiStepModel => Path.Combine(Data, "models", "fashion-resnet18-w16-multistep.safetensors");
+
+    /// <summary>μ, σ of <see cref="MultiStepModel"/> over the Fashion-MNIST test split.</summary>
+    public static string MultiStepStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16-multistep.fashion-mnist-test.safetensors");
+
     /// <summary>μ, σ of the default model over the Fashion-MNIST test split.</summary>
     public static string DefaultStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16.fashion-mnist-test.safetensors");
 

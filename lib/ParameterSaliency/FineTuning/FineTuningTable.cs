@@ -7,6 +7,10 @@ namespace ParameterSaliency.FineTuning;
 public sealed record FineTuningRow(int Sample, string TrueClass, string PredictedClass, FilterChoice Choice, double StepSize, int Filters, int Trials,
     double KMean, double KStd, double BrokenMean, double BrokenStd, double DeltaMean, double DeltaStd, double SampleCorrectedShare);
 
+/// <summary>One filter choice at one step size, pooled over the samples (and the seeds): mean ± sample std over all its trials.</summary>
+public sealed record PooledRow(FilterChoice Choice, double StepSize, int Filters, int Samples, int Trials,
+    double KMean, double KStd, double BrokenMean, double DeltaMean, double DeltaStd, double SampleCorrectedShare);
+
 /// <summary>Table 1 or 2 of the paper rebuilt: rows per sample and choice; Markdown, CSV and HTML.</summary>
 public sealed class FineTuningTable
 {
@@ -38,6 +42,15 @@ public sealed class FineTuningTable
     public IReadOnlyList<FineTuningTrial> Trials { get; }
     /// <summary>The aggregated rows.</summary>
     public IReadOnlyList<FineTuningRow> Rows { get; }
+
+    /// <summary>One row per choice and step size, pooled over the samples and seeds (ordered by choice, then step).</summary>
+    public IReadOnlyList<PooledRow> Pooled() => Trials.GroupBy(t => (t.Choice, t.StepSize)).Select(g =>
+    {
+        var items = g.ToArray();
+        return new PooledRow(g.Key.Choice, g.Key.StepSize, items[0].FilterCount, items.Select(t => t.Sample).Distinct().Count(), items.Length,
+            Mean(items, t => t.K), Std(items, t => t.K), Mean(items, t => t.Broken),
+            Mean(items, t => t.DeltaAccuracyPoints), Std(items, t => t.DeltaAccuracyPoints), Mean(items, t => t.SampleCorrected ? 1 : 0));
+    }).OrderBy(p => p.Choice).ThenBy(p => p.StepSize).ToArray();
 
     /// <summary>The table as Markdown.</summary>
     public string ToMarkdown()
