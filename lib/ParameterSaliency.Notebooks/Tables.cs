@@ -12,12 +12,20 @@ namespace ParameterSaliency.Notebooks;
 /// </summary>
 public static class Tables
 {
-    /// <summary>The rows' public properties as columns, values formatted with the invariant culture (doubles to 4 significant digits).</summary>
+    /// <summary>
+    /// The rows' public properties as columns, values formatted with the invariant culture (doubles to 4 significant digits).
+    /// Rows typed as <c>object</c> (anonymous objects from a method that returns <c>IEnumerable&lt;object&gt;</c>) take their
+    /// columns from the first row's own type.
+    /// </summary>
     public static TableView Of<T>(IEnumerable<T> rows, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
-        var cells = rows.Select(row => properties.Select(p => Format(p.GetValue(row))).ToArray()).ToArray();
+        var items = rows.ToArray();
+        var type = typeof(T) == typeof(object) && items.FirstOrDefault(row => row is not null) is { } first ? first.GetType() : typeof(T);
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
+        if (items.FirstOrDefault(row => row is not null && !type.IsInstanceOfType(row)) is { } stranger)
+            throw new ArgumentException($"Rows of one table share a type: the first is {type.Name}, another {stranger.GetType().Name}.", nameof(rows));
+        var cells = items.Select(row => properties.Select(p => Format(row is null ? null : p.GetValue(row))).ToArray()).ToArray();
         return new TableView(title, properties.Select(p => p.Name).ToArray(), cells);
     }
 

@@ -48,4 +48,14 @@ public class ExerciseTests
         Assert.Contains("<th>Filters</th>", table.ToHtml());
         Assert.StartsWith("trials", table.ToString());
     }
+
+    [Fact]
+    public void Tables_of_rows_typed_as_object_take_the_columns_of_the_rows_own_type()
+    {
+        static IEnumerable<object> Rows(string model) => [new { Model = model, K = 1.5 }, new { Model = model, K = 2.0 }];
+        var table = Tables.Of(Rows("a").Concat(Rows("b")));
+        Assert.Equal(["Model", "K"], table.Columns);
+        Assert.Equal(["b", "2"], table.Rows[3]);
+        Assert.Throws<ArgumentException>(() => Tables.Of(new object[] { new { K = 1 }, new { Step = 0.1 } }));
+    }
 }

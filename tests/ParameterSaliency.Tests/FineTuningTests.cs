@@ -131,6 +131,30 @@ public class FineTuningTests
     }
 
     [Fact]
+    public void Pooled_rows_average_over_samples_and_seeds_of_one_choice_and_step()
+    {
+        var trials = new[]
+        {
+            new FineTuningTrial(7, FilterChoice.Random, 1e-2, 0, 5, 1, 0, true, 0.9, 0.88),
+            new FineTuningTrial(7, FilterChoice.Random, 1e-2, 1, 5, 3, 2, false, 0.9, 0.90),
+            new FineTuningTrial(8, FilterChoice.Random, 1e-2, 0, 5, 5, 1, true, 0.9, 0.86),
+            new FineTuningTrial(8, FilterChoice.Random, 1e-1, 0, 5, 0, 0, false, 0.9, 0.90),
+            new FineTuningTrial(7, FilterChoice.TopSalient, 1e-2, 0, 5, 4, 1, true, 0.9, 0.91),
+        };
+        var table = new FineTuningTable("Step sweep", FashionMnist.ClassNames, Enumerable.Repeat(9, 10).ToArray(), Enumerable.Repeat(7, 10).ToArray(), 10, 5, 100, trials);
+        var pooled = table.Pooled();
+        Assert.Equal([(FilterChoice.TopSalient, 1e-2), (FilterChoice.Random, 1e-2), (FilterChoice.Random, 1e-1)], pooled.Select(p => (p.Choice, p.StepSize)));
+        var random = pooled[1];
+        Assert.Equal((2, 3), (random.Samples, random.Trials));
+        Assert.Equal(3.0, random.KMean, 12);                 // (1 + 3 + 5) / 3
+        Assert.Equal(2.0, random.KStd, 12);                  // sample std of 1, 3, 5
+        Assert.Equal(1.0, random.BrokenMean, 12);
+        Assert.Equal(-2.0, random.DeltaMean, 9);              // (-2 + 0 - 4) / 3 points
+        Assert.Equal(2.0, random.DeltaStd, 9);
+        Assert.Equal(2.0 / 3, random.SampleCorrectedShare, 12);
+    }
+
+    [Fact]
     public void Default_k_is_four_per_mille_of_the_filters_rounded_up()
     {
         Assert.Equal(5, new FineTuningOptions().KFor(1200));
