@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using ParameterSaliency.Data;
 using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
 
 namespace ParameterSaliency.Tests;
 
@@ -40,6 +43,25 @@ public class StepFromModelCommandTests
             double step = double.Parse(row[6], CultureInfo.InvariantCulture);
             Assert.Equal(row[4] == "All" ? 1e-4 : 0.0005, step, 1e-15);
         }
+    }
+
+    [Fact]
+    public void The_committed_multistep_model_is_within_a_point_of_the_default_and_its_statistics_are_its_own()
+    {
+        double Accuracy(string model)
+        {
+            var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"evaluate --model {model} --dataset fashion-mnist:test");
+            Assert.True(exitCode == 0, stderr);
+            return double.Parse(Regex.Match(stdout, @"accuracy (\d\.\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+        double multiStep = Accuracy("data/models/fashion-resnet18-w16-multistep.safetensors");
+        double oneCycle = Accuracy("data/models/fashion-resnet18-w16.safetensors");
+        Assert.True(multiStep >= oneCycle - 0.01, $"multi-step {multiStep:F4}, default {oneCycle:F4}: more than a point apart");
+
+        using var saved = ModelFile.Load(WorkbookPaths.MultiStepModel);
+        Assert.Equal(("multistep", "8,12", "15"), (saved.Metadata["schedule"], saved.Metadata["drop_epochs"], saved.Metadata["epochs"]));
+        Assert.Equal(0.001, Training.TrainingMetadata.FinalLearningRateOf(saved.Metadata, WorkbookPaths.MultiStepModel));
+        SaliencyStatistics.Load(WorkbookPaths.MultiStepStatistics).EnsureBelongsTo(new SaliencyProfiler(saved.Model)); // throws for another model's μ, σ
     }
 
     [Fact]
