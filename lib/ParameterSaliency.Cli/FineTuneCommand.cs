@@ -33,7 +33,7 @@ internal static class FineTuneCommand
         {
             Description = "Also sweep the subset step for top-k, least-k and k random (K against the step), e.g. 1e-3,3e-3,1e-2,3e-2,1e-1; writes sweep.md/.csv.",
         };
-        var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for table1.md/.csv and table2.md/.csv (and sweep.md/.csv).", Required = true };
         var command = new Command("finetune", "One SGD step on the salient, least salient, random or all filters of misclassified samples: the paper's Tables 1 and 2.")
         {
             statistics, samples, seeds, neighbors, subsetStep, stepFromModel, allStep, sweep, output,
@@ -60,6 +60,7 @@ internal static class FineTuneCommand
                 RandomSeeds = result.GetValue(seeds), Neighbors = n, SubsetStepSize = subsetStepSize, AllStepSize = result.GetValue(allStep),
                 SweepStepSizes = sweepSteps ?? defaults.SweepStepSizes,
             };
+            options.Validate(profiler.Layout.Length); // a bad step or seed count stops here, before the saliency index is built
             var report = Evaluator.Evaluate(saved.Model, data);
             int[] chosen = [];
             if (result.GetValue(samples) is string list)

@@ -65,7 +65,7 @@ public class StepFromModelCommandTests
     }
 
     [Fact]
-    public void Finetune_explains_a_model_without_a_final_rate_and_refuses_two_steps()
+    public void Finetune_explains_a_model_without_a_final_rate_and_refuses_two_steps_and_bad_sweeps()
     {
         const string Stats = "--stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors";
         var (exitCode, _, stderr) = Workbook.Run(Saliency, $"finetune {Stats} --step-from-model --out x");
@@ -75,5 +75,11 @@ public class StepFromModelCommandTests
         (exitCode, _, stderr) = Workbook.Run(Saliency, $"finetune {Stats} --step-from-model --subset-step 0.01 --out x");
         Assert.Equal(1, exitCode);
         Assert.Contains("give one", stderr);
+        (exitCode, _, stderr) = Workbook.Run(Saliency, $"finetune {Stats} --sweep 1e-3,fast --out x");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--sweep '1e-3,fast' is not a comma-separated list", stderr);
+        (exitCode, _, stderr) = Workbook.Run(Saliency, $"finetune {Stats} --sweep 0,1e-2 --out x");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Step sizes must be positive and finite", stderr);
     }
 }
