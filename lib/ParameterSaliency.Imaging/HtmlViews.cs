@@ -79,13 +79,7 @@ public static class HtmlViews
     public static string Of(StepSweep sweep) =>
         string.Create(CultureInfo.InvariantCulture,
             $"<p><b>K against the subset step</b>, pooled over {sweep.Points.Max(p => p.Samples)} samples and the random seeds (mean ± std over the trials); K among {sweep.Table.Neighbors} saliency neighbours; ΔA on {sweep.Table.EvaluationImages:N0} images.</p>") +
-        Table(["filters", "step", "samples", "trials", "K", "broken", "sample fixed", "ΔA (points)"],
-            sweep.Points.Select(p => new[]
-            {
-                FineTuningTable.Describe(p.Choice, p.Filters), p.StepSize.ToString("G3", CultureInfo.InvariantCulture), p.Samples.ToString(CultureInfo.InvariantCulture),
-                p.Trials.ToString(CultureInfo.InvariantCulture), FineTuningTable.Format(p.KMean, p.KStd, p.Trials, "F1"), p.BrokenMean.ToString("F1", CultureInfo.InvariantCulture),
-                p.SampleCorrectedShare.ToString("P0", CultureInfo.InvariantCulture), FineTuningTable.Format(p.DeltaMean, p.DeltaStd, p.Trials, "+0.00;-0.00;0.00"),
-            }));
+        Table(StepSweep.Columns, sweep.Points.Select(StepSweep.Cells));
 
     /// <summary>§3.2 as a table: per space, the share of neighbours misclassified the same way (and the same or reverse way).</summary>
     public static string Of(AgreementReport report)

@@ -22,17 +22,24 @@ public sealed class StepSweep
     /// <summary>The step sizes swept, ascending.</summary>
     public IReadOnlyList<double> StepSizes => Points.Select(p => p.StepSize).Distinct().Order().ToArray();
 
+    /// <summary>The column heads of the pooled table (Markdown and HTML).</summary>
+    public static IReadOnlyList<string> Columns { get; } = ["filters", "step", "samples", "trials", "K", "broken", "sample fixed", "ΔA (points)"];
+
+    /// <summary>One pooled point as the texts of <see cref="Columns"/>.</summary>
+    public static string[] Cells(PooledRow p) =>
+    [
+        FineTuningTable.Describe(p.Choice, p.Filters), p.StepSize.ToString("G3", CultureInfo.InvariantCulture), p.Samples.ToString(CultureInfo.InvariantCulture),
+        p.Trials.ToString(CultureInfo.InvariantCulture), FineTuningTable.Format(p.KMean, p.KStd, p.Trials, "F1"), p.BrokenMean.ToString("F1", CultureInfo.InvariantCulture),
+        p.SampleCorrectedShare.ToString("P0", CultureInfo.InvariantCulture), FineTuningTable.Format(p.DeltaMean, p.DeltaStd, p.Trials, "+0.00;-0.00;0.00"),
+    ];
+
     /// <summary>The pooled points as Markdown, one row per choice and step.</summary>
     public string ToMarkdown()
     {
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
             $"K against the subset step, pooled over {Points.Max(p => p.Samples)} samples (and the random seeds): mean ± std over the trials; K of {Table.Neighbors} neighbours, ΔA on {Table.EvaluationImages:N0} images, percentage points.\n\n"));
-        text.Append("| filters | step | samples | trials | K | broken | sample fixed | ΔA (points) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        foreach (var p in Points)
-        {
-            text.Append(CultureInfo.InvariantCulture,
-                $"| {FineTuningTable.Describe(p.Choice, p.Filters)} | {p.StepSize:G3} | {p.Samples} | {p.Trials} | {FineTuningTable.Format(p.KMean, p.KStd, p.Trials, "F1")} | {p.BrokenMean:F1} | {p.SampleCorrectedShare:P0} | {FineTuningTable.Format(p.DeltaMean, p.DeltaStd, p.Trials, "+0.00;-0.00;0.00")} |\n");
-        }
+        text.Append("| ").Append(string.Join(" | ", Columns)).Append(" |\n|---|").Append(string.Concat(Enumerable.Repeat("---:|", Columns.Count - 1))).Append('\n');
+        foreach (var p in Points) text.Append("| ").Append(string.Join(" | ", Cells(p))).Append(" |\n");
         return text.ToString();
     }
 
