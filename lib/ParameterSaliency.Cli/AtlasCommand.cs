@@ -41,11 +41,12 @@ internal static class AtlasCommand
             Directory.CreateDirectory(folder);
             var csv = new StringBuilder("cluster,index,true_class,predicted_class,typical_rank\n");
             foreach (var cluster in atlas.Clusters)
+            {
+                var typicalRank = cluster.Typical.Select((image, rank) => (image, rank)).ToDictionary(t => t.image, t => t.rank + 1);
                 foreach (int image in cluster.Images)
-                {
-                    int rank = cluster.Typical.ToList().IndexOf(image);
-                    csv.Append(CultureInfo.InvariantCulture, $"{cluster.Number},{image},{data.ClassNames[report.Labels[image]]},{data.ClassNames[report.Predictions[image]]},{(rank < 0 ? "" : rank + 1)}\n");
-                }
+                    csv.Append(CultureInfo.InvariantCulture,
+                        $"{cluster.Number},{image},{data.ClassNames[report.Labels[image]]},{data.ClassNames[report.Predictions[image]]},{(typicalRank.TryGetValue(image, out int rank) ? rank : "")}\n");
+            }
             AtomicFile.WriteAllText(Path.Combine(folder, "clusters.csv"), csv.ToString());
             string markdown = Markdown(atlas);
             AtomicFile.WriteAllText(Path.Combine(folder, "atlas.md"), markdown);
