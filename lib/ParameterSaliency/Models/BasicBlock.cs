@@ -12,6 +12,8 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly BatchNorm2d bn2;
     private readonly Sequential? downsample;
+    // A module, not nn.functional.relu: saliency engines watch ReLU inputs for entries float32 cannot settle (ReluKinks).
+    private readonly ReLU relu = nn.ReLU();
 
     public BasicBlock(int inPlanes, int planes, int stride) : base(nameof(BasicBlock))
     {
@@ -26,11 +28,11 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var output = nn.functional.relu(bn1.call(conv1.call(input)));
+        var output = relu.call(bn1.call(conv1.call(input)));
         output = bn2.call(conv2.call(output));
         // Out of place: saliency engines capture intermediate tensors and differentiate with respect to them.
         output = output + (downsample is null ? input : downsample.call(input));
-        return nn.functional.relu(output).MoveToOuterDisposeScope();
+        return relu.call(output).MoveToOuterDisposeScope();
     }
 }
 

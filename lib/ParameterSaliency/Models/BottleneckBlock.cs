@@ -15,6 +15,7 @@ internal sealed class BottleneckBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv3;
     private readonly BatchNorm2d bn3;
     private readonly Sequential? downsample;
+    private readonly ReLU relu = nn.ReLU(); // watched by ReluKinks, as in BasicBlock
 
     public BottleneckBlock(int inPlanes, int planes, int stride) : base(nameof(BottleneckBlock))
     {
@@ -31,11 +32,11 @@ internal sealed class BottleneckBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var output = nn.functional.relu(bn1.call(conv1.call(input)));
-        output = nn.functional.relu(bn2.call(conv2.call(output)));
+        var output = relu.call(bn1.call(conv1.call(input)));
+        output = relu.call(bn2.call(conv2.call(output)));
         output = bn3.call(conv3.call(output));
         // Out of place: saliency engines capture intermediate tensors and differentiate with respect to them.
         output = output + (downsample is null ? input : downsample.call(input));
-        return nn.functional.relu(output).MoveToOuterDisposeScope();
+        return relu.call(output).MoveToOuterDisposeScope();
     }
 }

@@ -15,6 +15,7 @@ public sealed class DenseNet : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential features;
     private readonly Linear classifier;
+    private readonly ReLU relu = nn.ReLU(); // the final ReLU, a module watched by ReluKinks
 
     /// <summary>
     /// A DenseNet with torchvision's parameters: by default DenseNet-121 (growth rate 32, blocks of 6, 12, 24 and
@@ -52,7 +53,7 @@ public sealed class DenseNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = nn.functional.relu(features.call(input));
+        var x = relu.call(features.call(input));
         return classifier.call(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1)).MoveToOuterDisposeScope();
     }
 }
@@ -88,6 +89,7 @@ internal sealed class DenseLayer : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly BatchNorm2d norm2;
     private readonly Conv2d conv2;
+    private readonly ReLU relu1 = nn.ReLU(), relu2 = nn.ReLU(); // modules, as torchvision's, watched by ReluKinks
 
     public DenseLayer(int inputChannels, int growth, int bottleneck) : base(nameof(DenseLayer))
     {
@@ -101,7 +103,7 @@ internal sealed class DenseLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = conv1.call(nn.functional.relu(norm1.call(input)));
-        return conv2.call(nn.functional.relu(norm2.call(x))).MoveToOuterDisposeScope();
+        var x = conv1.call(relu1.call(norm1.call(input)));
+        return conv2.call(relu2.call(norm2.call(x))).MoveToOuterDisposeScope();
     }
 }

@@ -9,6 +9,7 @@ internal sealed class BasicConv2d : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
+    private readonly ReLU relu = nn.ReLU(); // a module, watched by ReluKinks; no parameters, so torchvision's names hold
 
     public BasicConv2d(long input, long output, (long, long) kernel, long stride = 1, (long, long)? padding = null) : base(nameof(BasicConv2d))
     {
@@ -20,7 +21,7 @@ internal sealed class BasicConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return nn.functional.relu(bn.call(conv.call(input))).MoveToOuterDisposeScope();
+        return relu.call(bn.call(conv.call(input))).MoveToOuterDisposeScope();
     }
 }
 

@@ -66,6 +66,11 @@ public static class ModelFile
                 var inputNormalization = InputNormalization(metadata, normalization, inChannels, path);
                 model.to(device ?? Runtime.NativeTorch.DefaultDevice);
                 model.eval();
+                if (!Saliency.ExactReference.IsRegistered(model)) // a ResNet registers itself; others are read again from their file
+                {
+                    string fullPath = Path.GetFullPath(path);
+                    Saliency.ExactReference.Register(model, () => Load(fullPath, Runtime.NativeTorch.DefaultDevice, named ?? arch, normalization).Model);
+                }
                 string dataset = metadata.TryGetValue("dataset", out var name) ? name : "unknown";
                 return new SavedModel(model, named ?? arch!, inChannels, classes, inputNormalization, dataset, Path.GetFullPath(path), fingerprint, metadata);
             }

@@ -13,6 +13,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
+    private readonly ReLU relu = nn.ReLU(); // a module, watched by ReluKinks (as torchvision names it)
     private readonly MaxPool2d? maxpool;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
@@ -46,6 +47,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
         fc = nn.Linear(inPlanes, config.NumClasses);
         RegisterComponents();
         InitialiseLikeTorchVision();
+        Saliency.ExactReference.Register(this, () => new ResNet(config));
     }
 
     static Sequential Stage(ResNetConfig config, ref int inPlanes, int planes, int blocks, int stride)
@@ -83,7 +85,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = nn.functional.relu(bn1.call(conv1.call(input)));
+        var x = relu.call(bn1.call(conv1.call(input)));
         if (maxpool is not null) x = maxpool.call(x);
         return layer4.call(layer3.call(layer2.call(layer1.call(x)))).MoveToOuterDisposeScope();
     }

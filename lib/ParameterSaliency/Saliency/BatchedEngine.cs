@@ -68,17 +68,21 @@ internal sealed class BatchedEngine
         return reason is null;
     }
 
-    /// <summary>Profiles [N, layout.Length] of images [N, C, H, W] with labels [N] (no graph: the fast path).</summary>
-    public Tensor Profile(Tensor images, Tensor labels) => Run(images, labels, differentiable: false);
+    /// <summary>
+    /// Profiles [N, layout.Length] of images [N, C, H, W] with labels [N] (no graph: the fast path). When
+    /// <paramref name="unsettled"/> is given, the rows of images with a ReLU input float32 cannot settle are added to it
+    /// (<see cref="ReluKinks"/>; float32 models only).
+    /// </summary>
+    public Tensor Profile(Tensor images, Tensor labels, List<int>? unsettled = null) => Run(images, labels, differentiable: false, unsettled);
 
     /// <summary>
     /// Profiles [N, layout.Length] that stay differentiable with respect to <paramref name="images"/> (which should
     /// require grad): per-sample gradients built with <c>create_graph</c>, for batched input-space heatmaps. Row n
     /// depends on image n alone, so ∂/∂x_n of Σ_m f(row m) is ∂f(row n)/∂x_n.
     /// </summary>
-    public Tensor Differentiable(Tensor images, Tensor labels) => Run(images, labels, differentiable: true);
+    public Tensor Differentiable(Tensor images, Tensor labels, List<int>? unsettled = null) => Run(images, labels, differentiable: true, unsettled);
 
-    Tensor Run(Tensor images, Tensor labels, bool differentiable)
+    Tensor Run(Tensor images, Tensor labels, bool differentiable, List<int>? unsettled)
     {
         using var scope = NewDisposeScope();
         // Layers' inputs and outputs live in the model's own dispose scopes (and Sequential frees its
@@ -91,6 +95,7 @@ internal sealed class BatchedEngine
         var inputs = new Dictionary<nn.Module, Tensor>();
         var outputs = new Dictionary<nn.Module, Tensor>();
         var removers = new List<nn.HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover>();
+        using var kinks = unsettled is not null && images.dtype != ScalarType.Float64 ? ReluKinks.Watch(model) : null;
         try
         {
             foreach (var module in hooked.Cast<nn.Module<Tensor, Tensor>>())
@@ -102,7 +107,9 @@ internal sealed class BatchedEngine
                 }));
             var loss = SaliencyLoss.Of(model.call(images), labels, sum: true);
             var layers = hooked.Where(outputs.ContainsKey).ToArray();
-            var outputGradients = autograd.grad([loss], layers.Select(m => outputs[m]).ToArray(), retain_graph: differentiable, create_graph: differentiable, allow_unused: true);
+            var watched = kinks?.Outputs ?? [];
+            var outputGradients = autograd.grad([loss], [.. layers.Select(m => outputs[m]), .. watched], retain_graph: differentiable, create_graph: differentiable, allow_unused: true);
+            if (kinks is not null) unsettled!.AddRange(kinks.Unsettled(outputGradients.Skip(layers.Length).ToArray()));
             var gradientOf = new Dictionary<nn.Module, Tensor>();
             for (int i = 0; i < layers.Length; i++) gradientOf[layers[i]] = LoopEngine.GradientOrZero(outputGradients[i], outputs[layers[i]]);
 

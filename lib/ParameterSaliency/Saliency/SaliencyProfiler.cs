@@ -95,6 +95,9 @@ public sealed class SaliencyProfiler
             using var scope = NewDisposeScope();
             using var busy = Runtime.CoreShare.Busy();
             int perPass = ImagesPerPass(images.shape[1] * images.shape[2] * images.shape[3]);
+            twin?.Invalidate(); // the model's weights may have changed since the last call
+            var float64Rows = new List<int>();
+            var unsettledRows = new List<int>();
             for (int start = 0; start < count; start += perPass)
             {
                 busy.Tick();
@@ -102,12 +105,23 @@ public sealed class SaliencyProfiler
                 int size = Math.Min(perPass, count - start);
                 var batchImages = images.narrow(0, start, size).to(inputs.DType).to(inputs.Device);
                 var batchLabels = labels.narrow(0, start, size).to(ScalarType.Int64).to(inputs.Device);
-                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels) : loop.Profile(batchImages, batchLabels);
+                var unsettled = new List<int>();
+                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels, unsettled) : loop.Profile(batchImages, batchLabels, unsettled);
+                unsettledRows.AddRange(unsettled.Select(row => start + row));
                 rows.Add(values.detach().cpu().MoveToOuterDisposeScope());
                 progress?.Report((start + size, count));
             }
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
-            return new SaliencyProfiles(Layout, cat(rows, 0), labelArray, sourceIndices);
+            var profiles = cat(rows, 0);
+            if (unsettledRows.Count > 0 && (twin ??= Float64Twin.For(model, Layout)) is not null)
+            {
+                profiles = Settle(profiles, images, labels, unsettledRows, perPass);
+                (float64Rows, unsettledRows) = (unsettledRows, []);
+            }
+            if (unsettledRows.Count > 0)
+                Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
+                                                 "(register a float64 twin with ExactReference.Register to have them recomputed): rows " + string.Join(", ", unsettledRows.Take(10)) + (unsettledRows.Count > 10 ? ", ..." : ""));
+            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) { Float64Rows = float64Rows, UnsettledRows = unsettledRows };
         }
         finally
         {
@@ -124,15 +138,16 @@ public sealed class SaliencyProfiler
     /// faster on this model and processor: the batched engine runs twice more (warm) and is kept unless the loop's
     /// time on that batch beats the better of the two by more than 10%.
     /// </summary>
-    Tensor BatchedChecked(Tensor images, Tensor labels)
+    Tensor BatchedChecked(Tensor images, Tensor labels, List<int> unsettled)
     {
-        if (batchedVerified) return batched!.Profile(images, labels);
+        if (batchedVerified) return batched!.Profile(images, labels, unsettled);
         if (images.shape[0] < 2) // nothing to compare a batch of one with: Auto decides on a later batch
-            return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels) : loop.Profile(images, labels);
+            return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels, unsettled) : loop.Profile(images, labels, unsettled);
         using var scope = NewDisposeScope();
-        var values = batched!.Profile(images, labels);
+        var batchedUnsettled = new List<int>();
+        var values = batched!.Profile(images, labels, batchedUnsettled);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var reference = loop.Profile(images, labels);
+        var reference = loop.Profile(images, labels, unsettled);
         double loopSeconds = clock.Elapsed.TotalSeconds;
         var rowDifferences = ProfileDifferences.Rows(values, reference).Order().ToArray();
         double difference = rowDifferences[(rowDifferences.Length - 1) / 2]; // the lower median, as libtorch's median()
@@ -150,6 +165,8 @@ public sealed class SaliencyProfiler
         if (Options.Engine == ProfileEngine.Batched)
         {
             EngineReason += "; " + agreement;
+            unsettled.Clear();
+            unsettled.AddRange(batchedUnsettled);
             return values.MoveToOuterDisposeScope();
         }
         // The batched engine's warm time, the better of two runs (a single run of a few tens of milliseconds can fall on
@@ -165,11 +182,32 @@ public sealed class SaliencyProfiler
         if (batchedSeconds <= loopSeconds * 1.1)
         {
             EngineReason = $"batched: measured {(batchedSeconds <= loopSeconds ? "faster" : "within 10% of the loop")} ({speeds}); {agreement}";
+            unsettled.Clear();
+            unsettled.AddRange(batchedUnsettled);
             return values.MoveToOuterDisposeScope();
         }
         UseLoop($"loop: measured faster ({speeds}); the batched engine's profiles of those images matched the loop (median relative difference {difference:E1})", fallback: null);
         return reference.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// <paramref name="values"/> [N, F] with the rows <paramref name="unsettled"/> recomputed by the model's float64 twin
+    /// (<see cref="ExactReference"/>), <paramref name="perPass"/> images at a time.
+    /// </summary>
+    Tensor Settle(Tensor values, Tensor images, Tensor labels, List<int> unsettled, int perPass)
+    {
+        values = values.clone();
+        for (int start = 0; start < unsettled.Count; start += perPass)
+        {
+            using var batchScope = NewDisposeScope();
+            var rows = tensor(unsettled.Skip(start).Take(perPass).Select(r => (long)r).ToArray());
+            var exact = twin!.Profile(images.index_select(0, rows).to(inputs.Device), labels.index_select(0, rows).to(ScalarType.Int64).to(inputs.Device));
+            values.index_copy_(0, rows, exact.detach().cpu().to(values.dtype));
+        }
+        return values;
+    }
+
+    Float64Twin? twin;
 
     /// <summary>
     /// Goes on with the engine an interrupted statistics pass measured and used (<see cref="ProfileEngine.Auto"/> only; an

@@ -22,6 +22,16 @@ public sealed class SaliencyProfiles : IDisposable
     public Tensor Values { get; }
     /// <summary>The true labels y the loss was computed with.</summary>
     public IReadOnlyList<int> Labels { get; }
+    /// <summary>
+    /// Rows (0-based, as <see cref="Values"/>) computed again in float64 because float32 could not settle them: a ReLU
+    /// input within rounding of zero that carries a gradient, whose mask the kernels' summation order decides (about one
+    /// image in a few hundred; see the README's CPU section).
+    /// </summary>
+    public IReadOnlyList<int> Float64Rows { get; init; } = [];
+
+    /// <summary>Rows float32 could not settle and no float64 twin was available for (<see cref="ExactReference.Register"/>): these may differ from the exact profile by up to 1e-2.</summary>
+    public IReadOnlyList<int> UnsettledRows { get; init; } = [];
+
     /// <summary>Number of images N.</summary>
     public int Count => Labels.Count;
 
