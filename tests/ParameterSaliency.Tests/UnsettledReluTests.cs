@@ -1,4 +1,5 @@
 using ParameterSaliency.Data;
+using ParameterSaliency.InputSpace;
 using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
 using TorchSharp;
@@ -43,8 +44,9 @@ public class UnsettledReluTests(ITestOutputHelper output)
         using var profiles = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine, BatchSize = 2 }).Profile(SharedData.TestSplit, [141, 5]);
         using var exact = Float64Profiles([141, 5]);
         var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
-        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}; recomputed in float64: [{string.Join(", ", profiles.Float64Rows)}]");
-        Assert.Contains(0, profiles.Float64Rows); // 141 is unsettled in float32 whatever the kernels made of it
+        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}; {profiles.Float32Candidates} checked against float64, recomputed: [{string.Join(", ", profiles.Float64Rows)}]");
+        // 141 is a candidate whatever the kernels made of it; it is recomputed where they put its ReLU input on the wrong side.
+        Assert.True(profiles.Float32Candidates >= 1, "image 141 was not checked against float64");
         Assert.All(errors, e => Assert.InRange(e, 0, 1e-4));
     }
 
@@ -61,10 +63,27 @@ public class UnsettledReluTests(ITestOutputHelper output)
         using var exact = Float64Profiles(first);
         var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
         var worst = Enumerable.Range(0, errors.Length).OrderByDescending(i => errors[i]).Take(5).ToArray();
-        output.WriteLine($"under {Runtime.CpuKernels.Policy.Isa}: {seconds:F1} s, {profiles.Float64Rows.Count} rows recomputed in float64; " +
+        output.WriteLine($"under {Runtime.CpuKernels.Policy.Isa}: {seconds:F1} s, {profiles.Float32Candidates} checked against a float64 forward, {profiles.Float64Rows.Count} recomputed ([{string.Join(", ", profiles.Float64Rows)}]); " +
                          $"worst {string.Join(", ", worst.Select(i => $"#{i} {errors[i]:E1}"))}");
         Assert.Empty(profiles.UnsettledRows);
         foreach (int i in worst) Assert.True(errors[i] <= 1e-3, $"image {i} is {errors[i]:E2} from float64 (row-relative L1)");
+    }
+
+    [Fact]
+    public void Heatmap_profiles_of_image_141_beside_image_5_are_within_float32_rounding_of_float64()
+    {
+        // ŝ as the batched heatmap differentiates it, against (s − μ) / σ of float64 profiles.
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+        var profile = new DifferentiableProfile(new SaliencyProfiler(saved.Model), statistics, absolute: false);
+        using var pair = SharedData.TestSplit.Subset([141, 5]);
+        var z = profile.StandardizedBatch(pair.Images.detach().requires_grad_(true), pair.Labels).detach();
+        using var exact = Float64Profiles([141, 5]);
+        var mean = tensor(statistics.Mean.ToArray());
+        var std = tensor(statistics.Std.Select(s => s <= StandardizedProfiles.MinStd ? 1.0 : s).ToArray());
+        var errors = TinyModels.RowErrors(z, (exact.Values - mean) / std);
+        output.WriteLine($"ŝ under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}");
+        Assert.All(errors, e => Assert.InRange(e, 0, 1e-4));
     }
 
     static SaliencyProfiles Float64Profiles(int[] indices)

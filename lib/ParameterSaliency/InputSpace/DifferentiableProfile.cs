@@ -41,14 +41,29 @@ internal sealed class DifferentiableProfile
 
     /// <summary>
     /// ŝ [N, F] of images <paramref name="inputs"/> [N, C, H, W] (which should require grad) with labels [N]: row n
-    /// depends on image n alone (eval mode), so one backward of a sum over rows gives every image's own gradient.
+    /// depends on image n alone (eval mode), so one backward of a sum over rows gives every image's own gradient. Rows
+    /// whose ReLU masks float32 got wrong (<see cref="SettlingCheck"/>) come from the model's float64 twin, still
+    /// differentiable with respect to their images.
     /// </summary>
     public Tensor StandardizedBatch(Tensor inputs, Tensor labels)
     {
         using var scope = NewDisposeScope();
         Runtime.GradientMode.EnsureEnabled("An input-space heatmap");
-        return Standardize(batched!.Differentiable(inputs, labels)).MoveToOuterDisposeScope();
+        twin?.Invalidate(); // the model's weights may have changed since the last call
+        var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout));
+        var profiles = batched!.Differentiable(inputs, labels, check);
+        if (check.Rows.Count > 0 && twin is null)
+            Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {check.Rows.Count} of {inputs.shape[0]} images of this heatmap batch have a ReLU input float32 may not have settled; " +
+                                             "register a float64 twin with ExactReference.Register to have them recomputed.");
+        else if (check.Rows.Count > 0)
+        {
+            var rows = tensor(check.Rows.Select(r => (long)r).ToArray(), device: inputs.device);
+            profiles = profiles.index_copy(0, rows, twin!.Differentiable(inputs.index_select(0, rows), labels.index_select(0, rows)).to(profiles.dtype));
+        }
+        return Standardize(profiles).MoveToOuterDisposeScope();
     }
+
+    Float64Twin? twin;
 
     /// <summary>ŝ [F] of image <paramref name="input"/> [1, C, H, W] (which should require grad) with label <paramref name="label"/> [1].</summary>
     public Tensor Standardized(Tensor input, Tensor label)

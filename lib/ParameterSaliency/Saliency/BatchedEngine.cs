@@ -70,19 +70,20 @@ internal sealed class BatchedEngine
 
     /// <summary>
     /// Profiles [N, layout.Length] of images [N, C, H, W] with labels [N] (no graph: the fast path). When
-    /// <paramref name="unsettled"/> is given, the rows of images with a ReLU input float32 cannot settle are added to it
-    /// (<see cref="ReluKinks"/>; float32 models only).
+    /// <paramref name="check"/> is given, the pass's ReLUs are watched and judged by it, the images counting as rows
+    /// <paramref name="firstRow"/> onwards (float32 models only).
     /// </summary>
-    public Tensor Profile(Tensor images, Tensor labels, List<int>? unsettled = null) => Run(images, labels, differentiable: false, unsettled);
+    public Tensor Profile(Tensor images, Tensor labels, SettlingCheck? check = null, int firstRow = 0) => Run(images, labels, differentiable: false, check, firstRow);
 
     /// <summary>
     /// Profiles [N, layout.Length] that stay differentiable with respect to <paramref name="images"/> (which should
     /// require grad): per-sample gradients built with <c>create_graph</c>, for batched input-space heatmaps. Row n
-    /// depends on image n alone, so ∂/∂x_n of Σ_m f(row m) is ∂f(row n)/∂x_n.
+    /// depends on image n alone, so ∂/∂x_n of Σ_m f(row m) is ∂f(row n)/∂x_n. <paramref name="check"/>, when given,
+    /// judges the pass's ReLUs as in <see cref="Profile"/>.
     /// </summary>
-    public Tensor Differentiable(Tensor images, Tensor labels, List<int>? unsettled = null) => Run(images, labels, differentiable: true, unsettled);
+    public Tensor Differentiable(Tensor images, Tensor labels, SettlingCheck? check = null) => Run(images, labels, differentiable: true, check, firstRow: 0);
 
-    Tensor Run(Tensor images, Tensor labels, bool differentiable, List<int>? unsettled)
+    Tensor Run(Tensor images, Tensor labels, bool differentiable, SettlingCheck? check, int firstRow)
     {
         using var scope = NewDisposeScope();
         // Layers' inputs and outputs live in the model's own dispose scopes (and Sequential frees its
@@ -95,7 +96,7 @@ internal sealed class BatchedEngine
         var inputs = new Dictionary<nn.Module, Tensor>();
         var outputs = new Dictionary<nn.Module, Tensor>();
         var removers = new List<nn.HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover>();
-        using var kinks = unsettled is not null && images.dtype != ScalarType.Float64 ? ReluKinks.Watch(model) : null;
+        using var kinks = ReluKinks.Watch(model, images, check);
         try
         {
             foreach (var module in hooked.Cast<nn.Module<Tensor, Tensor>>())
@@ -109,7 +110,7 @@ internal sealed class BatchedEngine
             var layers = hooked.Where(outputs.ContainsKey).ToArray();
             var watched = kinks?.Outputs ?? [];
             var outputGradients = autograd.grad([loss], [.. layers.Select(m => outputs[m]), .. watched], retain_graph: differentiable, create_graph: differentiable, allow_unused: true);
-            if (kinks is not null) unsettled!.AddRange(kinks.Unsettled(outputGradients.Skip(layers.Length).ToArray()));
+            if (kinks is not null) check!.Add(kinks, outputGradients.Skip(layers.Length).ToArray(), images, firstRow);
             var gradientOf = new Dictionary<nn.Module, Tensor>();
             for (int i = 0; i < layers.Length; i++) gradientOf[layers[i]] = LoopEngine.GradientOrZero(outputGradients[i], outputs[layers[i]]);
 

@@ -9,10 +9,10 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
 
     /// <summary>
     /// Profiles [N, layout.Length] (float32, on the model's device) of images [N, C, H, W] with labels [N]. When
-    /// <paramref name="unsettled"/> is given, the rows of images with a ReLU input float32 cannot settle are added to it
-    /// (<see cref="ReluKinks"/>; float32 models only).
+    /// <paramref name="check"/> is given, each image's ReLUs are watched and judged by it, the images counting as rows
+    /// <paramref name="firstRow"/> onwards (float32 models only).
     /// </summary>
-    public Tensor Profile(Tensor images, Tensor labels, List<int>? unsettled = null)
+    public Tensor Profile(Tensor images, Tensor labels, SettlingCheck? check = null, int firstRow = 0)
     {
         var inputs = layout.Segments.Select(s => parameters[s.ParameterIndex]).ToArray();
         var rows = new List<Tensor>();
@@ -20,12 +20,13 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
         for (long i = 0; i < images.shape[0]; i++)
         {
             using var sampleScope = NewDisposeScope();
-            using var kinks = unsettled is not null && images.dtype != ScalarType.Float64 ? ReluKinks.Watch(model) : null;
-            var logits = model.call(images.narrow(0, i, 1));
+            var image = images.narrow(0, i, 1);
+            using var kinks = ReluKinks.Watch(model, image, check);
+            var logits = model.call(image);
             var loss = SaliencyLoss.Of(logits, labels.narrow(0, i, 1));
             var watched = kinks?.Outputs ?? [];
             var gradients = autograd.grad([loss], [.. inputs, .. watched], allow_unused: true);
-            if (kinks is not null && kinks.Unsettled(gradients.Skip(inputs.Length).ToArray()).Length > 0) unsettled!.Add((int)i);
+            if (kinks is not null) check!.Add(kinks, gradients.Skip(inputs.Length).ToArray(), image, firstRow + (int)i);
             var parts = new Tensor[inputs.Length];
             for (int s = 0; s < inputs.Length; s++)
             {

@@ -96,8 +96,7 @@ public sealed class SaliencyProfiler
             using var busy = Runtime.CoreShare.Busy();
             int perPass = ImagesPerPass(images.shape[1] * images.shape[2] * images.shape[3]);
             twin?.Invalidate(); // the model's weights may have changed since the last call
-            var float64Rows = new List<int>();
-            var unsettledRows = new List<int>();
+            var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout));
             for (int start = 0; start < count; start += perPass)
             {
                 busy.Tick();
@@ -105,23 +104,19 @@ public sealed class SaliencyProfiler
                 int size = Math.Min(perPass, count - start);
                 var batchImages = images.narrow(0, start, size).to(inputs.DType).to(inputs.Device);
                 var batchLabels = labels.narrow(0, start, size).to(ScalarType.Int64).to(inputs.Device);
-                var unsettled = new List<int>();
-                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels, unsettled) : loop.Profile(batchImages, batchLabels, unsettled);
-                unsettledRows.AddRange(unsettled.Select(row => start + row));
+                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels, check, start) : loop.Profile(batchImages, batchLabels, check, start);
                 rows.Add(values.detach().cpu().MoveToOuterDisposeScope());
                 progress?.Report((start + size, count));
             }
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
             var profiles = cat(rows, 0);
-            if (unsettledRows.Count > 0 && (twin ??= Float64Twin.For(model, Layout)) is not null)
-            {
-                profiles = Settle(profiles, images, labels, unsettledRows, perPass);
-                (float64Rows, unsettledRows) = (unsettledRows, []);
-            }
+            // A check that found candidates built the twin if the model has one: its rows are recomputed, else reported.
+            List<int> float64Rows = twin is null ? [] : check.Rows, unsettledRows = twin is null ? check.Rows : [];
+            if (float64Rows.Count > 0) profiles = Settle(profiles, images, labels, float64Rows, perPass);
             if (unsettledRows.Count > 0)
                 Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
                                                  "(register a float64 twin with ExactReference.Register to have them recomputed): rows " + string.Join(", ", unsettledRows.Take(10)) + (unsettledRows.Count > 10 ? ", ..." : ""));
-            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) { Float64Rows = float64Rows, UnsettledRows = unsettledRows };
+            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) { Float64Rows = float64Rows, UnsettledRows = unsettledRows, Float32Candidates = check.Candidates };
         }
         finally
         {
@@ -138,16 +133,16 @@ public sealed class SaliencyProfiler
     /// faster on this model and processor: the batched engine runs twice more (warm) and is kept unless the loop's
     /// time on that batch beats the better of the two by more than 10%.
     /// </summary>
-    Tensor BatchedChecked(Tensor images, Tensor labels, List<int> unsettled)
+    Tensor BatchedChecked(Tensor images, Tensor labels, SettlingCheck check, int firstRow)
     {
-        if (batchedVerified) return batched!.Profile(images, labels, unsettled);
+        if (batchedVerified) return batched!.Profile(images, labels, check, firstRow);
         if (images.shape[0] < 2) // nothing to compare a batch of one with: Auto decides on a later batch
-            return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels, unsettled) : loop.Profile(images, labels, unsettled);
+            return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels, check, firstRow) : loop.Profile(images, labels, check, firstRow);
         using var scope = NewDisposeScope();
-        var batchedUnsettled = new List<int>();
-        var values = batched!.Profile(images, labels, batchedUnsettled);
+        SettlingCheck batchedCheck = check.Sibling(), loopCheck = check.Sibling(); // only the returned engine's findings count
+        var values = batched!.Profile(images, labels, batchedCheck, firstRow);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var reference = loop.Profile(images, labels, unsettled);
+        var reference = loop.Profile(images, labels, loopCheck, firstRow);
         double loopSeconds = clock.Elapsed.TotalSeconds;
         var rowDifferences = ProfileDifferences.Rows(values, reference).Order().ToArray();
         double difference = rowDifferences[(rowDifferences.Length - 1) / 2]; // the lower median, as libtorch's median()
@@ -158,6 +153,7 @@ public sealed class SaliencyProfiler
                             $"on this model and processor under {Runtime.CpuKernels.Policy.Isa}, a known fault of libtorch's CPU convolution kernels for narrow layers";
             if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
             UseLoop($"loop: {reason}", reason);
+            check.Include(loopCheck);
             Runtime.Notices.Writer.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
             return reference.MoveToOuterDisposeScope();
         }
@@ -165,8 +161,7 @@ public sealed class SaliencyProfiler
         if (Options.Engine == ProfileEngine.Batched)
         {
             EngineReason += "; " + agreement;
-            unsettled.Clear();
-            unsettled.AddRange(batchedUnsettled);
+            check.Include(batchedCheck);
             return values.MoveToOuterDisposeScope();
         }
         // The batched engine's warm time, the better of two runs (a single run of a few tens of milliseconds can fall on
@@ -182,11 +177,11 @@ public sealed class SaliencyProfiler
         if (batchedSeconds <= loopSeconds * 1.1)
         {
             EngineReason = $"batched: measured {(batchedSeconds <= loopSeconds ? "faster" : "within 10% of the loop")} ({speeds}); {agreement}";
-            unsettled.Clear();
-            unsettled.AddRange(batchedUnsettled);
+            check.Include(batchedCheck);
             return values.MoveToOuterDisposeScope();
         }
         UseLoop($"loop: measured faster ({speeds}); the batched engine's profiles of those images matched the loop (median relative difference {difference:E1})", fallback: null);
+        check.Include(loopCheck);
         return reference.MoveToOuterDisposeScope();
     }
 

@@ -23,13 +23,16 @@ public sealed class SaliencyProfiles : IDisposable
     /// <summary>The true labels y the loss was computed with.</summary>
     public IReadOnlyList<int> Labels { get; }
     /// <summary>
-    /// Rows (0-based, as <see cref="Values"/>) computed again in float64 because float32 could not settle them: a ReLU
-    /// input within rounding of zero that carries a gradient, whose mask the kernels' summation order decides (about one
-    /// image in a few hundred; see the README's CPU section).
+    /// Rows (0-based, as <see cref="Values"/>) computed again in float64 because float32 got a ReLU mask wrong: an input
+    /// within rounding of zero that carries a gradient, on the side float64 does not put it (the kernels' summation
+    /// order decides; see the README's CPU section).
     /// </summary>
     public IReadOnlyList<int> Float64Rows { get; init; } = [];
 
-    /// <summary>Rows float32 could not settle and no float64 twin was available for (<see cref="ExactReference.Register"/>): these may differ from the exact profile by up to 1e-2.</summary>
+    /// <summary>How many images had a ReLU input within rounding of zero that carries a gradient, and were checked against a float64 forward (or, without a twin, reported in <see cref="UnsettledRows"/>).</summary>
+    public int Float32Candidates { get; init; }
+
+    /// <summary>Rows float32 may not have settled, of a model without a float64 twin (<see cref="ExactReference.Register"/>): these may differ from the exact profile by up to 1e-2.</summary>
     public IReadOnlyList<int> UnsettledRows { get; init; } = [];
 
     /// <summary>Number of images N.</summary>
