@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace ParameterSaliency.Saliency;
 
-/// <summary>A float64 instance of a model's architecture that profiles with the model's weights (copied in by <see cref="Synchronise"/>), by the batched engine where it handles the model (in float64 2-3x faster than the loop), else by the loop.</summary>
+/// <summary>A float64 instance of a model's architecture with the model's weights (copied in before its first use after <see cref="Invalidate"/>): it profiles by the batched engine where that handles the model, else by the loop, and tells which ReLU masks a float32 pass got wrong.</summary>
 internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout layout, Func<nn.Module<Tensor, Tensor>> build) : IDisposable
 {
     nn.Module<Tensor, Tensor>? twin;
@@ -15,13 +15,13 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
     public static Float64Twin? For(nn.Module<Tensor, Tensor> model, ProfileLayout layout) =>
         ExactReference.BuilderOf(model) is { } build ? new Float64Twin(model, layout, build) : null;
 
-    /// <summary>Marks the twin's weights stale: the next <see cref="Profile"/> copies the model's in again (call whenever the model may have changed).</summary>
+    /// <summary>Marks the twin's weights stale: its next use copies the model's in again (call whenever the model may have changed).</summary>
     public void Invalidate() => current = false;
 
     /// <summary>Float64 profiles [n, F] of <paramref name="images"/> with <paramref name="labels"/>, on the model's device.</summary>
     public Tensor Profile(Tensor images, Tensor labels)
     {
-        if (!current) Synchronise();
+        EnsureCurrent();
         var inputs = images.to(ScalarType.Float64);
         return batched is not null ? batched.Profile(inputs, labels) : loop!.Profile(inputs, labels);
     }
@@ -32,7 +32,7 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
     /// </summary>
     public Tensor Differentiable(Tensor images, Tensor labels)
     {
-        if (!current) Synchronise();
+        EnsureCurrent();
         return (batched ?? throw new InvalidOperationException("The float64 twin has no batched engine: it builds another architecture than the model."))
             .Differentiable(images.to(ScalarType.Float64), labels);
     }
@@ -44,7 +44,7 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
     /// </summary>
     public long[] MasksDiffer(Tensor images, IReadOnlyList<(Tensor Candidate, Tensor Open)> calls)
     {
-        if (!current) Synchronise();
+        EnsureCurrent();
         using var scope = NewDisposeScope();
         var open = new List<Tensor>();
         var removers = ReluKinks.ReluModules(twin!).Select(relu => new ReluKinks.Remover(relu.register_forward_pre_hook((_, x) =>
@@ -55,25 +55,24 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
         try
         {
             using (no_grad()) twin!.call(images.to(ScalarType.Float64)).Dispose();
+            if (open.Count != calls.Count)
+                throw new InvalidOperationException($"The float64 twin ran {open.Count} ReLUs where the model ran {calls.Count}: the builder given to ExactReference.Register builds another architecture.");
+            var differ = zeros(images.shape[0], dtype: ScalarType.Bool, device: images.device);
+            for (int i = 0; i < calls.Count; i++)
+                differ = differ.logical_or(calls[i].Candidate.logical_and(calls[i].Open.logical_xor(open[i])).flatten(1).any(1));
+            return differ.nonzero().flatten().cpu().data<long>().ToArray();
         }
         finally
         {
             foreach (var remover in removers) remover.Dispose();
+            foreach (var tensor in open) tensor.Dispose();
         }
-        if (open.Count != calls.Count)
-            throw new InvalidOperationException($"The float64 twin ran {open.Count} ReLUs where the model ran {calls.Count}: the builder given to ExactReference.Register builds another architecture.");
-        var differ = zeros(images.shape[0], dtype: ScalarType.Bool, device: images.device);
-        for (int i = 0; i < calls.Count; i++)
-        {
-            differ = differ.logical_or(calls[i].Candidate.logical_and(calls[i].Open.logical_xor(open[i])).flatten(1).any(1));
-            open[i].Dispose();
-        }
-        return differ.nonzero().flatten().cpu().data<long>().ToArray();
     }
 
-    /// <summary>Copies the model's current weights and buffers into the twin (float64, eval mode).</summary>
-    public nn.Module<Tensor, Tensor> Synchronise()
+    /// <summary>Builds the twin on first use and copies the model's current weights and buffers into it (float64, eval mode) unless they are current.</summary>
+    void EnsureCurrent()
     {
+        if (current) return;
         if (twin is null)
         {
             twin = Runtime.GlobalRandom.Preserving(build);
@@ -93,7 +92,6 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
         }
         twin.eval();
         current = true;
-        return twin;
     }
 
     public void Dispose() => twin?.Dispose();

@@ -1,0 +1,39 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>
+/// The default model's float32 profiles of the first 1,024 test images as <c>saliency stats</c> computes them (Auto
+/// engine, default batch), once per test process (so once per oneDNN ISA cap), and PyTorch's float64 and float32
+/// profiles of the same images from <c>tests/reference/first_images_reference.py</c>.
+/// </summary>
+public sealed class FirstImages : IDisposable
+{
+    /// <summary>Test images 0-1023.</summary>
+    public static readonly int[] Indices = Enumerable.Range(0, 1024).ToArray();
+
+    readonly Lazy<(SaliencyProfiles Profiles, double Seconds)> ours = new(() =>
+    {
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var profiles = new SaliencyProfiler(saved.Model).Profile(SharedData.TestSplit, Indices);
+        return (profiles, clock.Elapsed.TotalSeconds);
+    });
+
+    readonly Lazy<PythonReference> pytorch = new(() => PythonReference.Make("first_images_reference.py"));
+
+    /// <summary>Our float32 profiles.</summary>
+    public SaliencyProfiles Profiles => ours.Value.Profiles;
+    /// <summary>How long they took.</summary>
+    public double Seconds => ours.Value.Seconds;
+    /// <summary>PyTorch's profiles (first-images.safetensors: float64, float32, labels), or why they are missing.</summary>
+    public PythonReference PyTorch => pytorch.Value;
+
+    public void Dispose()
+    {
+        if (ours.IsValueCreated) ours.Value.Profiles.Dispose();
+    }
+}
