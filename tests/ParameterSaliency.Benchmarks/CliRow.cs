@@ -15,7 +15,7 @@ internal static class CliRow
         string output = Path.Combine(Path.GetTempPath(), $"benchmark-stats-{Environment.ProcessId}.safetensors");
         try
         {
-            double small = Run(64, output), full = Run(10000, output);
+            double small = Seconds(64, output), full = Seconds(10000, output);
             double rate = (10000 - 64) / (full - small);
             string ratio = double.IsNaN(pytorchBest) ? "–" : (rate / pytorchBest).ToString("F2");
             string row = $"| Auto engine, 16 images per pass | 10,000 | {full:F1} | {small:F1} | {rate:F0} | {ratio} |";
@@ -28,7 +28,21 @@ internal static class CliRow
         }
     }
 
-    static double Run(int images, string output)
+    /// <summary>Wall-clock seconds of <c>saliency stats --limit <paramref name="images"/></c> in a process of its own.</summary>
+    public static double Seconds(int images)
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"benchmark-stats-{Environment.ProcessId}.safetensors");
+        try
+        {
+            return Seconds(images, output);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    static double Seconds(int images, string output)
     {
         var clock = Stopwatch.StartNew();
         IsaRow.RunDotnet(Path.Combine(AppContext.BaseDirectory, "saliency.dll"), ["stats", "--limit", images.ToString(), "--out", output, "--force"], []);

@@ -10,13 +10,20 @@ using static TorchSharp.torch;
 // functorch vmap(grad)) and against the training step of both frameworks, as ratios measured in one run; the engine
 // Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
 // once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
-//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines]
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
 NativeTorch.EnsureLoaded();
 bool quick = args.Contains("--quick");
 string folder = Path.Combine(WorkbookPaths.Artifacts, "benchmarks");
+if (args.Contains("--stats-vs-functorch"))
+{
+    Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine(StatsAgainstFunctorch.Table(folder));
+    return 0;
+}
 var report = new StringBuilder();
 report.AppendLine($"Benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
 report.AppendLine();
@@ -35,7 +42,7 @@ report.AppendLine();
 
 report.AppendLine("| oneDNN ISA cap (ONEDNN_MAX_CPU_ISA) | engine Auto runs on the default model | why | loop img/s | batched img/s | statistics pass, 1,000 images (Auto), img/s |");
 report.AppendLine("|---|---|---|---|---|---|");
-foreach (string isa in CpuKernelPolicy.Candidates())
+foreach (string isa in CpuKernelPolicy.SupportedCaps())
 {
     var row = IsaRow.InChild(isa);
     report.AppendLine(row);

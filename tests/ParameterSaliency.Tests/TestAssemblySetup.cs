@@ -9,7 +9,7 @@ internal static class TestAssemblySetup
     /// Before any test touches libtorch: one libtorch thread in this process and in every process a test
     /// starts (they inherit OMP_NUM_THREADS). xunit runs two test classes at a time on the 2-core machines
     /// this suite is sized for, so two single-threaded computations use both cores without
-    /// oversubscribing them; then the oneDNN ISA cap every program of the workbook applies.
+    /// oversubscribing them.
     /// </summary>
     [ModuleInitializer]
     internal static void Initialize()
@@ -21,7 +21,6 @@ internal static class TestAssemblySetup
         }
         Runtime.CoreShare.Enabled = false;
         Data.WorkbookPaths.RegisterData();
-        Runtime.CpuKernels.Configure();
     }
 
     [DllImport("libc", CharSet = CharSet.Ansi)]

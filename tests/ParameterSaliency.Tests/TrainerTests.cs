@@ -16,7 +16,7 @@ public class TrainerTests
     static (ResNet Model, IReadOnlyList<EpochSummary> History) TrainSmall(ImageDataset data, int seed)
     {
         var trainer = new Trainer(new TrainingOptions { Epochs = 3, BatchSize = 64, Seed = seed, Limit = 512, MaxLearningRate = 0.05 });
-        var model = trainer.Initialise(() => new ResNet(ResNetConfig.CifarResNet18(width: 8))); // 4-channel layers met a libtorch kernel fault on some processors (CpuKernelPolicy)
+        var model = trainer.Initialise(() => new ResNet(ResNetConfig.CifarResNet18(width: 8))); // width 8: its 4-channel layers once gave batch gradients unlike single-image ones on an AMD EPYC
         var history = trainer.Train(model, data);
         return (model, history);
     }

@@ -45,7 +45,7 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
         using var profiles = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine, BatchSize = 2 }).Profile(SharedData.TestSplit, [141, 5]);
         using var exact = Float64Profiles([141, 5]);
         var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
-        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}; {profiles.Float32Candidates} checked against float64, recomputed: [{string.Join(", ", profiles.Float64Rows)}]");
+        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}; {profiles.Float32Candidates} checked against float64, recomputed: [{string.Join(", ", profiles.Float64MaskRows)}]");
         // 141 is a candidate whatever the kernels made of it; it is recomputed where they put its ReLU input on the wrong side.
         Assert.True(profiles.Float32Candidates >= 1, "image 141 was not checked against float64");
         Assert.All(errors, e => Assert.InRange(e, 0, 1e-4));
@@ -81,7 +81,7 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
         var profiles = first.Profiles;
         var worst = Enumerable.Range(0, errors.Length).OrderByDescending(i => errors[i]).Take(5).ToArray();
         output.WriteLine($"under {Runtime.CpuKernels.Policy.Isa}, against {reference}: Auto engine {first.Seconds:F1} s, {profiles.Float32Candidates} checked against a float64 forward, " +
-                         $"{profiles.Float64Rows.Count} recomputed ([{string.Join(", ", profiles.Float64Rows)}]); worst {string.Join(", ", worst.Select(i => $"#{i} {errors[i]:E1}"))}");
+                         $"{profiles.Float64MaskRows.Count} recomputed ([{string.Join(", ", profiles.Float64MaskRows)}]); worst {string.Join(", ", worst.Select(i => $"#{i} {errors[i]:E1}"))}");
         Assert.Empty(profiles.UnsettledRows);
         foreach (int i in worst) Assert.True(errors[i] <= 1e-3, $"image {i} is {errors[i]:E2} from {reference} (row-relative L1)");
     }

@@ -6,8 +6,8 @@ namespace ParameterSaliency.Saliency;
 
 /// <summary>
 /// How to build a second instance of a model's architecture, so that the profiles s(x, y) float32 cannot settle
-/// (a ReLU input within rounding of zero that carries a gradient, <see cref="SaliencyProfiles.Float64Rows"/>) are
-/// computed again in float64 with the model's current weights. Models built by this library (every
+/// (a ReLU input within rounding of zero that carries a gradient, <see cref="SaliencyProfiles.Float64MaskRows"/>) are
+/// computed again with the ReLU masks of a float64 forward (the model's current weights, in float64). Models built by this library (every
 /// <see cref="Models.ResNet"/>, every model <see cref="Models.ModelFile.Load"/> reads) are registered already;
 /// register your own with <see cref="Register"/>. An unregistered model's unsettled rows are kept in float32 and
 /// named in <see cref="SaliencyProfiles.UnsettledRows"/>.

@@ -3,12 +3,11 @@ using static TorchSharp.torch;
 
 namespace ParameterSaliency.Saliency;
 
-/// <summary>A float64 instance of a model's architecture with the model's weights (copied in before its first use after <see cref="Invalidate"/>): it profiles by the batched engine where that handles the model, else by the loop, and tells which ReLU masks a float32 pass got wrong.</summary>
+/// <summary>A float64 instance of a model's architecture with the model's weights (copied in before its first use after <see cref="Invalidate"/>): it tells which ReLU masks a float32 pass got wrong, gives float64's masks to pin a float32 pass to (<see cref="PinnedRelus"/>), and gives float64 profiles that stay differentiable for batched heatmaps.</summary>
 internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout layout, Func<nn.Module<Tensor, Tensor>> build) : IDisposable
 {
     nn.Module<Tensor, Tensor>? twin;
     BatchedEngine? batched;
-    LoopEngine? loop;
     bool current;
 
     /// <summary>The twin of <paramref name="model"/> when one can be built, else null.</summary>
@@ -17,14 +16,6 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
 
     /// <summary>Marks the twin's weights stale: its next use copies the model's in again (call whenever the model may have changed).</summary>
     public void Invalidate() => current = false;
-
-    /// <summary>Float64 profiles [n, F] of <paramref name="images"/> with <paramref name="labels"/>, on the model's device.</summary>
-    public Tensor Profile(Tensor images, Tensor labels)
-    {
-        EnsureCurrent();
-        var inputs = images.to(ScalarType.Float64);
-        return batched is not null ? batched.Profile(inputs, labels) : loop!.Profile(inputs, labels);
-    }
 
     /// <summary>
     /// Float64 profiles [n, F] that stay differentiable with respect to <paramref name="images"/> (float32, requiring
@@ -39,22 +30,14 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
 
     /// <summary>
     /// Which of <paramref name="images"/> (float32, as the model saw them) have a candidate ReLU input
-    /// (<see cref="ReluKinks.Candidates"/>) that float32 let through and float64 does not, or the reverse: a forward
-    /// of the twin without a graph, its ReLU calls in the same order as the model's.
+    /// (<see cref="ReluKinks.Candidates"/>) that float32 let through and float64 does not, or the reverse.
     /// </summary>
     public long[] MasksDiffer(Tensor images, IReadOnlyList<(Tensor Candidate, Tensor Open)> calls)
     {
-        EnsureCurrent();
         using var scope = NewDisposeScope();
-        var open = new List<Tensor>();
-        var removers = ReluKinks.ReluModules(twin!).Select(relu => new ReluKinks.Remover(relu.register_forward_pre_hook((_, x) =>
-        {
-            open.Add(x.gt(0).DetachFromDisposeScope());
-            return x;
-        }).remove)).ToArray();
+        var open = OpenMasks(images);
         try
         {
-            using (no_grad()) twin!.call(images.to(ScalarType.Float64)).Dispose();
             if (open.Count != calls.Count)
                 throw new InvalidOperationException($"The float64 twin ran {open.Count} ReLUs where the model ran {calls.Count}: the builder given to ExactReference.Register builds another architecture.");
             var differ = zeros(images.shape[0], dtype: ScalarType.Bool, device: images.device);
@@ -64,8 +47,36 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
         }
         finally
         {
+            foreach (var mask in open) mask.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Which inputs every ReLU call of a float64 forward of <paramref name="images"/> lets through (x &gt; 0, one tensor
+    /// per call in the order the model's ReLUs run), by the twin without a graph. The caller disposes them.
+    /// </summary>
+    public List<Tensor> OpenMasks(Tensor images)
+    {
+        EnsureCurrent();
+        var open = new List<Tensor>();
+        var removers = ReluKinks.ReluModules(twin!).Select(relu => new ReluKinks.Remover(relu.register_forward_pre_hook((_, x) =>
+        {
+            open.Add(x.gt(0).DetachFromDisposeScope());
+            return x;
+        }).remove)).ToArray();
+        try
+        {
+            using (no_grad()) twin!.call(images.to(ScalarType.Float64)).Dispose();
+            return open;
+        }
+        catch
+        {
+            foreach (var mask in open) mask.Dispose();
+            throw;
+        }
+        finally
+        {
             foreach (var remover in removers) remover.Dispose();
-            foreach (var tensor in open) tensor.Dispose();
         }
     }
 
@@ -78,7 +89,6 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
             twin = Runtime.GlobalRandom.Preserving(build);
             twin.to(ScalarType.Float64).to(model.parameters().First().device);
             batched = BatchedEngine.TryCreate(twin, layout, out _);
-            loop = batched is null ? new LoopEngine(twin, layout) : null;
         }
         var target = twin.state_dict();
         using (no_grad())

@@ -66,12 +66,12 @@ public sealed class SaliencyProfiler
     public string? EngineFallbackReason { get; private set; }
 
     /// <summary>
-    /// Median over the first batch's images of the relative L1 difference between the batched engine and
-    /// the loop above which the batched engine is not trusted. Right kernels agree to 1e-7..1e-6 (a single
-    /// image whose ReLU inputs sit within rounding of zero may differ by up to 1e-2 in any float32
-    /// implementation, hence a median); faulty ones differ by 1e-2 or more on most images.
+    /// Row-relative L1 difference between the batched engine and the loop above which the batched engine is not trusted,
+    /// on any image of the first batch of two or more (rows either engine's <see cref="SettlingCheck"/> sends to float64
+    /// are left out: their float32 rows may differ by 1e-2). Both engines' other rows were within 7.3e-5 of float64 on the
+    /// first 1,024 test images, under every oneDNN cap; the bound is the one the tests hold every row to.
     /// </summary>
-    public const double SelfCheckTolerance = 1e-4;
+    public const double SelfCheckTolerance = 1e-3;
     bool batchedVerified;
     /// <summary>The model being explained.</summary>
     public nn.Module<Tensor, Tensor> Model => model;
@@ -116,7 +116,7 @@ public sealed class SaliencyProfiler
             if (unsettledRows.Count > 0)
                 Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
                                                  "(register a float64 twin with ExactReference.Register to have them recomputed): rows " + string.Join(", ", unsettledRows.Take(10)) + (unsettledRows.Count > 10 ? ", ..." : ""));
-            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) { Float64Rows = float64Rows, UnsettledRows = unsettledRows, Float32Candidates = check.Candidates };
+            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) { Float64MaskRows = float64Rows, UnsettledRows = unsettledRows, Float32Candidates = check.Candidates };
         }
         finally
         {
@@ -125,13 +125,12 @@ public sealed class SaliencyProfiler
     }
 
     /// <summary>
-    /// The batched engine's first batch (of two or more images) is checked against the loop (the definition):
-    /// libtorch's CPU convolution kernels have given wrong batched gradients for some narrow layers on some
-    /// processors (see <see cref="Runtime.CpuKernelPolicy"/>). When the median image differs by more than
-    /// <see cref="SelfCheckTolerance"/>, an automatically chosen engine falls back to the loop; an explicitly
-    /// requested one throws. Under <see cref="ProfileEngine.Auto"/> the same batch also decides which engine is
-    /// faster on this model and processor: the batched engine runs twice more (warm) and is kept unless the loop's
-    /// time on that batch beats the better of the two by more than 10%.
+    /// The batched engine's first batch (of two or more images) is checked against the loop (the definition), image by
+    /// image: when any image the settling check leaves in float32 differs by more than <see cref="SelfCheckTolerance"/>,
+    /// an automatically chosen engine falls back to the loop and an explicitly requested one throws. Under
+    /// <see cref="ProfileEngine.Auto"/> the same batch also decides which engine is faster on this model and processor:
+    /// the batched engine runs twice more (warm) and is kept unless the loop's time on that batch beats the better of the
+    /// two by more than 10%.
     /// </summary>
     Tensor BatchedChecked(Tensor images, Tensor labels, SettlingCheck check, int firstRow)
     {
@@ -144,13 +143,17 @@ public sealed class SaliencyProfiler
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var reference = loop.Profile(images, labels, loopCheck, firstRow);
         double loopSeconds = clock.Elapsed.TotalSeconds;
-        var rowDifferences = ProfileDifferences.Rows(values, reference).Order().ToArray();
-        double difference = rowDifferences[(rowDifferences.Length - 1) / 2]; // the lower median, as libtorch's median()
-        string agreement = $"its first {images.shape[0]} images matched the loop (median relative difference {difference:E1})";
+        // Rows either engine's check recomputes in float64 are settled later, whatever float32 gave them.
+        var settled = batchedCheck.Rows.Concat(loopCheck.Rows).Select(row => row - firstRow).ToHashSet();
+        var rowDifferences = ProfileDifferences.Rows(values, reference);
+        var compared = Enumerable.Range(0, rowDifferences.Length).Where(row => !settled.Contains(row)).ToArray();
+        int worst = compared.Length == 0 ? -1 : compared.MaxBy(row => rowDifferences[row]);
+        double difference = worst < 0 ? 0 : rowDifferences[worst];
+        string agreement = $"its first {images.shape[0]} images matched the loop (largest relative difference {difference:E1}" + (settled.Count > 0 ? $", {settled.Count} recomputed in float64" : "") + ")";
         if (difference > SelfCheckTolerance)
         {
-            string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (median relative L1 over {images.shape[0]} images) " +
-                            $"on this model and processor under {Runtime.CpuKernels.Policy.Isa}, a known fault of libtorch's CPU convolution kernels for narrow layers";
+            string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (relative L1) on image {firstRow + worst} of its first batch " +
+                            $"on this model and processor under the oneDNN cap {Runtime.CpuKernels.Policy.Isa}";
             if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
             UseLoop($"loop: {reason}", reason);
             check.Include(loopCheck);
@@ -180,24 +183,43 @@ public sealed class SaliencyProfiler
             check.Include(batchedCheck);
             return values.MoveToOuterDisposeScope();
         }
-        UseLoop($"loop: measured faster ({speeds}); the batched engine's profiles of those images matched the loop (median relative difference {difference:E1})", fallback: null);
+        UseLoop($"loop: measured faster ({speeds}); {agreement}", fallback: null);
         check.Include(loopCheck);
         return reference.MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// <paramref name="values"/> [N, F] with the rows <paramref name="unsettled"/> recomputed by the model's float64 twin
-    /// (<see cref="ExactReference"/>), <paramref name="perPass"/> images at a time.
+    /// <paramref name="values"/> [N, F] with the rows <paramref name="unsettled"/> recomputed, <paramref name="perPass"/>
+    /// images at a time, by the engine in force in float32 with every ReLU mask pinned to a float64 forward's
+    /// (<see cref="Float64Twin.OpenMasks"/>, <see cref="PinnedRelus"/>): float64's masks, float32's arithmetic, the cost
+    /// of a float32 pass.
     /// </summary>
     Tensor Settle(Tensor values, Tensor images, Tensor labels, List<int> unsettled, int perPass)
     {
         values = values.clone();
         for (int start = 0; start < unsettled.Count; start += perPass)
         {
-            using var batchScope = NewDisposeScope();
-            var rows = tensor(unsettled.Skip(start).Take(perPass).Select(r => (long)r).ToArray());
-            var exact = twin!.Profile(images.index_select(0, rows).to(inputs.Device), labels.index_select(0, rows).to(ScalarType.Int64).to(inputs.Device));
-            values.index_copy_(0, rows, exact.detach().cpu().to(values.dtype));
+            using var passScope = NewDisposeScope();
+            var rows = tensor(unsettled.Skip(start).Take(perPass).Select(row => (long)row).ToArray());
+            var passImages = images.index_select(0, rows).to(inputs.DType).to(inputs.Device);
+            var passLabels = labels.index_select(0, rows).to(ScalarType.Int64).to(inputs.Device);
+            var open = twin!.OpenMasks(passImages);
+            try
+            {
+                Tensor settled;
+                using (var pinned = new PinnedRelus(model, open))
+                {
+                    settled = Engine == ProfileEngine.Batched ? batched!.Profile(passImages, passLabels) : loop.Profile(passImages, passLabels);
+                    long expected = open.Count * (Engine == ProfileEngine.Batched ? 1 : passImages.shape[0]);
+                    if (pinned.Calls != expected)
+                        throw new InvalidOperationException($"The model ran {pinned.Calls} ReLUs where its float64 twin ran {expected}: the builder given to ExactReference.Register builds another architecture.");
+                }
+                values.index_copy_(0, rows, settled.detach().cpu().to(values.dtype));
+            }
+            finally
+            {
+                foreach (var mask in open) mask.Dispose();
+            }
         }
         return values;
     }

@@ -23,11 +23,11 @@ public sealed class SaliencyProfiles : IDisposable
     /// <summary>The true labels y the loss was computed with.</summary>
     public IReadOnlyList<int> Labels { get; }
     /// <summary>
-    /// Rows (0-based, as <see cref="Values"/>) computed again in float64 because float32 got a ReLU mask wrong: an input
-    /// within rounding of zero that carries a gradient, on the side float64 does not put it (the kernels' summation
-    /// order decides; see the README's CPU section).
+    /// Rows (0-based, as <see cref="Values"/>) computed again because float32 got a ReLU mask wrong (an input within
+    /// rounding of zero that carries a gradient, on the side float64 does not put it; the kernels' summation order
+    /// decides, see the README's CPU section): in float32 with every ReLU mask of the image pinned to a float64 forward's.
     /// </summary>
-    public IReadOnlyList<int> Float64Rows { get; init; } = [];
+    public IReadOnlyList<int> Float64MaskRows { get; init; } = [];
 
     /// <summary>How many images had a ReLU input within rounding of zero that carries a gradient, and were checked against a float64 forward (or, without a twin, reported in <see cref="UnsettledRows"/>).</summary>
     public int Float32Candidates { get; init; }
