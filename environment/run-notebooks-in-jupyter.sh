@@ -18,3 +18,23 @@ for notebook in "${notebooks[@]}"; do
   jupyter nbconvert --to notebook --execute "$notebook" --output-dir artifacts/jupyter \
     --ExecutePreprocessor.kernel_name=.net-csharp --ExecutePreprocessor.timeout=1200
 done
+# The kernel sends JSON MIME types other than application/json as JSON text (a chart's application/vnd.plotly.v1+json):
+# nbformat and JupyterLab's renderers want the object.
+/usr/bin/python3 - "${notebooks[@]}" <<'PY'
+import json, os, sys
+for notebook in sys.argv[1:]:
+    path = os.path.join("artifacts", "jupyter", os.path.basename(notebook))
+    with open(path, encoding="utf-8") as f:
+        executed = json.load(f)
+    changed = False
+    for cell in executed.get("cells", []):
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                if mime != "application/json" and mime.endswith("+json") and isinstance(value, (str, list)):
+                    output["data"][mime] = json.loads(value if isinstance(value, str) else "".join(value))
+                    changed = True
+    if changed:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(executed, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+PY

@@ -56,9 +56,13 @@ internal sealed class CellOutputs
     static JsonObject Display(string type, IReadOnlyCollection<FormattedValue> values)
     {
         var data = new JsonObject();
-        foreach (var value in values.Where(v => !v.SuppressDisplay)) data[value.MimeType] = value.Value;
+        // nbformat keeps JSON MIME types (application/json, application/vnd.plotly.v1+json, ...) as JSON, not as text.
+        foreach (var value in values.Where(v => !v.SuppressDisplay))
+            data[value.MimeType] = IsJson(value.MimeType) ? JsonNode.Parse(value.Value) : value.Value;
         return new JsonObject { ["output_type"] = type, ["data"] = data, ["metadata"] = new JsonObject() };
     }
+
+    static bool IsJson(string mimeType) => mimeType == "application/json" || mimeType.EndsWith("+json", StringComparison.Ordinal);
 
     static JsonObject Stream(string name, IReadOnlyCollection<FormattedValue> values) => new()
     {

@@ -40,10 +40,6 @@ internal static class HtmlPage
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>")
             .Append($"<title>{WebUtility.HtmlEncode(title)}</title>")
             .Append(body.ToString().Contains("Plotly.newPlot", StringComparison.Ordinal) ? PlotlyScript : "") // only pages with charts carry plotly.js
-            // Plotly.NET's chart snippets load plotly through require.js, which Jupyter front ends
-            // provide; this shim hands them the page's plotly instead, so the page needs no require.js.
-            .Append("<script>if (typeof requirejs !== 'function') { window.requirejs = function () {}; ")
-            .Append("requirejs.config = function () { return function (deps, ready) { ready(window.Plotly); }; }; }</script>")
             .Append("<style>body{font-family:sans-serif;max-width:1000px;margin:auto;padding:1em}")
             .Append("pre.code{background:#f6f8fa;padding:8px;border-left:3px solid #4878d0;overflow-x:auto}")
             .Append("pre.stream{background:#fff;padding:4px;margin:0}.error{color:#b00020}table{border-collapse:collapse}")

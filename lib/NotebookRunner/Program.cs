@@ -37,4 +37,15 @@ root.SetAction(async (result, cancel) =>
     Console.WriteLine($"{notebooks.Count - failures.Count} of {notebooks.Count} notebooks ran without error; executed copies in {output}");
     return failures.Count == 0 ? 0 : 1;
 });
+// plotly.js as the pages inline it, for templates that inline it too (environment/share-notebook.sh's nbconvert template).
+var plotlyTarget = new Argument<string>("file") { Description = "Where to write it." };
+var rawJinja = new Option<bool>("--jinja-raw") { Description = "Wrap it in {% raw %} ... {% endraw %}, for a Jinja template to include." };
+var plotlyCommand = new Command("plotly-js", "Write the plotly.js the HTML pages inline (the copy Plotly.NET carries) to a file.") { plotlyTarget, rawJinja };
+plotlyCommand.SetAction(result =>
+{
+    string script = PlotlyJs.Inline;
+    File.WriteAllText(result.GetValue(plotlyTarget)!, result.GetValue(rawJinja) ? "{% raw %}" + script + "{% endraw %}" : script);
+    return 0;
+});
+root.Subcommands.Add(plotlyCommand);
 return await root.Parse(args).InvokeAsync();

@@ -63,8 +63,12 @@ public static class Formatters
         Add<FailureAtlas>(HtmlViews.Of);
         Add<FilterComparison>(comparison => HtmlViews.Of(comparison), comparison => comparison.Summary);
         Add<FilterSetTest>(HtmlViews.Of);
-        // Plotly.NET draws charts as HTML; without this its text/plain is a dump of every trace and value.
-        Formatter.Register<Plotly.NET.GenericChart>(_ => "(a Plotly chart)", PlainTextFormatter.MimeType);
+        // Every chart, ours or a reader's: a MIME bundle that draws offline in every front-end (ChartOutput), in place of
+        // Plotly.NET.Interactive's text/html, which loads require.js and plotly.js from CDNs.
+        Formatter.SetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart), ChartOutput.MimeTypes);
+        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Figure(chart).ToJsonString(), ChartOutput.PlotlyMimeType);
+        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Html(ChartOutput.Figure(chart)), HtmlFormatter.MimeType);
+        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Text(ChartOutput.Figure(chart)), PlainTextFormatter.MimeType);
         Types = types;
         registered = true;
     }

@@ -46,6 +46,7 @@ public static class Workbook
         Notices.Writer = Console.Error; // recomputed caches, waits, fallbacks: shown under the cell
         Data.WorkbookPaths.RegisterData();
         Formatters.Register();
+        ChartOutput.WriteLocalPlotly(Directory.GetCurrentDirectory()); // for front-ends that draw charts from text/html (the classic Notebook)
         // The kernel loads each #r'd assembly into a load context of its own and binds a dependency on its first use.
         // Loading a PyTorch checkpoint brings TorchSharp.PyBridge, and with it a second TorchSharp; an assembly whose first
         // use of TorchSharp came after that bound to the second copy (MissingMethodException: Tensor of one copy is not

@@ -29,5 +29,7 @@ public class JupyterKernelTests
         string executed = File.ReadAllText(path);
         Assert.Contains("Plotly.newPlot", executed);
         Assert.DoesNotContain("\"output_type\": \"error\"", executed);
+        // The confusion matrix, a MIME bundle whose figure (sent by the kernel as text, made an object by the script) draws offline.
+        Assert.Equal(1, BrowserCharts.AssertEveryFigureDraws(path));
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ParameterSaliency.Tests;
 
 /// <summary>Notebooks are code: each one runs once, headlessly, through the workbook's runner, as the main job runs it.</summary>
-public class NotebookTests
+public class NotebookTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     static string Runner => Workbook.Output("NotebookRunner", "NotebookRunner.dll");
 
@@ -15,7 +15,7 @@ public class NotebookTests
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Notebooks))]
     public void Notebook_executes_without_error(string notebook)
     {
@@ -37,6 +37,9 @@ public class NotebookTests
             Assert.Contains("Plotly.newPlot", text); // the confusion matrix
             Assert.Contains("data:image/png;base64,", text); // the gallery
         }
+        // Last, as it may be skipped where there is no browser: every chart is a MIME bundle whose figure draws offline.
+        int figures = BrowserCharts.AssertEveryFigureDraws(Path.Combine(output, notebook));
+        log.WriteLine($"{notebook}: {figures} plotly figures drawn offline");
     }
 
     [Fact]
