@@ -8,13 +8,13 @@ public class StatisticsPassTests
 {
     static string Saliency => CommandLineTests.Saliency;
 
-    static (double[] Mean, double[] Std, long Count) Read(string path)
+    internal static (double[] Mean, double[] Std, long Count) Read(string path)
     {
         using var content = SafeTensors.Read(path);
         return (content["mean"].data<double>().ToArray(), content["std"].data<double>().ToArray(), content["count"].item<long>());
     }
 
-    static void Succeed(string arguments)
+    internal static void Succeed(string arguments)
     {
         var (exitCode, stdout, stderr) = Workbook.Run(Saliency, arguments);
         Assert.True(exitCode == 0, $"saliency {arguments} failed:\n{stdout}\n{stderr}");
