@@ -140,7 +140,7 @@ public class PackageTests
         lock (PackGate)
         {
             if (projects.All(project => File.Exists(Path.Combine(feed, $"{project}.{version}.nupkg")))) return (feed, version);
-            RemoveOlderTestVersionsFromNuGetCache(projects, version);
+            RemoveOlderTestVersionsFromNuGetCache(projects, $"{PackedVersion}-test-", version);
             foreach (string project in projects)
             {
                 var (exitCode, output, error) = Workbook.RunProgram("dotnet",
@@ -151,7 +151,8 @@ public class PackageTests
         return (feed, version);
     }
 
-    static void RemoveOlderTestVersionsFromNuGetCache(string[] projects, string current)
+    /// <summary>Removes from the NuGet cache the versions of <paramref name="projects"/> that start with <paramref name="prefix"/>, except <paramref name="current"/>.</summary>
+    internal static void RemoveOlderTestVersionsFromNuGetCache(string[] projects, string prefix, string current)
     {
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -159,13 +160,13 @@ public class PackageTests
         {
             string folder = Path.Combine(cache, project.ToLowerInvariant());
             if (!Directory.Exists(folder)) continue;
-            foreach (string old in Directory.GetDirectories(folder, $"{PackedVersion}-test-*").Where(old => Path.GetFileName(old) != current))
+            foreach (string old in Directory.GetDirectories(folder, prefix + "*").Where(old => Path.GetFileName(old) != current))
                 Directory.Delete(old, recursive: true);
         }
     }
 
     /// <summary>A fixed folder under the temp folder, emptied: the file-based app's build output (kept by the SDK per app path) is reused across runs.</summary>
-    static string ScratchFolder(string name)
+    internal static string ScratchFolder(string name)
     {
         string folder = Path.Combine(Path.GetTempPath(), "parameter-saliency-scratch", name);
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
