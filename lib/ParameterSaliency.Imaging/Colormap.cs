@@ -13,6 +13,8 @@ public enum Colormap
 public static class HeatmapOverlay
 {
     /// <summary>RGB in [0, 1] of <paramref name="value"/> (clamped to [0, 1]).</summary>
+    /// <param name="map">Colour map the colour is read from.</param>
+    /// <param name="value">Value to colour, in [0, 1]; clamped, and a non-finite value counts as 0.</param>
     public static (double R, double G, double B) Color(Colormap map, double value)
     {
         double t = Math.Clamp(double.IsFinite(value) ? value : 0, 0, 1);
@@ -28,6 +30,15 @@ public static class HeatmapOverlay
     /// heatmap [H, W] in <paramref name="map"/> colours, with opacity <paramref name="opacity"/>·h so
     /// that cold regions show the image.
     /// </summary>
+    /// <param name="pixels">Image pixels in [0, 1], [C, H, W] flattened.</param>
+    /// <param name="channels">Channels C of the image: 1 (gray) or 3 (RGB).</param>
+    /// <param name="height">Image and heatmap height H in pixels.</param>
+    /// <param name="width">Image and heatmap width W in pixels.</param>
+    /// <param name="heatmap">Heatmap h, [H, W] flattened, values in [0, 1] (clamped).</param>
+    /// <param name="map">Colour map of the heatmap.</param>
+    /// <param name="opacity">Opacity of the heatmap where h = 1; each pixel blends with weight opacity·h.</param>
+    /// <param name="caption">Caption of the tile.</param>
+    /// <param name="highlight">Whether the tile is framed red in a grid (default false).</param>
     public static ImageTile Blend(IReadOnlyList<float> pixels, int channels, int height, int width, IReadOnlyList<float> heatmap, Colormap map, double opacity, string caption, bool highlight = false)
     {
         int area = height * width;
@@ -48,6 +59,11 @@ public static class HeatmapOverlay
     }
 
     /// <summary>The heatmap alone in <paramref name="map"/> colours.</summary>
+    /// <param name="heatmap">Heatmap h, [H, W] flattened, values in [0, 1] (clamped).</param>
+    /// <param name="height">Heatmap height H in pixels.</param>
+    /// <param name="width">Heatmap width W in pixels.</param>
+    /// <param name="map">Colour map of the heatmap.</param>
+    /// <param name="caption">Caption of the tile.</param>
     public static ImageTile Colored(IReadOnlyList<float> heatmap, int height, int width, Colormap map, string caption)
     {
         var rgb = new byte[height * width * 3];

@@ -15,6 +15,7 @@ namespace ParameterSaliency.Imaging;
 public static class HtmlViews
 {
     /// <summary>The top filters of ŝ: rank, name, layer, channel, s and ŝ.</summary>
+    /// <param name="table">Ranked filters with their s and ŝ.</param>
     public static string Of(SalientFilterTable table)
     {
         var html = new StringBuilder($"<div><b>{WebUtility.HtmlEncode(table.Title)}</b></div><table><tr><th>rank</th><th>filter</th><th>layer</th><th>channel</th><th>index</th><th>s</th><th>ŝ (z)</th></tr>");
@@ -24,6 +25,7 @@ public static class HtmlViews
     }
 
     /// <summary>The original, salient-masked and control-masked images with p(true) and p(predicted), and a table of the numbers.</summary>
+    /// <param name="report">Masking comparison of one image: original, salient-masked and control-masked.</param>
     public static string Of(MaskingReport report)
     {
         var tiles = report.Images.Select(i => ImageTile.FromPixels(i.Pixels, report.Channels, report.Height, report.Width,
@@ -37,6 +39,7 @@ public static class HtmlViews
     }
 
     /// <summary>Masking over many images: salient versus control, flips and mean drops.</summary>
+    /// <param name="summary">Masking comparisons over many images with their tallies.</param>
     public static string Of(MaskingSummary summary) =>
         Table([$"masked ({summary.Images} images, {summary.Fraction:P0} of the pixels)", "prediction changed", "mean drop of p(predicted), points"],
         [
@@ -45,11 +48,13 @@ public static class HtmlViews
         ]);
 
     /// <summary>The frames of a saliency inversion as an image strip.</summary>
+    /// <param name="result">Saliency inversion: its frames and per-step losses.</param>
     public static string Of(InversionResult result) =>
         new ImageGrid($"Saliency inversion: cosine distance {result.Losses[0]:F4} → {result.FinalDistance:F4} in {result.Losses.Count} steps",
             result.Frames.Select(f => ImageTile.FromPixels(f.Pixels, result.Channels, result.Height, result.Width, $"step {f.Step}")).ToArray(), scale: 3).ToHtml();
 
     /// <summary>The planted-cue table and a gallery of example overlays per method.</summary>
+    /// <param name="report">Planted-cue scores per method with example heatmaps.</param>
     public static string Of(PlantedCueReport report)
     {
         var html = new StringBuilder($"<p>{WebUtility.HtmlEncode(report.Summary)}</p>");
@@ -61,6 +66,7 @@ public static class HtmlViews
     }
 
     /// <summary>A Table 1 or Table 2 of the fine-tuning experiment.</summary>
+    /// <param name="table">Fine-tuning table: one row per sample, filter choice and step.</param>
     public static string Of(FineTuningTable table)
     {
         var html = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
@@ -76,12 +82,14 @@ public static class HtmlViews
     }
 
     /// <summary>The step sweep pooled over samples and seeds: one row per filter choice and subset step.</summary>
+    /// <param name="sweep">Step sweep with its per-sample table and pooled points.</param>
     public static string Of(StepSweep sweep) =>
         string.Create(CultureInfo.InvariantCulture,
             $"<p><b>K against the subset step</b>, pooled over {sweep.Points.Max(p => p.Samples)} samples and the random seeds (mean ± std over the trials); K among {sweep.Table.Neighbors} saliency neighbours; ΔA on {sweep.Table.EvaluationImages:N0} images.</p>") +
         Table(StepSweep.Columns, sweep.Points.Select(StepSweep.Cells));
 
     /// <summary>§3.2 as a table: per space, the share of neighbours misclassified the same way (and the same or reverse way).</summary>
+    /// <param name="report">Neighbour agreement of every misclassified image, in saliency and pixel space.</param>
     public static string Of(AgreementReport report)
     {
         var html = new StringBuilder($"<p>{WebUtility.HtmlEncode(report.Summary)}</p>");
@@ -94,6 +102,7 @@ public static class HtmlViews
     }
 
     /// <summary>The Appendix D ranking of samples: index, classes and the shares of like-minded neighbours.</summary>
+    /// <param name="ranking">Misclassified samples in Appendix D's order, best first.</param>
     public static string Of(SampleRanking ranking) =>
         $"<p>{WebUtility.HtmlEncode(ranking.Description)}</p>" +
         Table(["rank", "index", "true", "predicted", "same pair (saliency)", "same or reverse (saliency)", "same or reverse (pixels)"],
@@ -104,6 +113,8 @@ public static class HtmlViews
             }));
 
     /// <summary>A comparison of two groups: the summary and the <paramref name="rows"/> filters of smallest p.</summary>
+    /// <param name="comparison">Per-filter comparison of ŝ between two groups.</param>
+    /// <param name="rows">Number of filters listed, smallest p first (default 15).</param>
     public static string Of(FilterComparison comparison, int rows = 15) =>
         $"<p>{WebUtility.HtmlEncode(comparison.Summary)}</p>" +
         Table(["filter", "mean ŝ A", "mean ŝ B", "difference", "d", "p", "q", "discovered"],
@@ -114,6 +125,7 @@ public static class HtmlViews
             }));
 
     /// <summary>A filter set against random images of the same classes: the summary and a table of the numbers.</summary>
+    /// <param name="test">Test of a filter set against random images of the same classes.</param>
     public static string Of(FilterSetTest test) =>
         $"<p>{WebUtility.HtmlEncode(test.Summary)}</p>" +
         Table(["filters", "images", "mean ŝ on them", "random images of the same classes (mean ± SD)", "draws", "p (one-sided)"],
@@ -123,6 +135,7 @@ public static class HtmlViews
         ]]);
 
     /// <summary>The atlas: purity per space, then one row per cluster (size, composition, filters at the FDR, the top filters).</summary>
+    /// <param name="atlas">Clusters of mistakes with their purity per space.</param>
     public static string Of(FailureAtlas atlas)
     {
         var html = new StringBuilder($"<p>{WebUtility.HtmlEncode(atlas.ToString())}</p>");
@@ -142,6 +155,8 @@ public static class HtmlViews
     static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>A plain HTML table with a header row; every cell is encoded.</summary>
+    /// <param name="header">Column headings.</param>
+    /// <param name="rows">Rows of cells, each in column order.</param>
     public static string Table(IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)
     {
         var html = new StringBuilder("<table><tr>");

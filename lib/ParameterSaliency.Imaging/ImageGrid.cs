@@ -4,6 +4,9 @@ using System.Text;
 namespace ParameterSaliency.Imaging;
 
 /// <summary>A captioned gallery of images that renders itself as HTML (inline PNGs) in a notebook.</summary>
+/// <param name="title">Heading shown above the grid (none when empty).</param>
+/// <param name="tiles">Images, in display order.</param>
+/// <param name="scale">Pixels per image pixel side: each pixel is drawn as a scale x scale block (default 3).</param>
 public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int scale = 3)
 {
     /// <summary>Heading shown above the grid.</summary>

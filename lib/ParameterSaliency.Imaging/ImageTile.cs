@@ -3,9 +3,18 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Imaging;
 
 /// <summary>One image to show: 8-bit pixels (gray or RGB), a caption, and whether to highlight it.</summary>
+/// <param name="Pixels">8-bit pixels, row-major [H, W, C] with channels interleaved.</param>
+/// <param name="Width">Image width in pixels.</param>
+/// <param name="Height">Image height in pixels.</param>
+/// <param name="Channels">Channels per pixel: 1 (gray) or 3 (RGB).</param>
+/// <param name="Caption">Caption shown under the image; line breaks start new lines.</param>
+/// <param name="Highlight">Whether a grid frames the tile red (default false).</param>
 public sealed record ImageTile(byte[] Pixels, int Width, int Height, int Channels, string Caption, bool Highlight = false)
 {
     /// <summary>A tile from pixels in [0, 1] shaped [C, H, W] (C = 1 or 3); values are clamped.</summary>
+    /// <param name="pixels">Image tensor [C, H, W] with C = 1 or 3, values in [0, 1] (clamped).</param>
+    /// <param name="caption">Caption of the tile.</param>
+    /// <param name="highlight">Whether a grid frames the tile red (default false).</param>
     public static ImageTile FromUnitTensor(Tensor pixels, string caption, bool highlight = false)
     {
         if (pixels.dim() != 3 || pixels.shape[0] is not (1 or 3))
@@ -16,6 +25,12 @@ public sealed record ImageTile(byte[] Pixels, int Width, int Height, int Channel
     }
 
     /// <summary>A tile from pixels in [0, 1], [C, H, W] flattened (C = 1 or 3); values are clamped.</summary>
+    /// <param name="pixels">Pixels in [0, 1], [C, H, W] flattened (clamped).</param>
+    /// <param name="channels">Channels C: 1 (gray) or 3 (RGB).</param>
+    /// <param name="height">Image height H in pixels.</param>
+    /// <param name="width">Image width W in pixels.</param>
+    /// <param name="caption">Caption of the tile.</param>
+    /// <param name="highlight">Whether a grid frames the tile red (default false).</param>
     public static ImageTile FromPixels(IReadOnlyList<float> pixels, int channels, int height, int width, string caption, bool highlight = false)
     {
         if (channels is not (1 or 3) || pixels.Count != channels * height * width)
@@ -29,6 +44,7 @@ public sealed record ImageTile(byte[] Pixels, int Width, int Height, int Channel
     }
 
     /// <summary>PNG bytes, each pixel enlarged to <paramref name="scale"/> x <paramref name="scale"/> (nearest neighbour).</summary>
+    /// <param name="scale">Enlargement factor per side, at least 1 (default 1: original size).</param>
     public byte[] ToPng(int scale = 1)
     {
         if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "At least 1.");

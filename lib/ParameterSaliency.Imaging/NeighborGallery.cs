@@ -8,6 +8,10 @@ namespace ParameterSaliency.Imaging;
 public static class NeighborGallery
 {
     /// <summary>One grid for <paramref name="neighbors"/>.</summary>
+    /// <param name="data">Data set the neighbour indices refer to.</param>
+    /// <param name="report">Evaluation of the classifier on <paramref name="data"/>: each image's label and prediction.</param>
+    /// <param name="neighbors">Query and its neighbours, most similar first.</param>
+    /// <param name="title">Heading of the grid; null: the space and the query index.</param>
     public static ImageGrid Of(ImageDataset data, EvaluationReport report, NeighborList neighbors, string? title = null)
     {
         var tiles = neighbors.Entries.Select((entry, rank) =>

@@ -14,6 +14,10 @@ public static class PngEncoder
     }).ToArray();
 
     /// <summary>PNG bytes of <paramref name="pixels"/>: <paramref name="height"/> rows of <paramref name="width"/> x <paramref name="channels"/> bytes (1 = gray, 3 = RGB).</summary>
+    /// <param name="pixels">Pixels row by row with channels interleaved: height·width·channels bytes.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="channels">Bytes per pixel: 1 (gray) or 3 (RGB).</param>
     public static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 (gray) or 3 (RGB).");

@@ -10,6 +10,10 @@ namespace ParameterSaliency.Notebooks;
 public static class CaseStudyCharts
 {
     /// <summary>Bars of the class probabilities of one image (Figure 1a), true and predicted class named in the title.</summary>
+    /// <param name="probabilities">Softmax probability per class of the image.</param>
+    /// <param name="classNames">Class names, one per probability.</param>
+    /// <param name="trueClass">Index of the true class y.</param>
+    /// <param name="title">Start of the chart title; the true and predicted classes are appended.</param>
     public static GenericChart ClassProbabilities(IReadOnlyList<float> probabilities, IReadOnlyList<string> classNames, int trueClass, string title)
     {
         int predicted = Enumerable.Range(0, probabilities.Count).MaxBy(c => probabilities[c]);
@@ -20,6 +24,7 @@ public static class CaseStudyCharts
     }
 
     /// <summary>p(true) and p(predicted) for the original, salient-masked and control-masked image (Figure 1c-e).</summary>
+    /// <param name="report">Masking comparison of one image: original, salient-masked and control-masked.</param>
     public static GenericChart Masking(MaskingReport report)
     {
         string[] keys = report.Images.Select(i => i.Name).ToArray();
@@ -33,6 +38,7 @@ public static class CaseStudyCharts
     }
 
     /// <summary>Change of p(wrong class) per target image, sorted (Figure 4's numbers).</summary>
+    /// <param name="report">Pasting experiment with the change of p(wrong class) per target image.</param>
     public static GenericChart Pasting(PastingReport report)
     {
         var changes = report.Rows.Select(r => (float)r.ChangePoints).Order().ToArray();
@@ -44,12 +50,15 @@ public static class CaseStudyCharts
     }
 
     /// <summary>The cosine distance per optimiser step of a saliency inversion.</summary>
+    /// <param name="result">Saliency inversion with its loss per step.</param>
+    /// <param name="title">Chart title (default "Saliency inversion").</param>
     public static GenericChart InversionLoss(InversionResult result, string title = "Saliency inversion") =>
         Chart.Line<int, double, string>(Enumerable.Range(1, result.Losses.Count), result.Losses.ToArray(), Name: "1 − cos(ŝ(x), s*)")
             .WithXAxisStyle<double, double, string>(TitleText: "step").WithYAxisStyle<double, double, string>(TitleText: "cosine distance")
             .WithSize(620, 320).Titled(title);
 
     /// <summary>Hit rate, mass share and restore rate per method of the planted-cue experiment, with the uniform map's mass share for reference.</summary>
+    /// <param name="report">Planted-cue scores per method.</param>
     public static GenericChart PlantedCue(PlantedCueReport report)
     {
         string[] methods = report.Rows.Select(r => r.Method).ToArray();

@@ -38,6 +38,7 @@ public static class ChartOutput
     public static string LocalPlotlyFile => $"plotly-{Globals.PLOTLYJS_VERSION}.min.js";
 
     /// <summary>The figure as Jupyter's <see cref="PlotlyMimeType"/> wants it: {"data", "layout", "config"}, the template pruned to what its traces use.</summary>
+    /// <param name="chart">Plotly.NET chart to serialise.</param>
     public static JsonObject Figure(GenericChart chart)
     {
         var figure = JsonNode.Parse(GenericChart.toJson(chart))!.AsObject();
@@ -68,6 +69,7 @@ public static class ChartOutput
     }
 
     /// <summary>The chart's <c>text/html</c>: a div and a script that draws <paramref name="figure"/> with whatever plotly.js it can reach offline.</summary>
+    /// <param name="figure">Figure as <see cref="Figure"/> returns it: data, layout and config.</param>
     public static string Html(JsonObject figure)
     {
         string id = "plotly-" + Guid.NewGuid().ToString("N");
@@ -112,6 +114,7 @@ public static class ChartOutput
     }
 
     /// <summary>The chart's <c>text/plain</c>: its title, or that it is a chart.</summary>
+    /// <param name="figure">Figure whose layout title is read.</param>
     public static string Text(JsonObject figure) =>
         figure["layout"]?["title"]?["text"]?.GetValue<string>() is { Length: > 0 } title ? $"(chart: {title})" : "(a Plotly chart)";
 
@@ -120,6 +123,7 @@ public static class ChartOutput
     /// there already, atomically; returns its path, or null when the folder cannot be written (charts then draw in VS Code and
     /// JupyterLab, and say so elsewhere).
     /// </summary>
+    /// <param name="folder">Notebook's folder, under which <see cref="LocalPlotlyFolder"/> is written.</param>
     public static string? WriteLocalPlotly(string folder)
     {
         string path = Path.Combine(folder, LocalPlotlyFolder, LocalPlotlyFile);

@@ -10,7 +10,8 @@ public static class ChartPoints
     /// <summary>Most points per series (default 4,000).</summary>
     public static int Max { get; set; } = 4000;
 
-    /// <summary>The positions kept of a series of <paramref name="length"/> values and the run length k (1: all kept).</summary>
+    /// <summary>The positions kept of the series <paramref name="values"/> and the run length k (1: all kept).</summary>
+    /// <param name="values">Series to thin, one value per point; of each run the largest |value| is kept.</param>
     public static (int[] Kept, int Run) Choose(IReadOnlyList<float> values)
     {
         int length = values.Count;
@@ -28,5 +29,7 @@ public static class ChartPoints
     }
 
     /// <summary>The note a capped chart's title carries; empty when nothing was dropped.</summary>
+    /// <param name="run">Run length k from <see cref="Choose"/> (1: nothing dropped).</param>
+    /// <param name="length">Points in the full series.</param>
     public static string Note(int run, int length) => run == 1 ? "" : $" (largest of every {run} of {length:N0} points shown)";
 }

@@ -9,6 +9,8 @@ namespace ParameterSaliency.Notebooks;
 public static class Charts
 {
     /// <summary>Heatmap of the confusion matrix: rows are true classes, columns predicted classes; <paramref name="rowNormalised"/> shows each row as fractions.</summary>
+    /// <param name="report">Evaluation whose confusion matrix is drawn.</param>
+    /// <param name="rowNormalised">Show each row as fractions of its true class's images instead of counts (default false).</param>
     public static GenericChart ConfusionMatrix(EvaluationReport report, bool rowNormalised = false)
     {
         var counts = report.ConfusionMatrix;
@@ -30,6 +32,8 @@ public static class Charts
     }
 
     /// <summary>Sets the chart's title (Plotly.NET's F# <c>Chart.withTitle</c>, wrapped for C#).</summary>
+    /// <param name="chart">Chart to title.</param>
+    /// <param name="title">Chart title.</param>
     public static GenericChart Titled(this GenericChart chart, string title) =>
         Plotly.NET.Chart.withTitle(title, Microsoft.FSharp.Core.FSharpOption<Font>.None).Invoke(chart);
 }

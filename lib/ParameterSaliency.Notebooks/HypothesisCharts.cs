@@ -10,6 +10,7 @@ namespace ParameterSaliency.Notebooks;
 public static class HypothesisCharts
 {
     /// <summary>A volcano plot: each filter's effect size d against −log10 p, discoveries apart; hover for the name.</summary>
+    /// <param name="comparison">Per-filter comparison of ŝ between two groups, with p, d and discoveries.</param>
     public static GenericChart Volcano(FilterComparison comparison)
     {
         GenericChart Points(IEnumerable<FilterDifference> rows, string name)
@@ -24,6 +25,7 @@ public static class HypothesisCharts
     }
 
     /// <summary>The null distribution of <see cref="SaliencyHypothesis.Test"/> (binned here) and the observed value as a line.</summary>
+    /// <param name="test">Filter-set test with its observed mean ŝ and null draws.</param>
     public static GenericChart Null(FilterSetTest test)
     {
         double[] draws = test.NullDraws.Append(test.Observed).ToArray();
@@ -40,6 +42,7 @@ public static class HypothesisCharts
     }
 
     /// <summary>Purity in (true, predicted) pairs of the same clustering in each space, and of random clusters.</summary>
+    /// <param name="atlas">Failure atlas with its purity per space and by chance.</param>
     public static GenericChart Purity(FailureAtlas atlas)
     {
         var names = atlas.Purity.Keys.Append("random").ToArray();
@@ -50,6 +53,7 @@ public static class HypothesisCharts
     }
 
     /// <summary>Each cluster's composition as stacked bars of its (true → predicted) pairs (the 3 largest per cluster, the rest as "other").</summary>
+    /// <param name="atlas">Failure atlas whose clusters' (true → predicted) pairs are drawn.</param>
     public static GenericChart Composition(FailureAtlas atlas)
     {
         var clusters = atlas.Clusters.Select(c => $"#{c.Number}").ToArray();

@@ -10,6 +10,7 @@ namespace ParameterSaliency.Notebooks;
 public static class NeighborCharts
 {
     /// <summary>Histogram over misclassified images of the share of neighbours with the same (true, predicted) pair or its reverse, saliency versus pixel space.</summary>
+    /// <param name="report">Neighbour agreement of every misclassified image, in saliency and pixel space.</param>
     public static GenericChart Agreement(AgreementReport report)
     {
         var traces = new[]
@@ -24,6 +25,7 @@ public static class NeighborCharts
     }
 
     /// <summary>Mean K and mean ΔA per filter choice (bars; the random subsets with their spread in the hover text), one group per sample.</summary>
+    /// <param name="table">Fine-tuning table: one row per sample, filter choice and step.</param>
     public static GenericChart FineTuning(FineTuningTable table)
     {
         string Label(FineTuningRow r) => $"#{r.Sample} {r.Choice} (η {r.StepSize:G2})";
@@ -42,6 +44,8 @@ public static class NeighborCharts
     /// K (left) and ΔA (right) against the subset step on a log axis, one line per filter choice, pooled over samples and
     /// seeds (hover: mean ± std and trials). Top-k above random at every step is the paper's claim; a crossing says at which steps not.
     /// </summary>
+    /// <param name="sweep">Step sweep with its points pooled over samples and seeds.</param>
+    /// <param name="title">Chart title; null: the number of samples and steps.</param>
     public static GenericChart StepSweep(StepSweep sweep, string? title = null)
     {
         GenericChart Panel(Func<PooledRow, double> mean, Func<PooledRow, double> std, string axisTitle, bool showLegend) =>

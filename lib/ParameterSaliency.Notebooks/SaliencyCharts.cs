@@ -9,6 +9,10 @@ namespace ParameterSaliency.Notebooks;
 public static class SaliencyCharts
 {
     /// <summary>One line per named profile over the entries of <paramref name="layout"/> (filter index on x), with the layers' names on hover.</summary>
+    /// <param name="layout">Layout naming each entry of the profiles.</param>
+    /// <param name="profiles">Profiles by series name, each one value per entry of <paramref name="layout"/>.</param>
+    /// <param name="title">Chart title; a note is appended when points are dropped.</param>
+    /// <param name="yTitle">Y-axis title (default: s as mean |∂L/∂θ| per filter).</param>
     public static GenericChart Profiles(ProfileLayout layout, IReadOnlyDictionary<string, float[]> profiles, string title, string yTitle = "s (mean |∂L/∂θ| per filter)")
     {
         var names = layout.EntryNames;
@@ -24,6 +28,9 @@ public static class SaliencyCharts
     }
 
     /// <summary>The authors' plot: within each layer, the filters' values sorted in decreasing order, layers side by side.</summary>
+    /// <param name="layout">Layout whose segments group the entries into layers.</param>
+    /// <param name="profiles">Profiles by series name, each one value per entry of <paramref name="layout"/>.</param>
+    /// <param name="title">Chart title; a note is appended when points are dropped.</param>
     public static GenericChart SortedPerLayer(ProfileLayout layout, IReadOnlyDictionary<string, float[]> profiles, string title)
     {
         var segments = layout.Segments;
@@ -41,6 +48,9 @@ public static class SaliencyCharts
     }
 
     /// <summary>A box per layer of the filters' values: how spread each layer's saliency is.</summary>
+    /// <param name="layout">Layout whose segments group the entries into layers.</param>
+    /// <param name="profile">Profile, one value per entry of <paramref name="layout"/>.</param>
+    /// <param name="title">Chart title.</param>
     public static GenericChart BoxPerLayer(ProfileLayout layout, float[] profile, string title)
     {
         var boxes = layout.Segments.Select(s => Chart.BoxPlot<string, float, string>(
@@ -49,6 +59,10 @@ public static class SaliencyCharts
     }
 
     /// <summary>Bars per layer (one group per named profile), e.g. the layer-wise profile.</summary>
+    /// <param name="layers">Parameter names of the layers, one bar position each (".weight" dropped).</param>
+    /// <param name="values">Values by series name, each one value per layer.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="yTitle">Y-axis title.</param>
     public static GenericChart LayerBars(IReadOnlyList<string> layers, IReadOnlyDictionary<string, float[]> values, string title, string yTitle)
     {
         var bars = values.Select(v => Chart.Column<float, string, string>(v.Value, Keys: layers.Select(Short).ToArray(), Name: v.Key)).ToArray();
@@ -63,6 +77,9 @@ public static class SaliencyCharts
     /// values are binned here, into <see cref="HistogramBins"/> bins shared by all traces, and the chart carries only the
     /// counts: handing Plotly the raw values wrote 23 MB into the notebook.
     /// </summary>
+    /// <param name="values">Values by trace name; only the positive finite ones are drawn.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="xTitle">X-axis title.</param>
     public static GenericChart Log10Histogram(IReadOnlyDictionary<string, float[]> values, string title, string xTitle)
     {
         var logs = values.ToDictionary(v => v.Key, v => v.Value.Where(x => x > 0 && float.IsFinite(x)).Select(x => Math.Log10(x)).ToArray());
@@ -82,6 +99,8 @@ public static class SaliencyCharts
     }
 
     /// <summary>Mean over a layer's filters of μ and of σ: where saliency is large for every image.</summary>
+    /// <param name="layout">Filter-wise layout whose segments group the filters into layers.</param>
+    /// <param name="statistics">μ and σ per filter over the data set.</param>
     public static GenericChart StatisticsPerLayer(ProfileLayout layout, SaliencyStatistics statistics)
     {
         var layers = layout.Segments.Select(s => s.Parameter).ToArray();

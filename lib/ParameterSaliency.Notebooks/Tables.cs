@@ -17,6 +17,9 @@ public static class Tables
     /// Rows typed as <c>object</c> (anonymous objects from a method that returns <c>IEnumerable&lt;object&gt;</c>) take their
     /// columns from the first row's own type.
     /// </summary>
+    /// <typeparam name="T">Row type whose public properties become the columns (object: the first non-null row's own type).</typeparam>
+    /// <param name="rows">Rows of the table, all of one type.</param>
+    /// <param name="title">Title shown above the table; null: none.</param>
     public static TableView Of<T>(IEnumerable<T> rows, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -40,6 +43,9 @@ public static class Tables
 }
 
 /// <summary>A titled table of text cells; renders as an HTML table in a notebook and as aligned text elsewhere.</summary>
+/// <param name="Title">Title shown above the table; null: none.</param>
+/// <param name="Columns">Column headings.</param>
+/// <param name="Rows">Rows of text cells, one cell per column.</param>
 public sealed record TableView(string? Title, IReadOnlyList<string> Columns, IReadOnlyList<string[]> Rows)
 {
     /// <summary>The table as HTML.</summary>

@@ -32,6 +32,14 @@ public static class Workbook
     /// where μ and σ are cached (default: <c>artifacts/cache/</c>). <paramref name="normalization"/> gives a mean and std
     /// per channel instead of a preset.
     /// </summary>
+    /// <param name="model">Path of the weights file: our safetensors or a PyTorch checkpoint.</param>
+    /// <param name="dataset">Data set name, e.g. <c>fashion-mnist:test</c>, <c>cifar10:test</c> or <c>folder:PATH</c>.</param>
+    /// <param name="arch">Architecture of a checkpoint that does not record it (e.g. <c>resnet18</c>); null: the one the file records.</param>
+    /// <param name="normalize">Preset name of the input normalisation (imagenet, cifar10, fashion-mnist) when the file does not record it; not with <paramref name="normalization"/>.</param>
+    /// <param name="resize">Pixels the shorter side of folder images is resized to (torchvision's resize); null: none.</param>
+    /// <param name="crop">Side in pixels of the square centre crop of folder images after any resize; null: none.</param>
+    /// <param name="statistics">Path of the μ, σ cache; null: a file in <c>artifacts/cache/</c>.</param>
+    /// <param name="normalization">Mean and std per channel in place of a preset; not with <paramref name="normalize"/>.</param>
     public static WorkbookSetting From(string model, string dataset, string? arch = null, string? normalize = null, int? resize = null, int? crop = null,
         string? statistics = null, Data.Normalization? normalization = null)
     {
@@ -61,6 +69,10 @@ public static class Workbook
 }
 
 /// <summary>What a notebook session runs on; <paramref name="Root"/> is the workbook checkout, null outside one.</summary>
+/// <param name="TorchSharpVersion">Version of the loaded TorchSharp assembly ("?" when unknown).</param>
+/// <param name="Device">libtorch's default device type (e.g. cpu, cuda).</param>
+/// <param name="Threads">libtorch's thread count.</param>
+/// <param name="Root">Root folder of the workbook checkout; null outside one.</param>
 public sealed record WorkbookEnvironment(string TorchSharpVersion, string Device, int Threads, string? Root)
 {
     internal string ToHtml() =>

@@ -52,6 +52,8 @@ public sealed class WorkbookSetting
     public string SaliencyIndexPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.saliency-index.safetensors");
 
     /// <summary>μ and σ over <see cref="Data"/>, from the cache when it belongs to this model and these images, else computed once and cached.</summary>
+    /// <param name="profiler">Profiler of <see cref="Model"/> that computes s when the cache cannot be used.</param>
+    /// <param name="progress">Receives the progress of the pass over <see cref="Data"/> when μ, σ are computed; null: none.</param>
     public SaliencyStatistics Statistics(SaliencyProfiler profiler, IProgress<PassProgress>? progress = null) =>
         SaliencyStatistics.LoadOrCompute(StatisticsPath, profiler, Data, progress);
 

@@ -28,6 +28,9 @@ public static class Exercise
     }
 
     /// <summary>The check's result; renders as a coloured line in a notebook.</summary>
+    /// <param name="Title">Title of the exercise checked.</param>
+    /// <param name="Outcome">Whether the answer is right, wrong or not given yet.</param>
+    /// <param name="Message">What the reader is told, with a hint when the answer is not right.</param>
     public sealed record Verdict(string Title, Outcome Outcome, string Message)
     {
         /// <summary>True when the answer is right.</summary>
@@ -53,6 +56,11 @@ public static class Exercise
     /// Compares a number, a choice or a pair (<typeparamref name="T"/> a value type) with the answer key's value. The key
     /// runs only once there is an answer, so an unsolved notebook costs nothing here.
     /// </summary>
+    /// <typeparam name="T">Value type of the answer: a number, a choice or a pair.</typeparam>
+    /// <param name="title">Exercise title shown in the verdict.</param>
+    /// <param name="answer">Reader's answer; null while unanswered.</param>
+    /// <param name="expected">Answer key giving the right value; run only once there is an answer.</param>
+    /// <param name="hint">Hint shown when the answer is missing or wrong.</param>
     public static Verdict Check<T>(string title, T? answer, Func<T> expected, string hint) where T : struct
     {
         ArgumentNullException.ThrowIfNull(expected);
@@ -60,6 +68,11 @@ public static class Exercise
     }
 
     /// <summary>Accepts a value-type answer when <paramref name="isRight"/> says so (for questions with more than one right answer).</summary>
+    /// <typeparam name="T">Value type of the answer: a number, a choice or a pair.</typeparam>
+    /// <param name="title">Exercise title shown in the verdict.</param>
+    /// <param name="answer">Reader's answer; null while unanswered.</param>
+    /// <param name="isRight">Answer key judging the answer; run only once there is an answer.</param>
+    /// <param name="hint">Hint shown when the answer is missing or wrong.</param>
     public static Verdict Check<T>(string title, T? answer, Func<T, bool> isRight, string hint) where T : struct
     {
         ArgumentNullException.ThrowIfNull(isRight);
@@ -67,6 +80,10 @@ public static class Exercise
     }
 
     /// <summary>Compares a text answer with the answer key's value, ignoring case and surrounding spaces.</summary>
+    /// <param name="title">Exercise title shown in the verdict.</param>
+    /// <param name="answer">Reader's answer; null while unanswered.</param>
+    /// <param name="expected">Answer key giving the right text; run only once there is an answer.</param>
+    /// <param name="hint">Hint shown when the answer is missing or wrong.</param>
     public static Verdict Check(string title, string? answer, Func<string> expected, string hint)
     {
         ArgumentNullException.ThrowIfNull(expected);
@@ -74,6 +91,10 @@ public static class Exercise
     }
 
     /// <summary>Accepts a text answer when <paramref name="isRight"/> says so (e.g. a layer named with or without ".weight").</summary>
+    /// <param name="title">Exercise title shown in the verdict.</param>
+    /// <param name="answer">Reader's answer (trimmed before judging); null while unanswered.</param>
+    /// <param name="isRight">Answer key judging the trimmed answer; run only once there is an answer.</param>
+    /// <param name="hint">Hint shown when the answer is missing or wrong.</param>
     public static Verdict Check(string title, string? answer, Func<string, bool> isRight, string hint)
     {
         ArgumentNullException.ThrowIfNull(isRight);

@@ -10,6 +10,11 @@ namespace ParameterSaliency.Atlas;
 public static class CosineKMeans
 {
     /// <summary>Clusters the rows of <paramref name="rows"/> [N, D] into <paramref name="k"/> groups.</summary>
+    /// <param name="rows">Rows to cluster, [N, D]; L2-normalised internally and taken to float64 on the CPU.</param>
+    /// <param name="k">Number of clusters, in [1, N].</param>
+    /// <param name="seed">Seed of the k-means++ seeding and of re-seeding empty clusters (default 0).</param>
+    /// <param name="restarts">Independent seedings tried; the one of largest mean cosine is kept (default 8).</param>
+    /// <param name="iterations">Most assignment-update iterations per restart; a restart stops earlier once the assignment no longer changes (default 100).</param>
     public static Clustering Fit(Tensor rows, int k, int seed = 0, int restarts = 8, int iterations = 100)
     {
         if (rows.dim() != 2) throw new ArgumentException($"Rows must be [N, D]; got shape [{string.Join(", ", rows.shape)}].", nameof(rows));
@@ -41,9 +46,12 @@ public static class CosineKMeans
     }
 
     /// <summary>Rows divided by their L2 norm (a zero row stays zero).</summary>
+    /// <param name="rows">Rows to normalise, [N, D].</param>
     public static Tensor Normalise(Tensor rows) => rows / rows.norm(1, keepdim: true).clamp_min(1e-300);
 
     /// <summary>The mean silhouette with cosine distance 1 − cos: (b − a) / max(a, b) per row, a the mean distance to its own cluster, b to the nearest other.</summary>
+    /// <param name="rows">Rows that were clustered, [N, D]; L2-normalised internally.</param>
+    /// <param name="assignment">Cluster of each row, 0-based, one label per row.</param>
     public static double Silhouette(Tensor rows, IReadOnlyList<int> assignment)
     {
         using var scope = NewDisposeScope();
@@ -105,15 +113,21 @@ public static class CosineKMeans
 }
 
 /// <summary>A partition of N rows into <see cref="K"/> clusters and its mean cosine to the assigned centroid.</summary>
+/// <param name="K">Number of clusters k.</param>
+/// <param name="Assignment">Cluster of each row, 0-based, one entry per row.</param>
+/// <param name="MeanCosine">Mean cosine of each row to its assigned centroid (the objective the restarts maximise).</param>
 public sealed record Clustering(int K, IReadOnlyList<int> Assignment, double MeanCosine)
 {
     /// <summary>The rows of cluster <paramref name="cluster"/>.</summary>
+    /// <param name="cluster">Cluster number, 0-based, in [0, K).</param>
     public int[] Members(int cluster) => Enumerable.Range(0, Assignment.Count).Where(i => Assignment[i] == cluster).ToArray();
 
     /// <summary>
     /// Purity against <paramref name="labels"/> (e.g. (true, predicted) pairs): Σ over clusters of its most frequent label's
     /// count, over N. 1 when every cluster holds one label.
     /// </summary>
+    /// <typeparam name="TLabel">Type of the labels compared, e.g. a (true, predicted) tuple.</typeparam>
+    /// <param name="labels">Label of each row, indexed like <see cref="Assignment"/>.</param>
     public double Purity<TLabel>(IReadOnlyList<TLabel> labels) where TLabel : notnull =>
         (double)Enumerable.Range(0, K).Sum(c => Members(c).GroupBy(i => labels[i]).Select(g => g.Count()).DefaultIfEmpty(0).Max()) / Assignment.Count;
 }

@@ -58,6 +58,12 @@ public sealed class FailureAtlas
     public int K => Clusters.Count;
 
     /// <summary>Builds the atlas of the mistakes in <paramref name="report"/> (an evaluation of the profiler's model on <paramref name="data"/>).</summary>
+    /// <param name="profiler">Profiler of the classifier: gives the saliency profiles s of the mistakes, its model the penultimate features, its layout the filter names.</param>
+    /// <param name="statistics">μ and σ that standardise s into ŝ; must belong to <paramref name="profiler"/>.</param>
+    /// <param name="data">Data set that <paramref name="report"/> evaluates; its misclassified images are profiled and clustered.</param>
+    /// <param name="report">Evaluation of the profiler's model on <paramref name="data"/> (same images, same order); its misclassified images are the mistakes.</param>
+    /// <param name="options">Number of clusters, restarts, permutations, FDR and listing sizes; null uses the defaults of <see cref="AtlasOptions"/>.</param>
+    /// <param name="progress">Receives a short text per stage (profiling, each k, each cluster); may be null.</param>
     public static FailureAtlas Build(SaliencyProfiler profiler, SaliencyStatistics statistics, ImageDataset data, EvaluationReport report,
         AtlasOptions? options = null, IProgress<string>? progress = null)
     {
@@ -135,6 +141,8 @@ public sealed class FailureAtlas
     }
 
     /// <summary>The <paramref name="pairs"/> largest (true → predicted) pairs of <paramref name="cluster"/> with their counts, by class name.</summary>
+    /// <param name="cluster">Cluster of this atlas to describe.</param>
+    /// <param name="pairs">How many of its most frequent (true, predicted) pairs to list (default 4).</param>
     public string Composition(FailureCluster cluster, int pairs = 4) =>
         string.Join("; ", cluster.Composition.Take(pairs).Select(p => $"{ClassNames[p.TrueClass]} → {ClassNames[p.PredictedClass]}: {p.Count}"));
 
@@ -145,14 +153,29 @@ public sealed class FailureAtlas
 }
 
 /// <summary>How many mistakes of a cluster have this (true, predicted) pair.</summary>
+/// <param name="TrueClass">True class y, by index.</param>
+/// <param name="PredictedClass">Class the model predicted, by index.</param>
+/// <param name="Count">Mistakes of the cluster with this (true, predicted) pair.</param>
 public sealed record PairCount(int TrueClass, int PredictedClass, int Count);
 
 /// <summary>A filter whose ŝ is higher in a cluster than over all mistakes: the excess of the mean, its permutation p and BH q-value.</summary>
+/// <param name="Index">The filter's entry in the filter-wise profile.</param>
+/// <param name="Name">The filter's name in the profile layout.</param>
+/// <param name="Excess">The cluster's mean ŝ of the filter minus its mean ŝ over all mistakes.</param>
+/// <param name="P">One-sided permutation p-value of the filter's ŝ being higher in the cluster than in the other mistakes.</param>
+/// <param name="Q">Benjamini-Hochberg q-value of <paramref name="P"/> over all filters.</param>
+/// <param name="Discovered">True when <paramref name="Q"/> ≤ <see cref="AtlasOptions.Alpha"/>.</param>
 public sealed record FilterExcess(int Index, string Name, double Excess, double P, double Q, bool Discovered);
 
 /// <summary>
 /// One failure mode: its mistakes (data-set indices), their (true → predicted) composition, the filters most
 /// over-represented (largest excess of mean ŝ over all mistakes), how many filters pass the FDR, and its most typical images.
 /// </summary>
+/// <param name="Number">1-based number of the cluster, largest cluster first.</param>
+/// <param name="Images">Data-set indices of its mistakes.</param>
+/// <param name="Composition">Its (true, predicted) pairs with their counts, most frequent first.</param>
+/// <param name="Filters">Up to <see cref="AtlasOptions.TopFilters"/> filters of largest ŝ excess, largest first; empty when the cluster or the other mistakes number fewer than two.</param>
+/// <param name="Discoveries">How many filters (of all) have q ≤ <see cref="AtlasOptions.Alpha"/>.</param>
+/// <param name="Typical">Data-set indices of up to <see cref="AtlasOptions.TypicalImages"/> of its mistakes closest in cosine to its centroid, closest first.</param>
 public sealed record FailureCluster(int Number, IReadOnlyList<int> Images, IReadOnlyList<PairCount> Composition, IReadOnlyList<FilterExcess> Filters,
     int Discoveries, IReadOnlyList<int> Typical);

@@ -10,6 +10,10 @@ namespace ParameterSaliency.Atlas;
 public static class PenultimateFeatures
 {
     /// <summary>The head's input for the images at <paramref name="indices"/>, in batches of <paramref name="batchSize"/>.</summary>
+    /// <param name="model">Classifier whose last linear layer's input is captured; run in eval mode on the device of its parameters.</param>
+    /// <param name="data">Data set holding the images.</param>
+    /// <param name="indices">Indices in <paramref name="data"/> of the images, in the order of the returned rows.</param>
+    /// <param name="batchSize">Images per forward pass (default 256).</param>
     public static Tensor Of(nn.Module<Tensor, Tensor> model, ImageDataset data, IReadOnlyList<int> indices, int batchSize = 256)
     {
         var head = model.named_modules().LastOrDefault(m => m.module is TorchSharp.Modules.Linear).module as nn.Module<Tensor, Tensor>

@@ -24,10 +24,14 @@ public static class Cifar10
     public static IList<string> SearchFolders { get; } = new List<string>();
 
     /// <summary>The files of a split, in order.</summary>
+    /// <param name="split">Train (the five <c>data_batch_*.bin</c> files) or Test (<c>test_batch.bin</c>).</param>
     public static IReadOnlyList<string> FileNames(DataSplit split) =>
         split == DataSplit.Test ? ["test_batch.bin"] : Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray();
 
     /// <summary>Loads a split as model-ready tensors: pixel/255, then normalised by <paramref name="normalization"/> (default: CIFAR-10's mean and std).</summary>
+    /// <param name="split">Train (50,000 images) or Test (10,000).</param>
+    /// <param name="folder">Folder tried first, before <c>$CIFAR10_DIR</c> and <see cref="SearchFolders"/>; null to skip it.</param>
+    /// <param name="normalization">Per-channel mean and std applied after /255, with 3 channels; null for <see cref="Normalization.Cifar10"/>.</param>
     public static ImageDataset Load(DataSplit split, string? folder = null, Normalization? normalization = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -61,6 +65,8 @@ public static class Cifar10
     }
 
     /// <summary>The folder holding every file of <paramref name="split"/>; otherwise a message listing where it looked.</summary>
+    /// <param name="split">The split whose files must all be in the folder.</param>
+    /// <param name="folder">Folder tried first, before <c>$CIFAR10_DIR</c> and <see cref="SearchFolders"/>; null to skip it.</param>
     public static string Locate(DataSplit split, string? folder = null)
     {
         var candidates = new List<string>();

@@ -14,6 +14,9 @@ public static class DatasetCatalog
     /// Loads the named data set. <paramref name="options"/> apply to image folders (resize, crop, skip bad files)
     /// and give CIFAR-10 and image folders the model's normalisation; Fashion-MNIST keeps its own.
     /// </summary>
+    /// <param name="name">A name from <see cref="Names"/>, case-insensitive; <c>fashion-mnist</c> and <c>cifar10</c> alone mean the test split.</param>
+    /// <param name="options">Preprocessing of an image folder (null: no resize or crop, ImageNet normalisation); for CIFAR-10 only its normalisation is used (null: CIFAR-10's); ignored for Fashion-MNIST.</param>
+    /// <param name="progress">Receives (images done, total) while an image folder loads; null for none, unused by the other data sets.</param>
     public static ImageDataset Load(string name, ImageFolderOptions? options = null, IProgress<(int Done, int Total)>? progress = null)
     {
         if (FolderPath(name) is { } path)
@@ -37,6 +40,9 @@ public static class DatasetCatalog
     /// The named data set as a source a pass reads chunk by chunk: an image folder is only scanned here and decoded as the
     /// pass goes (<see cref="ImageFolderSource"/>); other data sets are loaded (<see cref="Load"/>).
     /// </summary>
+    /// <param name="name">A name from <see cref="Names"/>; <c>folder:PATH</c> gives an <see cref="ImageFolderSource"/>.</param>
+    /// <param name="options">Preprocessing of an image folder (null: no resize or crop, ImageNet normalisation), or CIFAR-10's normalisation, as for <see cref="Load"/>.</param>
+    /// <param name="progress">Handed to <see cref="Load"/> when the data set is loaded rather than read from a folder; a folder source does not use it.</param>
     public static IImageSource Source(string name, ImageFolderOptions? options = null, IProgress<(int Done, int Total)>? progress = null) =>
         FolderPath(name) is { } path ? new ImageFolderSource(ImageFolder.Scan(path), options ?? new ImageFolderOptions()) : Load(name, options, progress);
 

@@ -40,6 +40,8 @@ public static class FashionMnist
     };
 
     /// <summary>Loads a split as model-ready tensors: pixel/255, then (x - 0.2860) / 0.3530.</summary>
+    /// <param name="split">Train (60,000 images) or Test (10,000).</param>
+    /// <param name="folder">Folder searched first and the download target; null for <c>$FASHION_MNIST_DIR</c>, <see cref="SearchFolders"/>, Debian's folder and the user cache.</param>
     public static ImageDataset Load(DataSplit split, string? folder = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -68,6 +70,8 @@ public static class FashionMnist
     /// <see cref="SearchFolders"/>, Debian's package folder, the user cache; else downloads it into
     /// <paramref name="folder"/> (or the first search folder, or the user cache).
     /// </summary>
+    /// <param name="fileName">One of the four official file names, e.g. <c>t10k-images-idx3-ubyte.gz</c>.</param>
+    /// <param name="folder">Folder searched first and, when given, where a download is written; null for the default search.</param>
     public static string Locate(string fileName, string? folder = null)
     {
         var tried = new List<string>();

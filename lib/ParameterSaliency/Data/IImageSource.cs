@@ -20,5 +20,6 @@ public interface IImageSource
     string Identity { get; }
 
     /// <summary>The images at <paramref name="indices"/>, model-ready (an image folder may skip damaged files when asked to).</summary>
+    /// <param name="indices">Zero-based positions of the images to read, in the order wanted.</param>
     ImageDataset Read(IReadOnlyList<int> indices);
 }

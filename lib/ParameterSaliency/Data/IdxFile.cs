@@ -14,6 +14,7 @@ public static class IdxFile
     const int LabelsMagic = 0x00000801;
 
     /// <summary>Images as bytes [count * rows * columns], row-major.</summary>
+    /// <param name="path">An IDX image file (magic 0x00000803), gzip-compressed or not.</param>
     public static IdxImages ReadImages(string path)
     {
         byte[] content = ReadContent(path);
@@ -31,6 +32,7 @@ public static class IdxFile
     }
 
     /// <summary>Labels, one byte each.</summary>
+    /// <param name="path">An IDX label file (magic 0x00000801), gzip-compressed or not.</param>
     public static byte[] ReadLabels(string path)
     {
         byte[] content = ReadContent(path);
@@ -44,6 +46,7 @@ public static class IdxFile
     }
 
     /// <summary>The decompressed bytes of an IDX file (gzip detected by its magic bytes).</summary>
+    /// <param name="path">The IDX file; gzip is recognised by its first two bytes.</param>
     public static byte[] ReadContent(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file not found: '{path}'.", path);
@@ -74,4 +77,8 @@ public static class IdxFile
 }
 
 /// <summary>Raw IDX images: <see cref="Pixels"/> holds <see cref="Count"/> images of <see cref="Rows"/> x <see cref="Columns"/> bytes.</summary>
+/// <param name="Pixels">Every pixel as one byte, [Count * Rows * Columns], image after image, row-major.</param>
+/// <param name="Count">Number of images.</param>
+/// <param name="Rows">Image height in pixels.</param>
+/// <param name="Columns">Image width in pixels.</param>
 public sealed record IdxImages(byte[] Pixels, int Count, int Rows, int Columns);

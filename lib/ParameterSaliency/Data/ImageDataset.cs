@@ -10,6 +10,11 @@ namespace ParameterSaliency.Data;
 public sealed class ImageDataset : IDisposable, IImageSource
 {
     /// <summary>Creates a data set, taking ownership of both tensors.</summary>
+    /// <param name="name">A name such as <c>fashion-mnist:test</c>, used in messages.</param>
+    /// <param name="images">Model-ready images x [N, C, H, W], float32, normalised, finite; the data set owns the tensor.</param>
+    /// <param name="labels">True labels y [N], each in [0, classes); converted to int64 if of another type.</param>
+    /// <param name="classNames">Class names indexed by label; their count bounds the labels.</param>
+    /// <param name="normalization">How the images were normalised; its channel count must equal C.</param>
     public ImageDataset(string name, Tensor images, Tensor labels, IReadOnlyList<string> classNames, Normalization normalization)
     {
         if (images.dim() != 4) throw new ArgumentException($"{name}: images must be [N, C, H, W]; got shape [{string.Join(", ", images.shape)}].");
@@ -57,6 +62,8 @@ public sealed class ImageDataset : IDisposable, IImageSource
     public (int Channels, int Height, int Width) ImageShape => ((int)Images.shape[1], (int)Images.shape[2], (int)Images.shape[3]);
 
     /// <summary>The images at <paramref name="indices"/>, as a new data set (copies).</summary>
+    /// <param name="indices">Zero-based image positions in [0, N), in the order wanted.</param>
+    /// <param name="name">Name of the new data set; null for <c>NAME[k images]</c>.</param>
     public ImageDataset Subset(IReadOnlyList<int> indices, string? name = null)
     {
         int bad = indices.ToList().FindIndex(i => i < 0 || i >= Count);
@@ -69,9 +76,11 @@ public sealed class ImageDataset : IDisposable, IImageSource
     public string Identity => Saliency.Fingerprints.Data(Images, Labels).ToString();
 
     /// <summary>The images at <paramref name="indices"/> (copies; <see cref="IImageSource"/>).</summary>
+    /// <param name="indices">Zero-based image positions in [0, N), in the order wanted.</param>
     public ImageDataset Read(IReadOnlyList<int> indices) => Subset(indices);
 
     /// <summary>Pixels in [0, 1] of image <paramref name="index"/>, [C, H, W], for display.</summary>
+    /// <param name="index">Zero-based position of the image in the data set.</param>
     public Tensor Pixels(int index)
     {
         using var scope = NewDisposeScope();

@@ -15,6 +15,8 @@ public sealed record ImageFolderOptions(int? Resize = null, int? Crop = null, No
 }
 
 /// <summary>An image that was skipped, and why.</summary>
+/// <param name="Path">The image file that was skipped.</param>
+/// <param name="Reason">Why: the message of the read or decode error.</param>
 public sealed record SkippedImage(string Path, string Reason);
 
 /// <summary>
@@ -43,10 +45,11 @@ public sealed class ImageFolder
     public IReadOnlyList<string> Classes { get; }
     /// <summary>Every image file with its label, in data-set order.</summary>
     public IReadOnlyList<(string Path, int Label)> Files { get; }
-    /// <summary>Images skipped by the last <see cref="Load"/> with <see cref="ImageFolderOptions.SkipBad"/>.</summary>
+    /// <summary>Images skipped by the last <see cref="Load(ImageFolderOptions, IProgress{ValueTuple{int, int}}?, IReadOnlyList{int}?)"/> with <see cref="ImageFolderOptions.SkipBad"/>.</summary>
     public IReadOnlyList<SkippedImage> Skipped { get; private set; } = [];
 
     /// <summary>Lists the classes and files of <paramref name="root"/>; errors name what is missing.</summary>
+    /// <param name="root">The root folder, one subfolder per class; made absolute.</param>
     public static ImageFolder Scan(string root)
     {
         root = Path.GetFullPath(root);
@@ -65,9 +68,15 @@ public sealed class ImageFolder
     }
 
     /// <summary>Scans and loads <paramref name="root"/> in one call.</summary>
+    /// <param name="root">The root folder, one subfolder per class.</param>
+    /// <param name="options">Resize, centre crop, normalisation and whether to skip undecodable images.</param>
+    /// <param name="progress">Receives (images done, images to load) after each image; null for none.</param>
     public static ImageDataset Load(string root, ImageFolderOptions options, IProgress<(int Done, int Total)>? progress = null) => Scan(root).Load(options, progress);
 
     /// <summary>Decodes, resizes, crops and normalises every image (or those at <paramref name="indices"/>).</summary>
+    /// <param name="options">Resize, centre crop, normalisation (null: ImageNet's) and whether to skip undecodable images.</param>
+    /// <param name="progress">Receives (images done, images to load) after each image read; null for none.</param>
+    /// <param name="indices">Positions in <see cref="Files"/> to load, in that order; null for every file.</param>
     public ImageDataset Load(ImageFolderOptions options, IProgress<(int Done, int Total)>? progress = null, IReadOnlyList<int>? indices = null)
     {
         Runtime.NativeTorch.EnsureLoaded();

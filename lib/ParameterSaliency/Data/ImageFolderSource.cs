@@ -4,6 +4,8 @@ using System.Text;
 namespace ParameterSaliency.Data;
 
 /// <summary>An image folder read chunk by chunk: each <see cref="Read"/> decodes and preprocesses only the images asked for.</summary>
+/// <param name="folder">The scanned folder (<see cref="ImageFolder.Scan"/>).</param>
+/// <param name="options">Resize, centre crop, normalisation and skip-bad setting applied on every <see cref="Read"/>.</param>
 public sealed class ImageFolderSource(ImageFolder folder, ImageFolderOptions options) : IImageSource
 {
     readonly List<SkippedImage> skipped = [];
@@ -40,6 +42,8 @@ public sealed class ImageFolderSource(ImageFolder folder, ImageFolderOptions opt
     /// decoded: run before a long pass so that a damaged file stops it at the start, with every such file named, rather
     /// than hours in (about 3 ms per ImageNet JPEG, against about a second per image of profiling a ResNet-50).
     /// </summary>
+    /// <param name="indices">Positions in <see cref="ImageFolder.Files"/> of the images to check.</param>
+    /// <param name="progress">Receives (images checked, total) every 256 images and at the end; null for none.</param>
     public IReadOnlyList<SkippedImage> FindUnreadable(IReadOnlyList<int> indices, IProgress<(int Done, int Total)>? progress = null)
     {
         var unreadable = new List<SkippedImage>();

@@ -3,6 +3,8 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Data;
 
 /// <summary>Per-channel input normalisation x' = (x/255 - mean) / std, as the model was trained with.</summary>
+/// <param name="Mean">Per-channel mean of pixels in [0, 1], one entry per channel C.</param>
+/// <param name="Std">Per-channel standard deviation, one entry per channel C.</param>
 public sealed record Normalization(float[] Mean, float[] Std)
 {
     /// <summary>Fashion-MNIST: mean 0.2860, std 0.3530 over the train split.</summary>
@@ -15,6 +17,7 @@ public sealed record Normalization(float[] Mean, float[] Std)
     public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
 
     /// <summary>A named preset: <c>imagenet</c>, <c>cifar10</c> or <c>fashion-mnist</c>.</summary>
+    /// <param name="name"><c>imagenet</c>, <c>cifar10</c> or <c>fashion-mnist</c> (case-insensitive).</param>
     public static Normalization Preset(string name) => name.ToLowerInvariant() switch
     {
         "imagenet" => ImageNet,
@@ -27,6 +30,7 @@ public sealed record Normalization(float[] Mean, float[] Std)
     public int Channels => Mean.Length;
 
     /// <summary>Turns pixels in [0, 1], [N, C, H, W], into model inputs.</summary>
+    /// <param name="unitPixels">Pixels in [0, 1], [N, C, H, W], with C = <see cref="Channels"/>.</param>
     public Tensor Apply(Tensor unitPixels)
     {
         using var scope = NewDisposeScope();
@@ -35,6 +39,7 @@ public sealed record Normalization(float[] Mean, float[] Std)
     }
 
     /// <summary>Turns model inputs back into pixels in [0, 1].</summary>
+    /// <param name="modelInputs">Normalised model inputs [N, C, H, W]; the result is clamped to [0, 1].</param>
     public Tensor Invert(Tensor modelInputs)
     {
         using var scope = NewDisposeScope();

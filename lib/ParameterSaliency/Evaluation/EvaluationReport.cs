@@ -1,6 +1,11 @@
 namespace ParameterSaliency.Evaluation;
 
 /// <summary>How a classifier did on a data set: per-image predictions and confidences, accuracy, confusion matrix.</summary>
+/// <param name="dataset">Name of the data set.</param>
+/// <param name="classNames">Class names indexed by label.</param>
+/// <param name="labels">True label y of every image.</param>
+/// <param name="predictions">Predicted label (argmax of the logits) of every image.</param>
+/// <param name="probabilities">Softmax probabilities, row-major [N, classes].</param>
 public sealed class EvaluationReport(string dataset, IReadOnlyList<string> classNames, int[] labels, int[] predictions, float[] probabilities)
 {
     /// <summary>The data set's name.</summary>
@@ -13,6 +18,8 @@ public sealed class EvaluationReport(string dataset, IReadOnlyList<string> class
     public IReadOnlyList<int> Predictions { get; } = predictions;
 
     /// <summary>Softmax probability of class <paramref name="label"/> for image <paramref name="index"/>.</summary>
+    /// <param name="index">Index of the image in the data set.</param>
+    /// <param name="label">Class whose probability is returned.</param>
     public float Probability(int index, int label) => probabilities[index * ClassNames.Count + label];
 
     /// <summary>Indices of misclassified images, in data-set order.</summary>

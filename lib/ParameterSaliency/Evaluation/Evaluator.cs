@@ -13,6 +13,10 @@ public static class Evaluator
     public const int DefaultBatchSize = 128;
 
     /// <summary>Predictions, softmax confidences, accuracy and the confusion matrix of <paramref name="model"/> on <paramref name="data"/>.</summary>
+    /// <param name="model">Classifier to evaluate, run in eval mode.</param>
+    /// <param name="data">Data set to classify (model-ready images, true labels y).</param>
+    /// <param name="batchSize">Images per forward pass (default <see cref="DefaultBatchSize"/>).</param>
+    /// <param name="progress">Receives (images done, total) after each batch; null for none.</param>
     public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, int batchSize = DefaultBatchSize, IProgress<(int Done, int Total)>? progress = null)
     {
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: nothing to evaluate.");
@@ -23,6 +27,10 @@ public static class Evaluator
     }
 
     /// <summary>Predicted classes and softmax probabilities [N, classes] of model-ready images [N, C, H, W].</summary>
+    /// <param name="model">Classifier to run, in eval mode.</param>
+    /// <param name="images">Model-ready images x [N, C, H, W], moved batch by batch to the model's device and precision.</param>
+    /// <param name="batchSize">Images per forward pass, at least 1 (default <see cref="DefaultBatchSize"/>).</param>
+    /// <param name="progress">Receives (images done, total) after each batch; null for none.</param>
     public static (int[] Predictions, float[,] Probabilities) Predict(nn.Module<Tensor, Tensor> model, Tensor images, int batchSize = DefaultBatchSize, IProgress<(int Done, int Total)>? progress = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "At least 1.");

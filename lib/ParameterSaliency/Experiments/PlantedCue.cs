@@ -37,6 +37,8 @@ public sealed record PlantedCue
         $"on {CueClassShare:P0} of class {CueClass} and {OtherShare:P0} of other training images (seed {Seed})";
 
     /// <summary>True for the pixels of an [H, W] image inside the marker box.</summary>
+    /// <param name="height">Image height H in pixels.</param>
+    /// <param name="width">Image width W in pixels.</param>
     public bool[,] BoxMask(int height, int width)
     {
         Validate(height, width);
@@ -47,6 +49,8 @@ public sealed record PlantedCue
     }
 
     /// <summary>Returns a copy of normalised images [N, C, H, W] with the marker stamped on every image.</summary>
+    /// <param name="modelInputs">Normalised images [N, C, H, W]; left unchanged.</param>
+    /// <param name="normalization">Normalisation of the images, applied to the marker's 0/1 pixels so they match the inputs.</param>
     public Tensor Stamp(Tensor modelInputs, Normalization normalization)
     {
         if (modelInputs.dim() != 4) throw new ArgumentException($"Images must be [N, C, H, W]; got [{string.Join(", ", modelInputs.shape)}].");
@@ -63,6 +67,7 @@ public sealed record PlantedCue
     }
 
     /// <summary>Which training images carry the marker: a seeded draw per class share.</summary>
+    /// <param name="labels">Class label y of every training image, in data-set order.</param>
     public bool[] ChooseStamped(IReadOnlyList<int> labels)
     {
         if (CueClassShare is < 0 or > 1 || OtherShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(CueClassShare), "Shares must lie in [0, 1].");
@@ -74,6 +79,8 @@ public sealed record PlantedCue
     /// The training hook: stamps the chosen images of each batch after augmentation, so the marker
     /// never moves. <paramref name="stamped"/> comes from <see cref="ChooseStamped"/>.
     /// </summary>
+    /// <param name="stamped">Per training image (by data-set index), whether it carries the marker.</param>
+    /// <param name="normalization">Normalisation of the training inputs, applied to the marker.</param>
     public Func<Tensor, long[], Tensor> TrainingTransform(bool[] stamped, Normalization normalization) => (inputs, indices) =>
     {
         long[] rows = Enumerable.Range(0, indices.Length).Where(i => stamped[indices[i]]).Select(i => (long)i).ToArray();

@@ -21,6 +21,13 @@ public static class PlantedCueExperiment
     public static IReadOnlyList<string> Methods { get; } = ["boosted top-10 filters (parameter saliency)", "boosted random 10 filters (control)", "input gradient", "Grad-CAM"];
 
     /// <summary>Runs the experiment on the first <paramref name="maxImages"/> turned images (all when null).</summary>
+    /// <param name="model">Classifier trained with <paramref name="cue"/> planted.</param>
+    /// <param name="statistics">μ and σ of the model's saliency profiles, for the boosted-filter heatmaps; must belong to <paramref name="model"/>.</param>
+    /// <param name="test">Test set; its images outside the cue class are stamped and explained.</param>
+    /// <param name="cue">The planted cue the model was trained with.</param>
+    /// <param name="maxImages">Most turned images to explain, at least 1; null explains all.</param>
+    /// <param name="keepExamples">Heatmaps kept per method for the report (default 6).</param>
+    /// <param name="progress">Receives (images explained, images to explain) after each batch; may be null.</param>
     public static PlantedCueReport Run(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, ImageDataset test, PlantedCue cue,
         int? maxImages = null, int keepExamples = 6, IProgress<(int Done, int Total)>? progress = null)
     {

@@ -32,9 +32,11 @@ public sealed record FineTuningOptions
     public IReadOnlyList<double> SweepStepSizes { get; init; } = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1];
 
     /// <summary>k for a model with <paramref name="filterCount"/> filters.</summary>
+    /// <param name="filterCount">Number of convolution filters F of the model.</param>
     public int KFor(int filterCount) => K ?? (int)Math.Ceiling(0.004 * filterCount);
 
     /// <summary>Rejects options that cannot run.</summary>
+    /// <param name="filterCount">Number of convolution filters F of the model.</param>
     public void Validate(int filterCount)
     {
         int k = KFor(filterCount);

@@ -18,6 +18,7 @@ public sealed class FilterFineTuner
     readonly ProfileLayout layout;
 
     /// <summary>Prepares steps on <paramref name="model"/>'s convolution filters (the filter-wise layout).</summary>
+    /// <param name="model">Classifier whose convolution filters the steps change; its weights are restored after each step.</param>
     public FilterFineTuner(nn.Module<Tensor, Tensor> model)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -35,6 +36,12 @@ public sealed class FilterFineTuner
     /// (profile entries), runs <paramref name="evaluate"/> on the changed model, restores the weights, and
     /// returns what <paramref name="evaluate"/> returned.
     /// </summary>
+    /// <typeparam name="T">Type of the result of <paramref name="evaluate"/>.</typeparam>
+    /// <param name="data">Data set holding the sample.</param>
+    /// <param name="sample">Index in <paramref name="data"/> of the image x whose loss L(f(x), y) drives the step.</param>
+    /// <param name="filters">Filters to change, as filter-wise profile entries in [0, F); duplicates count once.</param>
+    /// <param name="stepSize">Learning rate of the step: each chosen row becomes θ − stepSize·∂L/∂θ; positive and finite.</param>
+    /// <param name="evaluate">Run on the changed model before the weights are restored; its result is returned.</param>
     public T WithStep<T>(ImageDataset data, int sample, IReadOnlyCollection<int> filters, double stepSize, Func<T> evaluate)
     {
         if (sample < 0 || sample >= data.Count) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"{data.Name} has images [0, {data.Count}).");

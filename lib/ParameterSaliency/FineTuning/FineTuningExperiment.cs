@@ -34,6 +34,13 @@ public sealed class FineTuningExperiment
     /// <paramref name="report"/>, an evaluation of <paramref name="data"/> with the current weights, saves
     /// classifying it again.
     /// </summary>
+    /// <param name="model">Classifier to fine-tune; its weights are restored after every trial.</param>
+    /// <param name="statistics">μ and σ of the model's saliency profiles, for the ŝ that ranks the filters; must belong to <paramref name="model"/>.</param>
+    /// <param name="index">Saliency index over the images of <paramref name="data"/> (same count and labels), giving each sample's n neighbours.</param>
+    /// <param name="data">Data set the samples and their neighbours come from.</param>
+    /// <param name="options">k, step sizes, random seeds and n; null uses the defaults of <see cref="FineTuningOptions"/>.</param>
+    /// <param name="evaluation">Data set ΔA is measured on; null uses <paramref name="data"/>.</param>
+    /// <param name="report">Evaluation of <paramref name="data"/> with the current weights, reused as the predictions before; null classifies it again.</param>
     public FineTuningExperiment(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, SaliencyIndex index, ImageDataset data,
         FineTuningOptions? options = null, ImageDataset? evaluation = null, EvaluationReport? report = null)
     {
@@ -66,6 +73,10 @@ public sealed class FineTuningExperiment
     public IReadOnlyList<int> PredictionsBefore => predictionsBefore;
 
     /// <summary>One trial: the step on <paramref name="choice"/>'s filters of <paramref name="sample"/> with <paramref name="stepSize"/> (random subsets drawn with <paramref name="seed"/>).</summary>
+    /// <param name="sample">Index in the data set of the sample x the step is taken on.</param>
+    /// <param name="choice">Which filters the step may change.</param>
+    /// <param name="stepSize">Learning rate of the SGD step.</param>
+    /// <param name="seed">Seed of the random subset, used by <see cref="FilterChoice.Random"/> only (default 0).</param>
     public FineTuningTrial Trial(int sample, FilterChoice choice, double stepSize, int seed = 0)
     {
         if (sample < 0 || sample >= data.Count) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"{data.Name} has images [0, {data.Count}).");
@@ -90,6 +101,9 @@ public sealed class FineTuningExperiment
     }
 
     /// <summary>The profile entries a choice selects for <paramref name="sample"/>.</summary>
+    /// <param name="sample">Index in the data set of the sample whose ŝ ranks the filters.</param>
+    /// <param name="choice">Top-k, least-k, k random or all filters.</param>
+    /// <param name="seed">Seed of the random draw, used by <see cref="FilterChoice.Random"/> only (default 0).</param>
     public int[] Filters(int sample, FilterChoice choice, int seed = 0)
     {
         if (choice == FilterChoice.All) return Enumerable.Range(0, tuner.FilterCount).ToArray();
@@ -101,6 +115,8 @@ public sealed class FineTuningExperiment
     }
 
     /// <summary>Table 1: per sample, top-k, least-k, k random (mean ± std over the seeds) with the subset step size, and all filters with theirs.</summary>
+    /// <param name="samples">Indices in the data set of the samples, one group of rows each.</param>
+    /// <param name="progress">Receives (trials done, trials planned) after each trial; may be null.</param>
     public FineTuningTable Table1(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null)
     {
         var plan = samples.SelectMany(s => new[] { (s, FilterChoice.TopSalient, Options.SubsetStepSize, 0), (s, FilterChoice.LeastSalient, Options.SubsetStepSize, 0) }
@@ -110,6 +126,8 @@ public sealed class FineTuningExperiment
     }
 
     /// <summary>Table 2: per sample, all filters at every step size of <see cref="FineTuningOptions.Table2StepSizes"/>.</summary>
+    /// <param name="samples">Indices in the data set of the samples, one group of rows each.</param>
+    /// <param name="progress">Receives (trials done, trials planned) after each trial; may be null.</param>
     public FineTuningTable Table2(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null) =>
         Run("Table 2", samples.SelectMany(s => Options.Table2StepSizes.Select(step => (s, FilterChoice.All, step, 0))).ToArray(), progress);
 
@@ -118,6 +136,8 @@ public sealed class FineTuningExperiment
     /// k random (one trial per seed). Answers "are the salient filters the better place for a step?" without betting on one
     /// step size.
     /// </summary>
+    /// <param name="samples">Indices in the data set of the samples.</param>
+    /// <param name="progress">Receives (trials done, trials planned) after each trial; may be null.</param>
     public StepSweep StepSweep(IReadOnlyList<int> samples, IProgress<(int Done, int Total)>? progress = null) =>
         new(Run("Step sweep", samples.SelectMany(s => Options.SweepStepSizes.SelectMany(step =>
                 new[] { (s, FilterChoice.TopSalient, step, 0), (s, FilterChoice.LeastSalient, step, 0) }
@@ -145,6 +165,16 @@ public sealed class FineTuningExperiment
 }
 
 /// <summary>One fine-tuning trial: the step's filters and size, K, how many neighbours it broke, and the accuracy before and after.</summary>
+/// <param name="Sample">Index of the sample in the data set.</param>
+/// <param name="Choice">Which filters the step changed.</param>
+/// <param name="StepSize">Learning rate of the SGD step.</param>
+/// <param name="Seed">Seed of the random subset (used by <see cref="FilterChoice.Random"/> only).</param>
+/// <param name="FilterCount">Number of filters the step changed.</param>
+/// <param name="K">Neighbours (the sample included) correct after the step and wrong before.</param>
+/// <param name="Broken">Neighbours correct before the step and wrong after.</param>
+/// <param name="SampleCorrected">True when the sample itself is classified correctly after the step.</param>
+/// <param name="AccuracyBefore">Accuracy on the evaluation set with the original weights, in [0, 1].</param>
+/// <param name="AccuracyAfter">Accuracy on the evaluation set after the step, in [0, 1].</param>
 public sealed record FineTuningTrial(int Sample, FilterChoice Choice, double StepSize, int Seed, int FilterCount, int K, int Broken, bool SampleCorrected,
     double AccuracyBefore, double AccuracyAfter)
 {

@@ -4,10 +4,35 @@ using System.Text;
 namespace ParameterSaliency.FineTuning;
 
 /// <summary>One row of Table 1 or 2: a sample and a choice, aggregated over its trials (the random seeds), mean ± sample std.</summary>
+/// <param name="Sample">Index of the sample in the data set.</param>
+/// <param name="TrueClass">Name of its true class y.</param>
+/// <param name="PredictedClass">Name of the class predicted with the original weights.</param>
+/// <param name="Choice">Filter choice of the trials.</param>
+/// <param name="StepSize">Learning rate of the SGD step of the trials.</param>
+/// <param name="Filters">Number of filters each step changed.</param>
+/// <param name="Trials">Trials aggregated (one per random seed; 1 for the other choices).</param>
+/// <param name="KMean">Mean K over the trials.</param>
+/// <param name="KStd">Sample standard deviation of K (0 for one trial).</param>
+/// <param name="BrokenMean">Mean number of neighbours broken.</param>
+/// <param name="BrokenStd">Sample standard deviation of the neighbours broken (0 for one trial).</param>
+/// <param name="DeltaMean">Mean ΔA in percentage points.</param>
+/// <param name="DeltaStd">Sample standard deviation of ΔA in percentage points (0 for one trial).</param>
+/// <param name="SampleCorrectedShare">Share of the trials that fixed the sample itself, in [0, 1].</param>
 public sealed record FineTuningRow(int Sample, string TrueClass, string PredictedClass, FilterChoice Choice, double StepSize, int Filters, int Trials,
     double KMean, double KStd, double BrokenMean, double BrokenStd, double DeltaMean, double DeltaStd, double SampleCorrectedShare);
 
 /// <summary>One filter choice at one step size, pooled over the samples (and the seeds): mean ± sample std over all its trials.</summary>
+/// <param name="Choice">Filter choice of the trials.</param>
+/// <param name="StepSize">Learning rate of the SGD step of the trials.</param>
+/// <param name="Filters">Number of filters each step changed.</param>
+/// <param name="Samples">Distinct samples pooled.</param>
+/// <param name="Trials">Trials pooled (over samples and seeds).</param>
+/// <param name="KMean">Mean K over the trials.</param>
+/// <param name="KStd">Sample standard deviation of K (0 for one trial).</param>
+/// <param name="BrokenMean">Mean number of neighbours broken.</param>
+/// <param name="DeltaMean">Mean ΔA in percentage points.</param>
+/// <param name="DeltaStd">Sample standard deviation of ΔA in percentage points (0 for one trial).</param>
+/// <param name="SampleCorrectedShare">Share of the trials that fixed their sample, in [0, 1].</param>
 public sealed record PooledRow(FilterChoice Choice, double StepSize, int Filters, int Samples, int Trials,
     double KMean, double KStd, double BrokenMean, double DeltaMean, double DeltaStd, double SampleCorrectedShare);
 
@@ -72,9 +97,12 @@ public sealed class FineTuningTable
     }
 
     /// <summary>The filter choice of a row in words: "top-5 salient", "5 random", "all 1200".</summary>
+    /// <param name="r">Row whose filter choice and filter count to describe.</param>
     public static string Describe(FineTuningRow r) => Describe(r.Choice, r.Filters);
 
     /// <summary>A filter choice of <paramref name="filters"/> filters in words: "top-5 salient", "5 random", "all 1200".</summary>
+    /// <param name="choice">The filter choice.</param>
+    /// <param name="filters">Number of filters it selects.</param>
     public static string Describe(FilterChoice choice, int filters) => choice switch
     {
         FilterChoice.TopSalient => $"top-{filters} salient",
@@ -84,6 +112,10 @@ public sealed class FineTuningTable
     };
 
     /// <summary>A mean, with ± the standard deviation when there was more than one trial.</summary>
+    /// <param name="mean">Mean to show, rounded to two decimals first (so −0 prints as 0).</param>
+    /// <param name="std">Standard deviation shown after ±, with two decimals.</param>
+    /// <param name="trials">Trials behind the mean; ± std is shown only when more than one.</param>
+    /// <param name="format">Numeric format of the mean, e.g. "F1" or "+0.00;-0.00;0.00".</param>
     public static string Format(double mean, double std, int trials, string format)
     {
         // Round first: a negative value that rounds to zero would otherwise print as "-+0.00".

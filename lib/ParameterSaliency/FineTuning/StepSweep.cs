@@ -26,6 +26,7 @@ public sealed class StepSweep
     public static IReadOnlyList<string> Columns { get; } = ["filters", "step", "samples", "trials", "K", "broken", "sample fixed", "ΔA (points)"];
 
     /// <summary>One pooled point as the texts of <see cref="Columns"/>.</summary>
+    /// <param name="p">Pooled point to render.</param>
     public static string[] Cells(PooledRow p) =>
     [
         FineTuningTable.Describe(p.Choice, p.Filters), p.StepSize.ToString("G3", CultureInfo.InvariantCulture), p.Samples.ToString(CultureInfo.InvariantCulture),

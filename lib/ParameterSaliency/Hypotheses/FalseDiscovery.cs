@@ -8,6 +8,7 @@ public static class FalseDiscovery
     /// in the input order. Rejecting every test with q ≤ α controls the false discovery rate at α for independent or
     /// positively dependent tests.
     /// </summary>
+    /// <param name="pValues">p-values of the m tests, each in [0, 1], in any order.</param>
     public static double[] Adjust(IReadOnlyList<double> pValues)
     {
         int m = pValues.Count;

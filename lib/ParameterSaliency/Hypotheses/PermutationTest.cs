@@ -22,6 +22,12 @@ public static class PermutationTest
     /// Two groups (rows <paramref name="a"/> and <paramref name="b"/> of <paramref name="values"/> [N, F]): the difference of
     /// means per column and the two-sided p-value of its studentized form under exchanging the group labels.
     /// </summary>
+    /// <param name="values">Matrix [N, F]: one row per image (e.g. ŝ), one column per filter.</param>
+    /// <param name="a">Rows of group A: distinct, at least two.</param>
+    /// <param name="b">Rows of group B: distinct, at least two, disjoint from <paramref name="a"/>.</param>
+    /// <param name="permutations">Random relabellings drawn; when the relabellings number at most this, all are enumerated exactly.</param>
+    /// <param name="seed">Seed of the random relabellings.</param>
+    /// <param name="twoSided">True for a two-sided p on |t|; false for one-sided, A larger than B (default true).</param>
     public static (double[] Difference, double[] P) TwoGroups(Tensor values, int[] a, int[] b, int permutations, int seed, bool twoSided = true)
     {
         CheckGroups(values, a, b);
@@ -48,6 +54,11 @@ public static class PermutationTest
     /// Paired rows (<paramref name="a"/>[i] with <paramref name="b"/>[i], e.g. an image with and without a marker): the mean
     /// paired difference per column and the two-sided p-value of its t under flipping the sign of each pair's difference.
     /// </summary>
+    /// <param name="values">Matrix [N, F]: one row per image (e.g. ŝ), one column per filter.</param>
+    /// <param name="a">Rows of the first member of each pair: distinct, at least two.</param>
+    /// <param name="b">Rows of the second member, <paramref name="b"/>[i] paired with <paramref name="a"/>[i].</param>
+    /// <param name="permutations">Random sign flips drawn; when the 2^n flips number at most this, all are enumerated exactly.</param>
+    /// <param name="seed">Seed of the random sign flips.</param>
     public static (double[] Difference, double[] P) Paired(Tensor values, int[] a, int[] b, int permutations, int seed)
     {
         CheckGroups(values, a, b);
@@ -79,6 +90,10 @@ public static class PermutationTest
     /// mean per column, and the one-sided p-value (larger than chance) of the studentized subset-versus-rest difference
     /// under drawing subsets of the same size from the pool.
     /// </summary>
+    /// <param name="values">Matrix [N, F] of the pool: one row per image (e.g. ŝ), one column per filter.</param>
+    /// <param name="subset">Distinct rows of the subset; it and the rest of the pool need at least two rows each.</param>
+    /// <param name="permutations">Random subsets of the same size drawn; enumerated exactly when there are at most this many.</param>
+    /// <param name="seed">Seed of the random subsets.</param>
     public static (double[] Difference, double[] P) SubsetOfPool(Tensor values, int[] subset, int permutations, int seed)
     {
         int n = (int)values.shape[0], k = subset.Length;

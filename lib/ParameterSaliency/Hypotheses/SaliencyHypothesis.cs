@@ -23,6 +23,9 @@ public sealed class SaliencyHypothesis
     readonly SaliencyStatistics statistics;
 
     /// <summary>Tests with the profiler's model and its μ, σ (which must belong to it).</summary>
+    /// <param name="profiler">Filter-wise profiler of the model; gives the saliency profiles s of the images.</param>
+    /// <param name="statistics">μ and σ that standardise s into ŝ; must belong to <paramref name="profiler"/>.</param>
+    /// <param name="options">Permutations, α, minimum effect, seed and pool size; null uses the defaults of <see cref="HypothesisOptions"/>.</param>
     public SaliencyHypothesis(SaliencyProfiler profiler, SaliencyStatistics statistics, HypothesisOptions? options = null)
     {
         statistics.EnsureBelongsTo(profiler);
@@ -37,6 +40,9 @@ public sealed class SaliencyHypothesis
     public HypothesisOptions Options { get; }
 
     /// <summary>Images <paramref name="groupA"/> against images <paramref name="groupB"/> of the same data set (disjoint).</summary>
+    /// <param name="data">Data set holding both groups.</param>
+    /// <param name="groupA">Indices in <paramref name="data"/> of the images of group A.</param>
+    /// <param name="groupB">Indices in <paramref name="data"/> of the images of group B, disjoint from <paramref name="groupA"/>.</param>
     public FilterComparison Compare(ImageDataset data, IReadOnlyList<int> groupA, IReadOnlyList<int> groupB)
     {
         if (groupA.Intersect(groupB).Any()) throw new ArgumentException("The two groups share images; compare disjoint groups.");
@@ -50,6 +56,9 @@ public sealed class SaliencyHypothesis
     /// image i of A and image i of B belong together (the same image with and without a marker), the test flips the sign
     /// of each pair's difference and d is the mean difference over its standard deviation.
     /// </summary>
+    /// <param name="groupA">Images of group A.</param>
+    /// <param name="groupB">Images of group B.</param>
+    /// <param name="paired">True when image i of <paramref name="groupA"/> and image i of <paramref name="groupB"/> form a pair (default false).</param>
     public FilterComparison Compare(ImageDataset groupA, ImageDataset groupB, bool paired = false)
     {
         if (groupA.Count < 1 || groupB.Count < 1) throw new ArgumentException($"Each group needs at least one image; got {groupA.Count} and {groupB.Count}.");
@@ -78,6 +87,9 @@ public sealed class SaliencyHypothesis
     /// as <see cref="HypothesisOptions.Permutations"/>, as many images of each class from a pool of other images of that class
     /// (up to <see cref="HypothesisOptions.PoolPerClass"/> each); one-sided p = (1 + draws at least as large) / (1 + draws).
     /// </summary>
+    /// <param name="filters">Filters of the set, as profile entries in [0, F).</param>
+    /// <param name="data">Data set holding the images and the pool of random images.</param>
+    /// <param name="images">Indices in <paramref name="data"/> of the images tested.</param>
     public FilterSetTest Test(IReadOnlyList<int> filters, ImageDataset data, IReadOnlyList<int> images)
     {
         if (filters.Count == 0) throw new ArgumentException("No filters to test.", nameof(filters));

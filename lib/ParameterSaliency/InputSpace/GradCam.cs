@@ -28,6 +28,8 @@ public sealed class GradCam : IInputExplainer
     /// Grad-CAM of <paramref name="model"/> on the module named <paramref name="layer"/> (as <c>named_modules()</c> names it);
     /// null picks, on the first image, the last module in execution order whose output is [N, K, h, w] with h·w &gt; 1.
     /// </summary>
+    /// <param name="model">Classifier f whose logits [N, classes] are explained.</param>
+    /// <param name="layer">Name of the module to hook as <c>named_modules()</c> names it (e.g. "layer4"); null picks the last spatial layer on the first image.</param>
     public GradCam(nn.Module<Tensor, Tensor> model, string? layer = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -44,6 +46,9 @@ public sealed class GradCam : IInputExplainer
     public string Method => $"Grad-CAM ({layer ?? "last spatial layer"})";
 
     /// <summary>Grad-CAM of <paramref name="target"/> (default: the predicted class) for image <paramref name="index"/>.</summary>
+    /// <param name="data">Data set holding the image (model-ready images and their normalisation).</param>
+    /// <param name="index">Index of the image in <paramref name="data"/>.</param>
+    /// <param name="target">Class c whose logit is explained; null for the predicted class.</param>
     public InputHeatmap Explain(ImageDataset data, int index, int? target = null)
     {
         TargetedBatch.CheckIndex(data, index);
@@ -58,6 +63,10 @@ public sealed class GradCam : IInputExplainer
     }
 
     /// <summary>Grad-CAM of model-ready images [N, C, H, W], each for its own target class (default: its predicted class), from one backward pass.</summary>
+    /// <param name="images">Model-ready (normalised) images x [N, C, H, W].</param>
+    /// <param name="normalization">Normalisation applied to <paramref name="images"/>, used to recover their pixels in [0, 1].</param>
+    /// <param name="targetClasses">Class whose logit is explained for each image (length N); null for every image's predicted class.</param>
+    /// <param name="sourceIndices">Index of each image in its data set (length N, entries may be null); null when unknown.</param>
     public IReadOnlyList<InputHeatmap> ExplainBatch(Tensor images, Normalization normalization, int[]? targetClasses = null, int?[]? sourceIndices = null)
     {
         using var scope = NewDisposeScope();

@@ -7,6 +7,8 @@ namespace ParameterSaliency.InputSpace;
 public static class HeatmapMath
 {
     /// <summary>The <paramref name="percent"/>-th percentile of <paramref name="values"/>: rank p/100·(n−1), linear between neighbours.</summary>
+    /// <param name="values">Values to rank (at least one), e.g. a raw map [H, W].</param>
+    /// <param name="percent">Percentile p in [0, 100].</param>
     public static double Percentile(IReadOnlyList<float> values, double percent)
     {
         if (values.Count == 0) throw new ArgumentException("No values: the percentile of an empty map is undefined.", nameof(values));
@@ -22,6 +24,10 @@ public static class HeatmapMath
     /// <paramref name="floorPercentile"/>-th, then min-max normalised to [0, 1]. A constant result
     /// (e.g. a zero gradient) gives all zeros and a warning instead of NaN.
     /// </summary>
+    /// <param name="map">Raw map h, row-major [H, W].</param>
+    /// <param name="clipPercentile">Percentile in [0, 100] above which values are clipped (SPEC: 99; 100: no clip).</param>
+    /// <param name="floorPercentile">Percentile below which values are raised to it, at most <paramref name="clipPercentile"/> (SPEC: 90; 0: no floor).</param>
+    /// <param name="warning">Set to why the result is all zeros (non-finite values, a zero gradient, a constant map); null otherwise.</param>
     public static float[] ClipFloorNormalize(IReadOnlyList<float> map, double clipPercentile, double floorPercentile, out string? warning)
     {
         if (floorPercentile > clipPercentile) throw new ArgumentException($"The floor percentile ({floorPercentile}) must not exceed the clip percentile ({clipPercentile}).");
@@ -46,6 +52,11 @@ public static class HeatmapMath
     /// h = |max over channels of g| for a gradient g laid out [C, H, W] (SPEC §3 step 4), or
     /// max over channels of |g| when <paramref name="absoluteFirst"/> (the vanilla-gradient convention).
     /// </summary>
+    /// <param name="gradient">Input gradient g, row-major [C, H, W].</param>
+    /// <param name="channels">Colour channels C.</param>
+    /// <param name="height">Height H in pixels.</param>
+    /// <param name="width">Width W in pixels.</param>
+    /// <param name="absoluteFirst">True for max over channels of |g| (vanilla gradient); false (default) for |max over channels of g| (SPEC §3).</param>
     public static float[] ReduceChannels(IReadOnlyList<float> gradient, int channels, int height, int width, bool absoluteFirst = false)
     {
         if (gradient.Count != channels * height * width) throw new ArgumentException($"Expected {channels}x{height}x{width} values, got {gradient.Count}.");
@@ -64,6 +75,10 @@ public static class HeatmapMath
     }
 
     /// <summary>A Gaussian blur with a (2r+1)² kernel, r = ⌈2σ⌉ capped to 1 for σ ≤ 0.8 (the 3x3 display blur), edges clamped.</summary>
+    /// <param name="map">Map to blur, row-major [H, W].</param>
+    /// <param name="height">Height H in pixels.</param>
+    /// <param name="width">Width W in pixels.</param>
+    /// <param name="sigma">Gaussian σ in pixels; not positive returns an unblurred copy.</param>
     public static float[] GaussianBlur(IReadOnlyList<float> map, int height, int width, double sigma)
     {
         if (map.Count != height * width) throw new ArgumentException($"Expected {height}x{width} values, got {map.Count}.");

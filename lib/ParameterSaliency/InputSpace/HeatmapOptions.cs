@@ -45,6 +45,7 @@ public sealed record HeatmapOptions
     public double FloorPercentile { get; init; } = 90;
 
     /// <summary>Rejects options that would fail inside libtorch or produce nothing.</summary>
+    /// <param name="filterCount">Number of filters F in the model's profile: the largest allowed k.</param>
     public void Validate(int filterCount)
     {
         if (K < 1 || K > filterCount) throw new ArgumentOutOfRangeException(nameof(K), K, $"k must lie in [1, {filterCount}] (the model's filters).");

@@ -25,8 +25,15 @@ public interface IInputExplainer
     /// the true label y for the boosted-profile heatmap (the paper explains a mistake with its true label), the predicted
     /// class for the baselines.
     /// </summary>
+    /// <param name="data">Data set holding the image (model-ready images and their normalisation).</param>
+    /// <param name="index">Index of the image in <paramref name="data"/>.</param>
+    /// <param name="target">Class to explain; null for the method's default (true label y for the boosted-profile heatmap, predicted class for the baselines).</param>
     InputHeatmap Explain(ImageDataset data, int index, int? target = null);
 
     /// <summary>The map of one model-ready (normalised) image <paramref name="input"/> [C, H, W]; <paramref name="target"/> defaults to the predicted class.</summary>
+    /// <param name="input">Model-ready (normalised) image x [C, H, W].</param>
+    /// <param name="normalization">Normalisation applied to <paramref name="input"/>, used to recover its pixels in [0, 1].</param>
+    /// <param name="target">Class to explain; null for the predicted class.</param>
+    /// <param name="sourceIndex">Index of the image in its data set, recorded in <see cref="InputHeatmap.SourceIndex"/>; null when unknown.</param>
     InputHeatmap Explain(Tensor input, Normalization normalization, int? target = null, int? sourceIndex = null);
 }

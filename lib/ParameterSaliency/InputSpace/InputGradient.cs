@@ -15,6 +15,7 @@ public sealed class InputGradient : IInputExplainer
     readonly ModelInputs inputs;
 
     /// <summary>Input gradients of <paramref name="model"/>'s logits.</summary>
+    /// <param name="model">Classifier f whose logit gradients ∂f_c/∂x are taken.</param>
     public InputGradient(nn.Module<Tensor, Tensor> model)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -26,6 +27,9 @@ public sealed class InputGradient : IInputExplainer
     public string Method => "input gradient";
 
     /// <summary>The gradient of the logit of <paramref name="target"/> (default: the predicted class) for image <paramref name="index"/>.</summary>
+    /// <param name="data">Data set holding the image (model-ready images and their normalisation).</param>
+    /// <param name="index">Index of the image in <paramref name="data"/>.</param>
+    /// <param name="target">Class c whose logit is differentiated; null for the predicted class.</param>
     public InputHeatmap Explain(ImageDataset data, int index, int? target = null)
     {
         TargetedBatch.CheckIndex(data, index);
@@ -43,6 +47,10 @@ public sealed class InputGradient : IInputExplainer
     /// Maps of model-ready images [N, C, H, W], each for its own target class (default: its predicted class), from one
     /// backward pass: in eval mode logit n depends on image n alone.
     /// </summary>
+    /// <param name="images">Model-ready (normalised) images x [N, C, H, W].</param>
+    /// <param name="normalization">Normalisation applied to <paramref name="images"/>, used to recover their pixels in [0, 1].</param>
+    /// <param name="targetClasses">Class whose logit is explained for each image (length N); null for every image's predicted class.</param>
+    /// <param name="sourceIndices">Index of each image in its data set (length N, entries may be null); null when unknown.</param>
     public IReadOnlyList<InputHeatmap> ExplainBatch(Tensor images, Normalization normalization, int[]? targetClasses = null, int?[]? sourceIndices = null)
     {
         using var scope = NewDisposeScope();

@@ -70,6 +70,7 @@ public sealed class InputHeatmap
     /// The pointing game: 1 when the maximum of <see cref="Raw"/> lies inside <paramref name="region"/>, 0 when
     /// outside; when several pixels share the maximum (a flat, upsampled map), the share of them inside.
     /// </summary>
+    /// <param name="region">Region of the image [H, W], the heatmap's size (e.g. the object's mask).</param>
     public double PointingGame(RegionMask region)
     {
         CheckShape(region);
@@ -79,6 +80,7 @@ public sealed class InputHeatmap
     }
 
     /// <summary>Share of the mass of <see cref="Raw"/> inside <paramref name="region"/> (0 for an all-zero map).</summary>
+    /// <param name="region">Region of the image [H, W], the heatmap's size.</param>
     public double MassShare(RegionMask region)
     {
         CheckShape(region);

@@ -23,6 +23,9 @@ public sealed class InputSpaceSaliency : IInputExplainer
     readonly SaliencyStatistics statistics;
 
     /// <summary>Prepares heatmaps for <paramref name="model"/> with μ, σ from <paramref name="statistics"/> (which must belong to this model).</summary>
+    /// <param name="model">Classifier whose filter-wise saliency profiles s are used.</param>
+    /// <param name="statistics">Per-filter μ and σ of the profiles, computed for <paramref name="model"/>.</param>
+    /// <param name="options">k, boost, filter choice, SmoothGrad, batching and percentiles; null for the defaults (top-10, boost 100).</param>
     public InputSpaceSaliency(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, HeatmapOptions? options = null)
     {
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
@@ -59,6 +62,9 @@ public sealed class InputSpaceSaliency : IInputExplainer
     /// The heatmap of image <paramref name="index"/> of <paramref name="data"/>: ŝ(x, y) with y = <paramref name="target"/>,
     /// by default the image's true label (the paper's choice: a mistake is explained with the label it should have had).
     /// </summary>
+    /// <param name="data">Data set holding the image (model-ready images and their normalisation).</param>
+    /// <param name="index">Index of the image in <paramref name="data"/>.</param>
+    /// <param name="target">Label y in ŝ(x, y); null for the image's true label.</param>
     public InputHeatmap Explain(ImageDataset data, int index, int? target = null)
     {
         TargetedBatch.CheckIndex(data, index);
@@ -70,6 +76,9 @@ public sealed class InputSpaceSaliency : IInputExplainer
     /// images per double backward when the model allows it (each image's heatmap is the same as alone, within float
     /// rounding), else one at a time.
     /// </summary>
+    /// <param name="data">Data set holding the images (model-ready images, true labels y and their normalisation).</param>
+    /// <param name="indices">Indices of the images to explain, each in [0, data.Count); each is explained with its true label y.</param>
+    /// <param name="progress">Receives (heatmaps done, total) after each pass; null for none.</param>
     public IReadOnlyList<InputHeatmap> Explain(ImageDataset data, IReadOnlyList<int> indices, IProgress<(int Done, int Total)>? progress = null)
     {
         foreach (int index in indices)
@@ -206,6 +215,10 @@ public sealed class InputSpaceSaliency : IInputExplainer
     /// The heatmap of one model-ready image <paramref name="input"/> [C, H, W] with label y = <paramref name="target"/>;
     /// without one, the class the model predicts (pass the true label to explain a mistake as the paper does).
     /// </summary>
+    /// <param name="input">Model-ready (normalised) image x [C, H, W].</param>
+    /// <param name="normalization">Normalisation applied to <paramref name="input"/>, used to recover its pixels in [0, 1].</param>
+    /// <param name="target">Label y in ŝ(x, y); null for the class the model predicts.</param>
+    /// <param name="sourceIndex">Index of the image in its data set, recorded in <see cref="InputHeatmap.SourceIndex"/>; null when unknown.</param>
     public InputHeatmap Explain(Tensor input, Normalization normalization, int? target = null, int? sourceIndex = null) =>
         Explain(input, target ?? PredictedClass(input), normalization, sourceIndex, Options.RandomSeed);
 

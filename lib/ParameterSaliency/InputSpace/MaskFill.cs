@@ -18,6 +18,10 @@ public enum MaskFill
 public static class RegionEdits
 {
     /// <summary>A copy of <paramref name="input"/> [C, H, W] (model-ready) with the region filled by <paramref name="fill"/>.</summary>
+    /// <param name="input">Model-ready image x [C, H, W].</param>
+    /// <param name="region">Pixels to fill, [H, W] matching the image.</param>
+    /// <param name="fill">What replaces them: black, the data set mean (0 in normalised units) or the image blurred with σ = 2.</param>
+    /// <param name="normalization">Normalisation of <paramref name="input"/>, used to express black (pixel 0) in model units.</param>
     public static Tensor Mask(Tensor input, RegionMask region, MaskFill fill, Normalization normalization)
     {
         Check(input, region);
@@ -33,6 +37,9 @@ public static class RegionEdits
     }
 
     /// <summary>A copy of <paramref name="target"/> [C, H, W] whose region holds <paramref name="source"/>'s pixels (paper §3.1, pasting).</summary>
+    /// <param name="source">Model-ready image [C, H, W] whose region pixels are copied.</param>
+    /// <param name="target">Model-ready image of the same shape that receives them; its dtype and device are kept.</param>
+    /// <param name="region">Pixels to copy, [H, W] matching both images.</param>
     public static Tensor Paste(Tensor source, Tensor target, RegionMask region)
     {
         Check(source, region);

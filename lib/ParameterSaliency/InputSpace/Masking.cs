@@ -13,6 +13,12 @@ namespace ParameterSaliency.InputSpace;
 public static class Masking
 {
     /// <summary>Masks <paramref name="salient"/> in image <paramref name="index"/> of <paramref name="data"/>, and the control region drawn with <paramref name="controlSeed"/>.</summary>
+    /// <param name="model">Classifier whose class probabilities are compared.</param>
+    /// <param name="data">Data set holding the image.</param>
+    /// <param name="index">Index of the image in <paramref name="data"/>.</param>
+    /// <param name="salient">Salient region to mask, [H, W] matching the image.</param>
+    /// <param name="fill">What replaces the masked pixels (default black).</param>
+    /// <param name="controlSeed">Seed of the control: as many random pixels outside <paramref name="salient"/> (default 0).</param>
     public static MaskingReport Compare(nn.Module<Tensor, Tensor> model, ImageDataset data, int index, RegionMask salient, MaskFill fill = MaskFill.Black, int controlSeed = 0)
     {
         if (index < 0 || index >= data.Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"{data.Name} has images [0, {data.Count}).");
@@ -42,6 +48,12 @@ public static class Masking
     /// </code>
     /// </example>
     /// </summary>
+    /// <param name="model">Classifier whose class probabilities are compared.</param>
+    /// <param name="data">Data set holding the images.</param>
+    /// <param name="heatmaps">Heatmaps of images of <paramref name="data"/>, each naming its image by <see cref="InputHeatmap.SourceIndex"/>.</param>
+    /// <param name="fraction">Share of each image's pixels masked (the top of its <see cref="InputHeatmap.Raw"/> map), strictly between 0 and 1.</param>
+    /// <param name="fill">What replaces the masked pixels (default black).</param>
+    /// <param name="progress">Receives (images done, total) after each image; null for none.</param>
     public static MaskingSummary CompareMany(nn.Module<Tensor, Tensor> model, ImageDataset data, IReadOnlyList<InputHeatmap> heatmaps, double fraction,
         MaskFill fill = MaskFill.Black, IProgress<(int Done, int Total)>? progress = null)
     {
@@ -59,6 +71,8 @@ public static class Masking
 }
 
 /// <summary>The result of <see cref="Masking.CompareMany"/>: one <see cref="MaskingReport"/> per image and their tallies.</summary>
+/// <param name="Reports">One masking comparison per heatmap, in heatmap order.</param>
+/// <param name="Fraction">Share of each image's pixels masked.</param>
 public sealed record MaskingSummary(IReadOnlyList<MaskingReport> Reports, double Fraction)
 {
     /// <summary>Images masked.</summary>
@@ -79,9 +93,23 @@ public sealed record MaskingSummary(IReadOnlyList<MaskingReport> Reports, double
 }
 
 /// <summary>One version of the image in a masking comparison: its pixels, class probabilities and prediction.</summary>
+/// <param name="Name">Which version: "original", "salient masked" or "control masked".</param>
+/// <param name="Pixels">Its pixels in [0, 1], row-major [C, H, W].</param>
+/// <param name="Probabilities">Softmax probability of every class.</param>
+/// <param name="Prediction">Predicted class (argmax of the logits).</param>
 public sealed record MaskedImage(string Name, float[] Pixels, float[] Probabilities, int Prediction);
 
 /// <summary>The result of <see cref="Masking.Compare"/>: the original, the salient region masked, and the control.</summary>
+/// <param name="index">Index of the image in its data set.</param>
+/// <param name="trueClass">True class y of the image.</param>
+/// <param name="classNames">Class names indexed by label.</param>
+/// <param name="fill">What replaced the masked pixels.</param>
+/// <param name="salient">The salient region masked.</param>
+/// <param name="control">The control region: as many random pixels outside the salient one.</param>
+/// <param name="images">Original, salient-masked and control-masked versions, in that order.</param>
+/// <param name="channels">Colour channels C of the images.</param>
+/// <param name="height">Height H of the images.</param>
+/// <param name="width">Width W of the images.</param>
 public sealed class MaskingReport(int index, int trueClass, IReadOnlyList<string> classNames, MaskFill fill, RegionMask salient, RegionMask control,
     IReadOnlyList<MaskedImage> images, int channels, int height, int width)
 {

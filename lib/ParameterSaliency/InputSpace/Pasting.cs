@@ -15,6 +15,12 @@ public static class Pasting
     /// Pastes <paramref name="region"/> of image <paramref name="sourceIndex"/> onto <paramref name="targets"/>
     /// (default: every other image of the source's true class); the wrong class defaults to the source's prediction.
     /// </summary>
+    /// <param name="model">Classifier whose p(wrong class) is measured before and after pasting.</param>
+    /// <param name="data">Data set holding the source and target images.</param>
+    /// <param name="sourceIndex">Index in <paramref name="data"/> of the (misclassified) image whose region is copied.</param>
+    /// <param name="region">Region of the source to paste, [H, W] matching the images.</param>
+    /// <param name="targets">Indices in <paramref name="data"/> of the images pasted onto; null for every other image of the source's true class.</param>
+    /// <param name="wrongClass">Class whose probability is tracked; null for the model's prediction on the source.</param>
     public static PastingReport Run(nn.Module<Tensor, Tensor> model, ImageDataset data, int sourceIndex, RegionMask region, IReadOnlyList<int>? targets = null, int? wrongClass = null)
     {
         if (sourceIndex < 0 || sourceIndex >= data.Count) throw new ArgumentOutOfRangeException(nameof(sourceIndex), sourceIndex, $"{data.Name} has images [0, {data.Count}).");
@@ -37,6 +43,11 @@ public static class Pasting
 }
 
 /// <summary>One target of a pasting run: p(wrong class) before and after, and the predictions.</summary>
+/// <param name="TargetIndex">Index of the target image in the data set.</param>
+/// <param name="WrongBefore">p(wrong class) of the target before pasting.</param>
+/// <param name="WrongAfter">p(wrong class) of the target after pasting.</param>
+/// <param name="PredictedBefore">Predicted class of the target before pasting.</param>
+/// <param name="PredictedAfter">Predicted class of the target after pasting.</param>
 public sealed record PastingRow(int TargetIndex, float WrongBefore, float WrongAfter, int PredictedBefore, int PredictedAfter)
 {
     /// <summary>Change of p(wrong class) in percentage points.</summary>
@@ -44,6 +55,12 @@ public sealed record PastingRow(int TargetIndex, float WrongBefore, float WrongA
 }
 
 /// <summary>The result of <see cref="Pasting.Run"/> with the summary "increased for N of M, mean +X points, F flips".</summary>
+/// <param name="SourceIndex">Index of the source image in the data set.</param>
+/// <param name="TrueClass">True class y of the source image.</param>
+/// <param name="WrongClass">Class whose probability was tracked (by default the source's prediction).</param>
+/// <param name="ClassNames">Class names indexed by label.</param>
+/// <param name="Region">The pasted region of the source.</param>
+/// <param name="Rows">One row per target image.</param>
 public sealed record PastingReport(int SourceIndex, int TrueClass, int WrongClass, IReadOnlyList<string> ClassNames, RegionMask Region, IReadOnlyList<PastingRow> Rows)
 {
     /// <summary>Targets whose p(wrong class) increased.</summary>

@@ -26,6 +26,10 @@ public sealed class RegionMask
     public double Fraction => (double)Count / Pixels.Count;
 
     /// <summary>The ⌈q·H·W⌉ pixels with the largest values of <paramref name="heatmap"/> [H, W] (ties: earlier pixel first).</summary>
+    /// <param name="heatmap">Map values, row-major [H, W].</param>
+    /// <param name="height">Height H of the map.</param>
+    /// <param name="width">Width W of the map.</param>
+    /// <param name="fraction">Share q of the pixels to take, in (0, 1].</param>
     public static RegionMask TopFraction(IReadOnlyList<float> heatmap, int height, int width, double fraction)
     {
         if (heatmap.Count != height * width) throw new ArgumentException($"The heatmap has {heatmap.Count} values, not {height}x{width}.");
@@ -37,9 +41,17 @@ public sealed class RegionMask
     }
 
     /// <summary>The top fraction of <paramref name="heatmap"/>'s <see cref="InputHeatmap.Raw"/> map.</summary>
+    /// <param name="heatmap">Heatmap whose <see cref="InputHeatmap.Raw"/> map [H, W] is ranked.</param>
+    /// <param name="fraction">Share q of the pixels to take, in (0, 1].</param>
     public static RegionMask TopFraction(InputHeatmap heatmap, double fraction) => TopFraction(heatmap.Raw, heatmap.Height, heatmap.Width, fraction);
 
     /// <summary>Rows [top, top + height) × columns [left, left + width) of an <paramref name="imageHeight"/>×<paramref name="imageWidth"/> image.</summary>
+    /// <param name="imageHeight">Height of the image in pixels.</param>
+    /// <param name="imageWidth">Width of the image in pixels.</param>
+    /// <param name="top">First row of the rectangle (0-based).</param>
+    /// <param name="left">First column of the rectangle (0-based).</param>
+    /// <param name="height">Rows in the rectangle, at least 1.</param>
+    /// <param name="width">Columns in the rectangle, at least 1.</param>
     public static RegionMask Rectangle(int imageHeight, int imageWidth, int top, int left, int height, int width)
     {
         if (top < 0 || left < 0 || height < 1 || width < 1 || top + height > imageHeight || left + width > imageWidth)
@@ -51,6 +63,8 @@ public sealed class RegionMask
     }
 
     /// <summary>A user mask [H, W].</summary>
+    /// <param name="mask">True for the pixels inside, [H, W], not empty.</param>
+    /// <param name="description">How the region was made, shown in reports (default "user mask").</param>
     public static RegionMask From(bool[,] mask, string description = "user mask")
     {
         int height = mask.GetLength(0), width = mask.GetLength(1);
@@ -62,6 +76,7 @@ public sealed class RegionMask
     /// The control: as many pixels as this region, drawn uniformly with <paramref name="seed"/> from the pixels
     /// outside it (fewer if the outside is smaller).
     /// </summary>
+    /// <param name="seed">Seed of the uniform draw of the outside pixels.</param>
     public RegionMask RandomOutside(int seed)
     {
         var outside = Enumerable.Range(0, Pixels.Count).Where(p => !Pixels[p]).ToArray();
@@ -72,6 +87,8 @@ public sealed class RegionMask
     }
 
     /// <summary>Whether pixel (row, column) is inside.</summary>
+    /// <param name="row">Row of the pixel (0-based).</param>
+    /// <param name="column">Column of the pixel (0-based).</param>
     public bool Contains(int row, int column) => Pixels[row * Width + column];
 
     /// <inheritdoc/>

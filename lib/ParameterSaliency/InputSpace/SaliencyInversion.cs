@@ -40,6 +40,11 @@ public sealed class SaliencyInversion
     readonly Normalization normalization;
 
     /// <summary>Prepares inversion for <paramref name="model"/> with μ, σ from <paramref name="statistics"/>; images are normalised with <paramref name="normalization"/>.</summary>
+    /// <param name="model">Classifier whose profile ŝ(x, y) is matched.</param>
+    /// <param name="statistics">Per-filter μ and σ of the profiles, computed for <paramref name="model"/>.</param>
+    /// <param name="normalization">Normalisation that turns pixels in [0, 1] into model inputs.</param>
+    /// <param name="options">Steps, learning rate, frame interval and noise seed; null for the defaults.</param>
+    /// <param name="boost">Heatmap options giving k, the boost factor and the standardization of ŝ; null for the defaults.</param>
     public SaliencyInversion(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, Normalization normalization, InversionOptions? options = null, HeatmapOptions? boost = null)
     {
         Options = options ?? new InversionOptions();
@@ -52,6 +57,8 @@ public sealed class SaliencyInversion
     public InversionOptions Options { get; }
 
     /// <summary>ŝ(x, y) of a model-ready image [C, H, W].</summary>
+    /// <param name="input">Model-ready (normalised) image x [C, H, W].</param>
+    /// <param name="label">Label y in ŝ(x, y).</param>
     public float[] Profile(Tensor input, int label)
     {
         using var scope = NewDisposeScope();
@@ -60,6 +67,8 @@ public sealed class SaliencyInversion
     }
 
     /// <summary>s': ŝ(x, y) with its top-k entries (k, boost from the heatmap options) multiplied by the boost factor.</summary>
+    /// <param name="input">Model-ready (normalised) image x [C, H, W].</param>
+    /// <param name="label">Label y in ŝ(x, y).</param>
     public float[] BoostedProfile(Tensor input, int label)
     {
         float[] z = Profile(input, label);
@@ -72,6 +81,10 @@ public sealed class SaliencyInversion
     /// label y; starts from <paramref name="start"/> (pixels in [0, 1], [C, H, W]) or, when null, from uniform
     /// noise of shape <paramref name="shape"/>.
     /// </summary>
+    /// <param name="target">Target profile s*, one finite entry per filter (e.g. from <see cref="BoostedProfile"/>).</param>
+    /// <param name="label">Label y in ŝ(x, y).</param>
+    /// <param name="start">Start image, pixels in [0, 1] [C, H, W] (clamped); null to start from uniform noise.</param>
+    /// <param name="shape">(C, H, W) of the noise start, used only when <paramref name="start"/> is null.</param>
     public InversionResult Invert(IReadOnlyList<float> target, int label, Tensor? start = null, (int Channels, int Height, int Width)? shape = null)
     {
         if (target.Count != heatmaps.Profile.Layout.Length) throw new ArgumentException($"The target profile has {target.Count} entries; the model has {heatmaps.Profile.Layout.Length} filters.");
@@ -120,9 +133,17 @@ public sealed class SaliencyInversion
 }
 
 /// <summary>The image after <see cref="Step"/> optimiser steps, pixels in [0, 1], [C, H, W].</summary>
+/// <param name="Step">Optimiser steps taken (0: the start image).</param>
+/// <param name="Pixels">The image's pixels in [0, 1], row-major [C, H, W].</param>
 public sealed record InversionFrame(int Step, float[] Pixels);
 
 /// <summary>The result of <see cref="SaliencyInversion.Invert"/>: frames, the loss curve 1 − cos per step, and the final distance.</summary>
+/// <param name="Frames">Snapshots of the image, the start first and the final step last.</param>
+/// <param name="Losses">The loss 1 − cos(ŝ, s*) of every step, before its update.</param>
+/// <param name="FinalDistance">1 − cos(ŝ, s*) of the final image.</param>
+/// <param name="Channels">Colour channels C.</param>
+/// <param name="Height">Height H in pixels.</param>
+/// <param name="Width">Width W in pixels.</param>
 public sealed record InversionResult(IReadOnlyList<InversionFrame> Frames, IReadOnlyList<double> Losses, float FinalDistance, int Channels, int Height, int Width)
 {
     /// <summary>The reconstructed image, pixels in [0, 1], [C, H, W].</summary>

@@ -23,6 +23,10 @@ public sealed class SmoothGrad : IInputExplainer
     readonly double noise;
 
     /// <summary>Averages <paramref name="copies"/> maps of <paramref name="inner"/> over inputs with Gaussian noise of σ = <paramref name="noise"/> × the image's value range.</summary>
+    /// <param name="inner">The explainer whose maps are averaged.</param>
+    /// <param name="copies">Number n of noisy copies, at least 1 (default 8).</param>
+    /// <param name="noise">Noise σ as a fraction of the image's value range max x − min x (default 0.1).</param>
+    /// <param name="seed">Seed of the noise generator (default 0).</param>
     public SmoothGrad(IInputExplainer inner, int copies = 8, double noise = 0.1, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -35,6 +39,9 @@ public sealed class SmoothGrad : IInputExplainer
     public string Method => $"{inner.Method}, SmoothGrad ×{copies}";
 
     /// <summary>The smoothed map of image <paramref name="index"/>; the target defaults as the wrapped method's does.</summary>
+    /// <param name="data">Data set holding the image (model-ready images and their normalisation).</param>
+    /// <param name="index">Index of the image in <paramref name="data"/>.</param>
+    /// <param name="target">Class to explain; null for the wrapped method's default, chosen on the clean image.</param>
     public InputHeatmap Explain(ImageDataset data, int index, int? target = null)
     {
         TargetedBatch.CheckIndex(data, index);

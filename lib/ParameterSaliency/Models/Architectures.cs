@@ -17,6 +17,8 @@ public sealed record Architecture(string Name, string Description, int InputSize
     /// Builds it for <paramref name="weights"/>: classes from the rows of its last 2-D parameter (the head), input
     /// channels from the columns of its first 4-D one (the stem), and for ResNets the width from the stem's rows.
     /// </summary>
+    /// <param name="weights">State-dict tensors by PyTorch name: the head's rows give the classes, the stem's columns the input channels, the stem's rows a ResNet's width w.</param>
+    /// <param name="source">Where the weights came from (e.g. the file path), for the error message.</param>
     public nn.Module<Tensor, Tensor> BuildFor(IReadOnlyDictionary<string, Tensor> weights, string source)
     {
         string first, last;
@@ -33,6 +35,8 @@ public sealed record Architecture(string Name, string Description, int InputSize
     }
 
     /// <summary>Conv filters F of the model (with its default classes and input channels unless given): the length of its filter-wise profile s.</summary>
+    /// <param name="numClasses">Classes of the head; null for <see cref="DefaultClasses"/>.</param>
+    /// <param name="inChannels">Input channels; null for <see cref="DefaultInChannels"/>.</param>
     public long FilterCount(int? numClasses = null, int? inChannels = null)
     {
         using var model = Build(numClasses ?? DefaultClasses, inChannels ?? DefaultInChannels);
@@ -66,6 +70,7 @@ public static class Architectures
     ];
 
     /// <summary>The architecture called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known names otherwise.</summary>
+    /// <param name="name">An architecture's name as listed in <see cref="All"/>, e.g. <c>resnet50</c> (case-sensitive).</param>
     public static Architecture Named(string name) =>
         All.FirstOrDefault(a => a.Name == name)
         ?? throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", All.Select(a => a.Name))}.");

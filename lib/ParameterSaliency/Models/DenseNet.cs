@@ -22,6 +22,12 @@ public sealed class DenseNet : nn.Module<Tensor, Tensor>
     /// 16 layers, 64 initial features, bottleneck size 4); others as torchvision's <c>DenseNet(growth_rate,
     /// block_config, num_init_features, bn_size)</c> builds them.
     /// </summary>
+    /// <param name="numClasses">Classes of the linear classifier (1000 for ImageNet).</param>
+    /// <param name="inChannels">Input channels C of <c>conv0</c> (3 for RGB).</param>
+    /// <param name="growth">Growth rate: channels each dense layer adds (32).</param>
+    /// <param name="blocks">Dense layers per block; null for DenseNet-121's 6, 12, 24, 16.</param>
+    /// <param name="initialFeatures">Output channels of <c>conv0</c> (64).</param>
+    /// <param name="bottleneck">Bottleneck size: the 1x1 convolution outputs bottleneck·growth channels (4).</param>
     public DenseNet(int numClasses = 1000, int inChannels = 3, int growth = 32, int[]? blocks = null, int initialFeatures = 64, int bottleneck = 4) : base("densenet")
     {
         blocks ??= [6, 12, 24, 16];
@@ -50,6 +56,7 @@ public sealed class DenseNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Logits for a batch [N, C, H, W] (torchvision's weights expect 224x224).</summary>
+    /// <param name="input">Images x [N, C, H, W], model-ready (normalised).</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

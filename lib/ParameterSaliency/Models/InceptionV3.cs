@@ -28,6 +28,8 @@ public sealed class InceptionV3 : nn.Module<Tensor, Tensor>
     private readonly Linear fc;
 
     /// <summary>Inception-v3 for <paramref name="numClasses"/> classes and <paramref name="inChannels"/> input channels.</summary>
+    /// <param name="numClasses">Classes of <c>fc</c> and of the auxiliary head (1000 for ImageNet).</param>
+    /// <param name="inChannels">Input channels C (3 for RGB).</param>
     public InceptionV3(int numClasses = 1000, int inChannels = 3) : base("inception_v3")
     {
         Conv2d_1a_3x3 = new BasicConv2d(inChannels, 32, (3, 3), stride: 2);
@@ -56,6 +58,7 @@ public sealed class InceptionV3 : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Logits for a batch [N, C, 299, 299]. The auxiliary head never runs here (torchvision runs it only in training, for its extra loss).</summary>
+    /// <param name="input">Images x [N, C, 299, 299], model-ready (normalised).</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

@@ -15,6 +15,11 @@ namespace ParameterSaliency.Models;
 public static class ModelFile
 {
     /// <summary>Writes the model's state dict (parameters and buffers) atomically.</summary>
+    /// <param name="model">The ResNet whose parameters and buffers are written; its <see cref="ResNet.Config"/> goes into the metadata.</param>
+    /// <param name="normalization">Input normalisation the model was trained with, recorded as <c>mean</c> and <c>std</c>.</param>
+    /// <param name="dataset">Name of the training data set, recorded as <c>dataset</c>, e.g. <c>fashion-mnist:train</c>.</param>
+    /// <param name="path">Where the safetensors file is written.</param>
+    /// <param name="extraMetadata">More <c>__metadata__</c> entries (e.g. <c>final_lr</c>), overriding standard ones with the same key; null for none.</param>
     public static void Save(ResNet model, Normalization normalization, string dataset, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var metadata = new Dictionary<string, string>(model.Config.ToMetadata())
@@ -37,6 +42,10 @@ public static class ModelFile
     /// (<paramref name="normalization"/>, e.g. <see cref="Normalization.ImageNet"/>): PyTorch checkpoints
     /// (<c>.pth</c>, <c>.pt</c>, see <see cref="PyTorchCheckpoint"/>) and safetensors files without our metadata.
     /// </summary>
+    /// <param name="path">A safetensors file, or a PyTorch checkpoint (<c>.pth</c>/<c>.pt</c>).</param>
+    /// <param name="device">Where the model is moved; null for <see cref="Runtime.NativeTorch.DefaultDevice"/>.</param>
+    /// <param name="arch">Architecture name for a file that does not record one; must match the file's <c>arch</c> if it does; null otherwise.</param>
+    /// <param name="normalization">Input normalisation for a file that does not record one; must equal the recorded one if it does; null otherwise.</param>
     public static SavedModel Load(string path, Device? device = null, string? arch = null, Normalization? normalization = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -111,6 +120,15 @@ public static class ModelFile
 }
 
 /// <summary>A model rebuilt from its weights file, with what the file says about its inputs.</summary>
+/// <param name="model">The rebuilt model, in eval mode.</param>
+/// <param name="arch">Its architecture's name.</param>
+/// <param name="inChannels">Input channels C.</param>
+/// <param name="numClasses">Classes (logits).</param>
+/// <param name="normalization">Input normalisation the model was trained with.</param>
+/// <param name="dataset">The data set it was trained on, or <c>unknown</c>.</param>
+/// <param name="path">Absolute path of the weights file.</param>
+/// <param name="fingerprint">SHA-256 of the weights file, lower-case hex.</param>
+/// <param name="metadata">The file's whole <c>__metadata__</c> (empty for a PyTorch checkpoint).</param>
 public sealed class SavedModel(nn.Module<Tensor, Tensor> model, string arch, int inChannels, int numClasses, Normalization normalization, string dataset, string path, string fingerprint,
     IReadOnlyDictionary<string, string> metadata) : IDisposable
 {

@@ -18,6 +18,8 @@ namespace ParameterSaliency.Models;
 public static class PyTorchCheckpoint
 {
     /// <summary>The architecture <paramref name="arch"/> (see <see cref="Architectures"/>) with the weights of <paramref name="path"/>; classes and input channels are read from the weights. In eval mode.</summary>
+    /// <param name="path">A zip-format <c>torch.save(state_dict)</c> file (<c>.pth</c>/<c>.pt</c>).</param>
+    /// <param name="arch">Architecture name from <see cref="Architectures"/>, e.g. <c>resnet50</c>.</param>
     public static nn.Module<Tensor, Tensor> Load(string path, string arch)
     {
         var architecture = Architectures.Named(arch); // an unknown name is refused before the file is read
@@ -39,6 +41,8 @@ public static class PyTorchCheckpoint
     }
 
     /// <summary>Copies the weights of <paramref name="path"/> into <paramref name="model"/>, whose parameter and buffer names must be PyTorch's.</summary>
+    /// <param name="model">The module whose parameters and buffers are overwritten in place.</param>
+    /// <param name="path">A zip-format <c>torch.save(state_dict)</c> file.</param>
     public static void LoadInto(nn.Module model, string path) =>
         WithStateDict(path, state =>
         {
@@ -61,6 +65,8 @@ public static class PyTorchCheckpoint
     }
 
     /// <summary>Writes <paramref name="model"/>'s state dict as <c>torch.save</c> would (zip format), atomically.</summary>
+    /// <param name="model">The module whose parameters and buffers are written (detached, copied to the CPU).</param>
+    /// <param name="path">Where the checkpoint is written.</param>
     public static void Save(nn.Module model, string path)
     {
         var state = new Hashtable();
@@ -89,6 +95,7 @@ public static class PyTorchCheckpoint
     }
 
     /// <summary>The state dict of a <c>torch.save</c> file, unwrapped (nesting under <c>state_dict</c>/<c>model</c>, <c>module.</c> prefixes). The caller disposes the tensors.</summary>
+    /// <param name="path">A zip-format <c>torch.save</c> file holding a state dict.</param>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint at {path}.", path);

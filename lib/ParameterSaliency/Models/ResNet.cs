@@ -25,6 +25,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     public ResNetConfig Config { get; }
 
     /// <summary>Builds an untrained ResNet; weights are initialised from the current torch seed.</summary>
+    /// <param name="config">Stem, block type, blocks per stage, input channels, width w and classes.</param>
     public ResNet(ResNetConfig config) : base(config.Arch)
     {
         Config = config;
@@ -75,6 +76,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Logits for a batch [N, C, H, W].</summary>
+    /// <param name="input">Images x [N, C, H, W], model-ready (normalised).</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -82,6 +84,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The output of the last convolutional stage (<c>layer4</c>), [N, K, h, w]: what Grad-CAM weighs.</summary>
+    /// <param name="input">Images x [N, C, H, W], model-ready (normalised).</param>
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -91,6 +94,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Logits from <see cref="Features"/>: global average pool, then the linear head.</summary>
+    /// <param name="features">Output of <see cref="Features"/>, [N, K, h, w].</param>
     public Tensor Classify(Tensor features)
     {
         using var scope = NewDisposeScope();

@@ -14,6 +14,9 @@ public static class StateDict
     /// and nothing else: the error names up to <see cref="NamedKeys"/> missing, unexpected and wrongly shaped keys,
     /// with their counts.
     /// </summary>
+    /// <param name="model">The module whose parameters and buffers are overwritten in place.</param>
+    /// <param name="weights">Tensors by PyTorch state-dict name; each is converted to its target's dtype.</param>
+    /// <param name="source">Where the weights came from (e.g. the file path), for the error message.</param>
     public static void CopyInto(nn.Module model, IReadOnlyDictionary<string, Tensor> weights, string source)
     {
         var expected = model.state_dict();

@@ -25,6 +25,10 @@ public sealed class Vgg : nn.Module<Tensor, Tensor>
     private readonly Sequential classifier;
 
     /// <summary>VGG-<paramref name="depth"/> (11, 16 or 19), with BatchNorm after each convolution when <paramref name="batchNorm"/>.</summary>
+    /// <param name="depth">11, 16 or 19 (torchvision's configurations A, D and E).</param>
+    /// <param name="batchNorm">Whether a BatchNorm follows each convolution (the <c>_bn</c> variants).</param>
+    /// <param name="numClasses">Classes of the last linear layer (1000 for ImageNet).</param>
+    /// <param name="inChannels">Input channels C of the first convolution (3 for RGB).</param>
     public Vgg(int depth, bool batchNorm, int numClasses = 1000, int inChannels = 3) : base($"vgg{depth}{(batchNorm ? "_bn" : "")}")
     {
         if (!Layers.TryGetValue(depth, out var layers)) throw new ArgumentException($"VGG depth {depth} is not one of 11, 16, 19.", nameof(depth));
@@ -52,6 +56,7 @@ public sealed class Vgg : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Logits for a batch [N, C, H, W] (torchvision's weights expect 224x224).</summary>
+    /// <param name="input">Images x [N, C, H, W], model-ready (normalised).</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

@@ -12,6 +12,10 @@ namespace ParameterSaliency.Neighbors;
 public static class NeighborAgreement
 {
     /// <summary>Measures every misclassified image of <paramref name="report"/> with <paramref name="n"/> neighbours in each index.</summary>
+    /// <param name="saliency">Saliency-space index (ŝ) of the data set <paramref name="report"/> evaluates.</param>
+    /// <param name="pixel">Pixel-space index of the same data set.</param>
+    /// <param name="report">Evaluation of the model on the data set: labels, predictions and misclassified images.</param>
+    /// <param name="n">Neighbours counted per image, itself excluded (default 10).</param>
     public static AgreementReport Measure(SaliencyIndex saliency, SaliencyIndex pixel, EvaluationReport report, int n = 10)
     {
         if (saliency.Count != report.Labels.Count || pixel.Count != report.Labels.Count)
@@ -34,6 +38,7 @@ public static class NeighborAgreement
     }
 
     /// <summary>Appendix D: misclassified samples ranked by how many saliency neighbours share their exact (true, predicted) pair (ties: lower index first).</summary>
+    /// <param name="agreement">Agreement of every misclassified image, from <see cref="Measure"/>.</param>
     public static SampleRanking RankSamples(AgreementReport agreement) =>
         new(agreement.Rows.OrderByDescending(r => r.SaliencySame).ThenByDescending(r => r.SaliencySameOrReverse).ThenBy(r => r.Index).ToArray(), agreement.ClassNames, agreement.N);
 
@@ -42,6 +47,10 @@ public static class NeighborAgreement
     /// <paramref name="neighbors"/> − 1 nearest saliency neighbours (K counts <paramref name="neighbors"/> with the sample
     /// itself) share their (true, predicted) pair. <c>.Top(3)</c> gives the paper's three samples.
     /// </summary>
+    /// <param name="saliency">Saliency-space index (ŝ) of the data set <paramref name="report"/> evaluates.</param>
+    /// <param name="pixel">Pixel-space index of the same data set.</param>
+    /// <param name="report">Evaluation of the model on the data set: labels, predictions and misclassified images.</param>
+    /// <param name="neighbors">K: neighbours counting the sample itself, at least 2 (default 10).</param>
     public static SampleRanking AppendixDRanking(SaliencyIndex saliency, SaliencyIndex pixel, EvaluationReport report, int neighbors = 10)
     {
         if (neighbors < 2) throw new ArgumentOutOfRangeException(nameof(neighbors), neighbors, "K counts the sample and at least one neighbour.");
@@ -50,6 +59,9 @@ public static class NeighborAgreement
 }
 
 /// <summary>Misclassified samples in Appendix D's order, best first; renders as a table in a notebook.</summary>
+/// <param name="samples">The samples, already in ranked order.</param>
+/// <param name="classNames">Class names indexed by label, for display.</param>
+/// <param name="n">Neighbours counted per sample, itself excluded.</param>
 public sealed class SampleRanking(IReadOnlyList<SampleAgreement> samples, IReadOnlyList<string> classNames, int n) : IReadOnlyList<SampleAgreement>
 {
     /// <summary>The ranked samples.</summary>
@@ -60,9 +72,11 @@ public sealed class SampleRanking(IReadOnlyList<SampleAgreement> samples, IReadO
     public int N { get; } = n;
 
     /// <summary>The indices of the first <paramref name="count"/> samples: the samples the tables use.</summary>
+    /// <param name="count">Number of samples to take from the top.</param>
     public int[] Top(int count) => Samples.Take(count).Select(s => s.Index).ToArray();
 
     /// <summary>The first <paramref name="count"/> samples as a ranking of their own.</summary>
+    /// <param name="count">Number of samples to take from the top.</param>
     public SampleRanking First(int count) => new(Samples.Take(count).ToArray(), ClassNames, N);
 
     /// <summary>What the ranking counts, in one sentence.</summary>
@@ -82,6 +96,14 @@ public sealed class SampleRanking(IReadOnlyList<SampleAgreement> samples, IReadO
 }
 
 /// <summary>One misclassified image: how many of its n neighbours share its (true, predicted) pair, or the pair or its reverse, per space.</summary>
+/// <param name="Index">Index of the misclassified image in the data set.</param>
+/// <param name="TrueClass">Its true class y.</param>
+/// <param name="PredictedClass">Its predicted class.</param>
+/// <param name="SaliencySame">Saliency-space neighbours with the same (true, predicted) pair.</param>
+/// <param name="SaliencySameOrReverse">Saliency-space neighbours with the same pair or its reverse.</param>
+/// <param name="PixelSame">Pixel-space neighbours with the same (true, predicted) pair.</param>
+/// <param name="PixelSameOrReverse">Pixel-space neighbours with the same pair or its reverse.</param>
+/// <param name="N">Neighbours counted per space, itself excluded.</param>
 public sealed record SampleAgreement(int Index, int TrueClass, int PredictedClass, int SaliencySame, int SaliencySameOrReverse, int PixelSame, int PixelSameOrReverse, int N)
 {
     /// <summary>Share of saliency neighbours with the same pair or its reverse.</summary>
@@ -91,6 +113,9 @@ public sealed record SampleAgreement(int Index, int TrueClass, int PredictedClas
 }
 
 /// <summary>The agreement of every misclassified image, with the means that answer the §3.2 question.</summary>
+/// <param name="N">Neighbours counted per image, itself excluded.</param>
+/// <param name="ClassNames">Class names indexed by label.</param>
+/// <param name="Rows">One row per misclassified image, in data-set order.</param>
 public sealed record AgreementReport(int N, IReadOnlyList<string> ClassNames, IReadOnlyList<SampleAgreement> Rows)
 {
     /// <summary>Mean over misclassified images of the saliency-space share.</summary>

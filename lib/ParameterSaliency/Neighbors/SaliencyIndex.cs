@@ -50,6 +50,11 @@ public sealed class SaliencyIndex : IDisposable
     public int Count => Labels.Count;
 
     /// <summary>Indexes ŝ of every image of <paramref name="data"/> (one profiling pass; the statistics must belong to the profiler's model).</summary>
+    /// <param name="profiler">Filter-wise profiler of the model, giving the profiles s.</param>
+    /// <param name="statistics">Per-filter μ and σ of the profiles, belonging to the profiler's model.</param>
+    /// <param name="data">Data set whose images are indexed, one row ŝ per image.</param>
+    /// <param name="progress">Receives progress after every 64 images; null for none.</param>
+    /// <param name="absolute">True to standardize as |s − μ| / σ; false (default) for the signed (s − μ) / σ.</param>
     public static SaliencyIndex Build(SaliencyProfiler profiler, SaliencyStatistics statistics, ImageDataset data, IProgress<PassProgress>? progress = null, bool absolute = false)
     {
         if (profiler.Layout.Aggregation != Aggregation.FilterWise) throw new ArgumentException("The saliency index holds filter-wise profiles: use a filter-wise profiler.");
@@ -79,6 +84,7 @@ public sealed class SaliencyIndex : IDisposable
     }
 
     /// <summary>A pixel-space index of <paramref name="data"/>: cosine similarity of the images' pixels in [0, 1].</summary>
+    /// <param name="data">Data set whose images are indexed, one row of pixels in [0, 1] per image.</param>
     public static SaliencyIndex Pixels(ImageDataset data)
     {
         using var scope = NewDisposeScope();
@@ -91,6 +97,12 @@ public sealed class SaliencyIndex : IDisposable
     /// these images; otherwise (missing, stale, damaged) builds it and rewrites the cache atomically.
     /// Processes that want the same index at once take turns (<see cref="CacheLock"/>): one builds, the others wait and read it.
     /// </summary>
+    /// <param name="path">Cache file to read, or to write after building.</param>
+    /// <param name="profiler">Filter-wise profiler of the model, giving the profiles s.</param>
+    /// <param name="statistics">Per-filter μ and σ of the profiles, belonging to the profiler's model.</param>
+    /// <param name="data">Data set whose images are indexed, one row ŝ per image.</param>
+    /// <param name="progress">Receives progress while building; null for none.</param>
+    /// <param name="log">Where notes on a rejected cache or a wait for another process go; null for the library's notice writer.</param>
     public static SaliencyIndex LoadOrBuild(string path, SaliencyProfiler profiler, SaliencyStatistics statistics, ImageDataset data, IProgress<PassProgress>? progress = null, TextWriter? log = null)
     {
         log ??= Runtime.Notices.Writer;
@@ -117,6 +129,7 @@ public sealed class SaliencyIndex : IDisposable
     }
 
     /// <summary>Writes the normalised rows, labels and fingerprints atomically.</summary>
+    /// <param name="path">File to write; its folder is created when missing.</param>
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -126,6 +139,7 @@ public sealed class SaliencyIndex : IDisposable
     }
 
     /// <summary>Reads an index written by <see cref="Save"/>; a damaged or foreign file is refused with a message.</summary>
+    /// <param name="path">Index file written by <see cref="Save"/>.</param>
     public static SaliencyIndex Load(string path)
     {
         using var content = SafeTensors.Read(path);
@@ -136,9 +150,13 @@ public sealed class SaliencyIndex : IDisposable
     }
 
     /// <summary>The n images most similar to indexed image <paramref name="query"/>, itself first (similarity 1).</summary>
+    /// <param name="query">Index of the query image in the index.</param>
+    /// <param name="n">Images returned, the query included, in [1, Count] (default 10).</param>
     public NeighborList Neighbors(int query, int n = 10) => Neighbors([query], n)[0];
 
     /// <summary>Neighbour lists of many indexed images at once (chunked matrix products).</summary>
+    /// <param name="queries">Indices of the query images in the index.</param>
+    /// <param name="n">Images per list, the query included, in [1, Count] (default 10).</param>
     public IReadOnlyList<NeighborList> Neighbors(IReadOnlyList<int> queries, int n = 10)
     {
         if (n < 1 || n > Count) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must lie in [1, {Count}].");
@@ -167,6 +185,8 @@ public sealed class SaliencyIndex : IDisposable
     }
 
     /// <summary>The n indexed images most similar to an outside vector (e.g. a profile of a new image).</summary>
+    /// <param name="vector">Query vector with one finite entry per indexed dimension (e.g. a profile ŝ of a new image); need not be normalised.</param>
+    /// <param name="n">Images returned, in [1, Count] (default 10).</param>
     public NeighborList Nearest(IReadOnlyList<float> vector, int n = 10)
     {
         if (vector.Count != Unit.shape[1]) throw new ArgumentException($"The vector has {vector.Count} entries; the index holds {Unit.shape[1]}.");

@@ -44,6 +44,7 @@ public static class CoreShare
     }
 
     /// <summary>A busy period; <see cref="Tick"/> inside long loops re-counts the busy processes (at most once a second).</summary>
+    /// <param name="active">Whether the lease marked the process busy; a default (inactive) lease does nothing.</param>
     public readonly struct Lease(bool active) : IDisposable
     {
         /// <summary>Re-counts the busy processes when a second has passed since the last count, and adjusts the thread count.</summary>

@@ -16,9 +16,14 @@ public enum CpuKernelSource
 /// Every profiling pass finds those images and recomputes them under float64's ReLU masks (<see cref="Saliency.SaliencyProfiles.Float64MaskRows"/>),
 /// under whatever cap runs, so no cap needs to be measured or chosen. A user's cap is honoured.
 /// </summary>
+/// <param name="Isa">The cap, e.g. <c>AVX2</c>, or <c>ALL</c> for none.</param>
+/// <param name="Source">Where the cap came from.</param>
+/// <param name="Processor">The processor's model name.</param>
+/// <param name="Reason">Why this cap is in force, in one sentence.</param>
 public sealed record CpuKernelPolicy(string Isa, CpuKernelSource Source, string Processor, string Reason)
 {
     /// <summary>The cap the user set.</summary>
+    /// <param name="isa">The value of <c>ONEDNN_MAX_CPU_ISA</c>.</param>
     public static CpuKernelPolicy FromEnvironment(string isa) =>
         new(isa, CpuKernelSource.Environment, ProcessorName(), $"ONEDNN_MAX_CPU_ISA={isa} was set by the user");
 

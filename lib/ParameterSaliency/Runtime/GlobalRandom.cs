@@ -15,6 +15,9 @@ public static class GlobalRandom
     public static object Gate { get; } = new();
 
     /// <summary>Runs <paramref name="draw"/> right after <c>manual_seed(<paramref name="seed"/>)</c>, with no other draw in between.</summary>
+    /// <typeparam name="T">What <paramref name="draw"/> returns, e.g. a freshly initialised module.</typeparam>
+    /// <param name="seed">Seed passed to <c>manual_seed</c>.</param>
+    /// <param name="draw">The code that draws from the default generator.</param>
     public static T Seeded<T>(long seed, Func<T> draw)
     {
         lock (Gate)
@@ -25,6 +28,8 @@ public static class GlobalRandom
     }
 
     /// <summary>Runs <paramref name="draw"/> and puts the default generator back where it was.</summary>
+    /// <typeparam name="T">What <paramref name="draw"/> returns.</typeparam>
+    /// <param name="draw">The code whose draws are thrown away, e.g. building a module whose weights are loaded next.</param>
     public static T Preserving<T>(Func<T> draw)
     {
         lock (Gate)

@@ -17,6 +17,8 @@ namespace ParameterSaliency.Saliency;
 public static class AuthorsStatistics
 {
     /// <summary>μ and σ of <paramref name="path"/> for the architecture <paramref name="arch"/> (see <see cref="Architectures"/>); a clear error when the file is not such statistics or their filter count is not the architecture's.</summary>
+    /// <param name="path">The authors' <c>torch.save</c> file (.pth) holding 1-D <c>mean</c> and <c>std</c> tensors, one entry per filter.</param>
+    /// <param name="arch">Architecture name, e.g. <c>resnet50</c> (see <see cref="Architectures"/>), whose filter layout names the entries.</param>
     public static SaliencyStatistics Import(string path, string arch)
     {
         var architecture = Architectures.Named(arch);

@@ -4,12 +4,19 @@ namespace ParameterSaliency.Saliency;
 public static class FilterRanking
 {
     /// <summary>The k entries with the largest values, largest first; ties keep entry order (reproducible).</summary>
+    /// <param name="values">Values to rank, one per profile entry (e.g. one image's row of ŝ).</param>
+    /// <param name="k">Number of entries to return, in [1, values.Count].</param>
     public static int[] Top(IReadOnlyList<float> values, int k) => Ranked(values, k, descending: true);
 
     /// <summary>The k entries with the smallest values, smallest first; ties keep entry order.</summary>
+    /// <param name="values">Values to rank, one per profile entry (e.g. one image's row of ŝ).</param>
+    /// <param name="k">Number of entries to return, in [1, values.Count].</param>
     public static int[] Least(IReadOnlyList<float> values, int k) => Ranked(values, k, descending: false);
 
     /// <summary>k of <paramref name="length"/> entries drawn uniformly without replacement with <paramref name="seed"/>.</summary>
+    /// <param name="length">Number of entries to draw from (indices 0 to length − 1).</param>
+    /// <param name="k">Number of entries to draw, in [1, length].</param>
+    /// <param name="seed">Seed of the <see cref="System.Random"/> shuffle: the same seed gives the same draw.</param>
     public static int[] Random(int length, int k, int seed)
     {
         CheckK(length, k);

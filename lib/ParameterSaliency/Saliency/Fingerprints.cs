@@ -9,6 +9,7 @@ namespace ParameterSaliency.Saliency;
 public static class Fingerprints
 {
     /// <summary>SHA-256 over the names, dtypes, shapes and bytes of a model's state dict (parameters and buffers).</summary>
+    /// <param name="model">Model whose state dict (parameters and buffers) is hashed, in name order.</param>
     public static string Model(nn.Module model)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -26,6 +27,8 @@ public static class Fingerprints
     /// the first 8 bytes of SHA-256(image bytes, label) over all images, with their count. The
     /// fingerprint of a data set equals the combination of its shards' fingerprints.
     /// </summary>
+    /// <param name="images">Images [N, ...], hashed per image as contiguous float32 bytes on the CPU.</param>
+    /// <param name="labels">Labels y [N], hashed as int64 together with their images.</param>
     public static DataFingerprint Data(Tensor images, Tensor labels)
     {
         using var cpu = images.detach().cpu().to(ScalarType.Float32).contiguous();
@@ -50,15 +53,19 @@ public static class Fingerprints
 }
 
 /// <summary>A mergeable fingerprint of a set of labelled images (see <see cref="Fingerprints.Data"/>).</summary>
+/// <param name="Sum">Sum (mod 2^64) over the images of the first 8 bytes of SHA-256(image bytes, label).</param>
+/// <param name="Count">Number of images.</param>
 public readonly record struct DataFingerprint(ulong Sum, long Count)
 {
     /// <summary>The fingerprint of the union of two disjoint sets.</summary>
+    /// <param name="other">Fingerprint of a set of images disjoint from this one.</param>
     public DataFingerprint Merge(DataFingerprint other) => new(unchecked(Sum + other.Sum), Count + other.Count);
 
     /// <inheritdoc/>
     public override string ToString() => $"{Sum:x16}/{Count}";
 
     /// <summary>Parses <see cref="ToString"/>'s form.</summary>
+    /// <param name="text">Text as <see cref="ToString"/> writes it: the sum in hexadecimal, '/', the count in decimal.</param>
     public static DataFingerprint Parse(string text)
     {
         var parts = text.Split('/');

@@ -3,6 +3,9 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Saliency;
 
 /// <summary>One convolution filter: the output channel <see cref="Channel"/> of the 4-D weight <see cref="Parameter"/>, at <see cref="Index"/> in the filter-wise profile.</summary>
+/// <param name="Index">Position of the filter in the filter-wise profile.</param>
+/// <param name="Parameter">Name of the 4-D weight in <c>named_parameters()</c>, e.g. <c>layer2.0.conv1.weight</c>.</param>
+/// <param name="Channel">Output channel of that weight (index along its first dimension).</param>
 public sealed record FilterInfo(int Index, string Parameter, int Channel)
 {
     /// <summary>Stable name, e.g. <c>layer2.0.conv1.weight[17]</c>.</summary>
@@ -13,6 +16,11 @@ public sealed record FilterInfo(int Index, string Parameter, int Channel)
 }
 
 /// <summary>A parameter tensor's place in a profile: entries [Offset, Offset + Length).</summary>
+/// <param name="ParameterIndex">Index of the tensor among all of the model's <c>named_parameters()</c>, contributing or not.</param>
+/// <param name="Parameter">Name of the tensor, e.g. <c>layer1.0.conv1.weight</c>.</param>
+/// <param name="Shape">Shape of the tensor.</param>
+/// <param name="Offset">First profile entry of the segment.</param>
+/// <param name="Length">Number of entries: the tensor's element count (parameter-wise), its output channels (filter-wise) or 1 (layer-wise).</param>
 public sealed record ProfileSegment(int ParameterIndex, string Parameter, long[] Shape, int Offset, int Length);
 
 /// <summary>
@@ -40,6 +48,7 @@ public sealed class ProfileLayout
     public int Length { get; }
 
     /// <summary>Name of entry <paramref name="index"/>: a filter name, a tensor name, or <c>tensor[flat index]</c>.</summary>
+    /// <param name="index">Entry index in [0, <see cref="Length"/>).</param>
     public string EntryName(int index)
     {
         if (Aggregation == Aggregation.FilterWise) return Filters[index].Name;
@@ -51,6 +60,9 @@ public sealed class ProfileLayout
     public IReadOnlyList<string> EntryNames => Enumerable.Range(0, Length).Select(EntryName).ToArray();
 
     /// <summary>The layout of <paramref name="model"/>'s profiles; throws if the model has no convolution filters and the aggregation needs them.</summary>
+    /// <param name="model">Model whose <c>named_parameters()</c>, in order, define the entries.</param>
+    /// <param name="aggregation">How |∂L/∂θ| is aggregated into entries.</param>
+    /// <param name="layerWiseAllTensors">For <see cref="Aggregation.LayerWise"/>: one entry for every parameter tensor, not only the 4-D ones (default false).</param>
     public static ProfileLayout For(nn.Module model, Aggregation aggregation, bool layerWiseAllTensors = false)
     {
         var segments = new List<ProfileSegment>();

@@ -20,6 +20,8 @@ public sealed class SaliencyProfiler
     readonly BatchedEngine? batched;
 
     /// <summary>Prepares a profiler for <paramref name="model"/>; fails when the model has no convolution filters, or when the batched engine is asked for and cannot handle the model.</summary>
+    /// <param name="model">Classifier f_θ to explain, mapping images [N, C, H, W] to logits; it needs at least one convolution.</param>
+    /// <param name="options">Aggregation, engine and images per pass; null: the defaults (filter-wise, <see cref="ProfileEngine.Auto"/>, 16 per pass).</param>
     public SaliencyProfiler(nn.Module<Tensor, Tensor> model, ProfilerOptions? options = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -53,6 +55,7 @@ public sealed class SaliencyProfiler
     public const long InputValuesPerPass = 1L << 20;
 
     /// <summary>Images per pass for images of <paramref name="valuesPerImage"/> values (C·H·W): <see cref="ProfilerOptions.BatchSize"/>, fewer for large images (<see cref="InputValuesPerPass"/>), never fewer than 2 unless BatchSize is 1.</summary>
+    /// <param name="valuesPerImage">Input values per image, C·H·W.</param>
     public int ImagesPerPass(long valuesPerImage) => (int)Math.Min(Options.BatchSize, Math.Max(2, InputValuesPerPass / Math.Max(1, valuesPerImage)));
     /// <summary>What each profile entry means (filter names for filter-wise profiles).</summary>
     public ProfileLayout Layout { get; }
@@ -79,6 +82,9 @@ public sealed class SaliencyProfiler
     public string ModelFingerprint => Fingerprints.Model(model);
 
     /// <summary>Profiles of <paramref name="images"/> [N, C, H, W] (model-ready) with true labels <paramref name="labels"/> [N], in the model's precision (float32 normally; a float64 model gives float64 profiles).</summary>
+    /// <param name="images">Images x [N, C, H, W], model-ready (normalised), floating point; moved to the model's device and dtype pass by pass.</param>
+    /// <param name="labels">True labels y [N], integers in [0, classes).</param>
+    /// <param name="progress">Receives (images done, N) after each pass; null: no reports.</param>
     public SaliencyProfiles Profile(Tensor images, Tensor labels, IProgress<(int Done, int Total)>? progress = null) =>
         Profile(images, labels, progress, sourceIndices: null);
 
@@ -251,6 +257,9 @@ public sealed class SaliencyProfiler
     }
 
     /// <summary>Profiles of the images of <paramref name="data"/> at <paramref name="indices"/> (all when null).</summary>
+    /// <param name="data">Data set (not empty) whose images and true labels are profiled.</param>
+    /// <param name="indices">Indices of the images of <paramref name="data"/> to profile, in this order; null: all.</param>
+    /// <param name="progress">Receives (images done, images to profile) after each pass; null: no reports.</param>
     public SaliencyProfiles Profile(ImageDataset data, IReadOnlyList<int>? indices = null, IProgress<(int Done, int Total)>? progress = null)
     {
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: nothing to profile.");

@@ -39,6 +39,7 @@ public sealed class SaliencyProfiles : IDisposable
     public int Count => Labels.Count;
 
     /// <summary>The profile of image <paramref name="index"/> as an array.</summary>
+    /// <param name="index">Row (image) index in [0, <see cref="Count"/>).</param>
     public float[] Row(int index) => Values[index].to(ScalarType.Float32).data<float>().ToArray();
 
     /// <inheritdoc/>

@@ -49,6 +49,10 @@ public sealed class SaliencyStatistics
     /// names; the sample count is unknown (<see cref="CountKnown"/> false), so they refuse to merge, and no model
     /// fingerprint is recorded, so only the entries are checked when a profiler uses them.
     /// </summary>
+    /// <param name="mean">μ, one finite value per entry.</param>
+    /// <param name="std">σ, one finite, non-negative value per entry.</param>
+    /// <param name="entryNames">This library's entry (filter) names, as many as <paramref name="mean"/> and <paramref name="std"/>.</param>
+    /// <param name="source">Where the statistics come from: names them in errors and is recorded as <see cref="DataName"/>.</param>
     public static SaliencyStatistics Imported(IReadOnlyList<double> mean, IReadOnlyList<double> std, IReadOnlyList<string> entryNames, string source)
     {
         if (mean.Count != entryNames.Count || std.Count != entryNames.Count)
@@ -85,6 +89,11 @@ public sealed class SaliencyStatistics
     public string DataName { get; }
 
     /// <summary>One pass of <paramref name="profiler"/> over <paramref name="data"/> (the images at <paramref name="indices"/>, or all); memory stays flat whatever the size of D.</summary>
+    /// <param name="profiler">Profiler whose model, layout and options compute the profiles s.</param>
+    /// <param name="data">The validation set D.</param>
+    /// <param name="indices">Indices of the images of D to use (at least 2); null: all.</param>
+    /// <param name="dataName">Name of D recorded in the statistics; null: the data set's name.</param>
+    /// <param name="progress">Receives a <see cref="PassProgress"/> after each chunk of images; null: no reports.</param>
     public static SaliencyStatistics Compute(SaliencyProfiler profiler, IImageSource data, IReadOnlyList<int>? indices = null, string? dataName = null, IProgress<PassProgress>? progress = null) =>
         Compute(profiler, data, indices, dataName, progress, checkpoint: null, TimeSpan.Zero, Runtime.Notices.Writer);
 
@@ -196,6 +205,8 @@ public sealed class SaliencyStatistics
     const int FingerprintChunk = 1024;
 
     /// <summary>Merges statistics of disjoint shards of D into the statistics of D (same model and options required).</summary>
+    /// <param name="shards">Statistics of disjoint shards of D with known counts, of the same model, aggregation and entries.</param>
+    /// <param name="dataName">Name of the merged D; null: the shards' names joined with " + ".</param>
     public static SaliencyStatistics Merge(IReadOnlyList<SaliencyStatistics> shards, string? dataName = null)
     {
         if (shards.Count == 0) throw new ArgumentException("Nothing to merge.");
@@ -218,6 +229,7 @@ public sealed class SaliencyStatistics
     }
 
     /// <summary>Throws <see cref="InvalidOperationException"/> unless these statistics were computed for <paramref name="profiler"/>'s model, aggregation and entries.</summary>
+    /// <param name="profiler">Profiler whose layout (aggregation and entry names) and model fingerprint are checked; the fingerprint only when these statistics record one.</param>
     public void EnsureBelongsTo(SaliencyProfiler profiler)
     {
         if (profiler.Layout.Aggregation != Aggregation || !profiler.Layout.EntryNames.SequenceEqual(EntryNames))
@@ -227,6 +239,7 @@ public sealed class SaliencyStatistics
     }
 
     /// <summary>Writes <c>mean</c>, <c>std</c>, <c>m2</c> (f64 [F]) and <c>count</c> (i64) with the fingerprints, atomically.</summary>
+    /// <param name="path">Safetensors file to write (replaced atomically).</param>
     public void Save(string path)
     {
         using var scope = NewDisposeScope();
@@ -253,6 +266,7 @@ public sealed class SaliencyStatistics
     }
 
     /// <summary>Reads statistics written by <see cref="Save"/>; a damaged, inconsistent or foreign file is refused with a message saying what is wrong.</summary>
+    /// <param name="path">Safetensors file written by <see cref="Save"/>.</param>
     public static SaliencyStatistics Load(string path)
     {
         using var content = SafeTensors.Read(path);

@@ -3,9 +3,18 @@ using System.Text;
 namespace ParameterSaliency.Saliency;
 
 /// <summary>One selected filter: its rank, profile index, name (e.g. <c>layer4.1.conv2.weight[93]</c>), layer, channel, raw saliency s and standardized ŝ.</summary>
+/// <param name="Rank">1-based rank in its table.</param>
+/// <param name="Index">Entry index in the profile.</param>
+/// <param name="Name">Entry name, e.g. <c>layer4.1.conv2.weight[93]</c>.</param>
+/// <param name="Layer">Module that owns the filter's weight, e.g. <c>layer4.1.conv2</c> (the entry name for layouts other than filter-wise).</param>
+/// <param name="Channel">Output channel of the filter; −1 for layouts other than filter-wise.</param>
+/// <param name="S">Raw saliency s of the entry.</param>
+/// <param name="Z">Standardized saliency ŝ of the entry.</param>
 public sealed record SalientFilter(int Rank, int Index, string Name, string Layer, int Channel, double S, double Z);
 
 /// <summary>A ranked list of filters that renders as a table (HTML in notebooks, text in the terminal).</summary>
+/// <param name="title">What the table shows; printed as its first line.</param>
+/// <param name="filters">The filters, in rank order.</param>
 public sealed class SalientFilterTable(string title, IReadOnlyList<SalientFilter> filters)
 {
     /// <summary>What the table shows.</summary>

@@ -31,6 +31,9 @@ public sealed class StandardizedProfiles : IDisposable
     public ProfileLayout Layout => Raw.Layout;
 
     /// <summary>Standardizes <paramref name="profiles"/> with <paramref name="statistics"/>; the statistics' σ is not modified.</summary>
+    /// <param name="profiles">Raw profiles s [N, F] to standardize (kept as <see cref="Raw"/>).</param>
+    /// <param name="statistics">μ and σ [F] of the same aggregation and entries; σ ≤ <see cref="MinStd"/> is used as 1.</param>
+    /// <param name="absolute">True: ŝ = |s − μ| / σ (the paper's formula); false (default): the signed (s − μ) / σ (the authors' code).</param>
     public static StandardizedProfiles Of(SaliencyProfiles profiles, SaliencyStatistics statistics, bool absolute = false)
     {
         if (profiles.Layout.Aggregation != statistics.Aggregation || profiles.Layout.Length != statistics.EntryNames.Count
@@ -46,12 +49,19 @@ public sealed class StandardizedProfiles : IDisposable
     }
 
     /// <summary>The k entries of image <paramref name="index"/> with the largest ŝ (most salient first).</summary>
+    /// <param name="index">Row (image) index in [0, <see cref="Count"/>).</param>
+    /// <param name="k">Number of entries, in [1, <see cref="ProfileLayout.Length"/>]; default 10.</param>
     public SalientFilterTable Top(int index, int k = 10) => Select(index, k, descending: true, "most salient");
 
     /// <summary>The k entries of image <paramref name="index"/> with the smallest ŝ (least salient first).</summary>
+    /// <param name="index">Row (image) index in [0, <see cref="Count"/>).</param>
+    /// <param name="k">Number of entries, in [1, <see cref="ProfileLayout.Length"/>]; default 10.</param>
     public SalientFilterTable Least(int index, int k = 10) => Select(index, k, descending: false, "least salient");
 
     /// <summary>k entries of image <paramref name="index"/> drawn uniformly without replacement with <paramref name="seed"/> (a control).</summary>
+    /// <param name="index">Row (image) index in [0, <see cref="Count"/>).</param>
+    /// <param name="k">Number of entries to draw, in [1, <see cref="ProfileLayout.Length"/>].</param>
+    /// <param name="seed">Seed of the uniform draw: the same seed gives the same entries.</param>
     public SalientFilterTable Random(int index, int k, int seed)
     {
         CheckArguments(index, k);
@@ -78,6 +88,7 @@ public sealed class StandardizedProfiles : IDisposable
     }
 
     /// <summary>For every image, in which parameter tensor (layer) its top-<paramref name="k"/> entries lie: counts per segment, summed over images.</summary>
+    /// <param name="k">Entries counted per image (its top k by ŝ), in [1, <see cref="ProfileLayout.Length"/>]; default 10.</param>
     public IReadOnlyDictionary<string, int> TopLayerCounts(int k = 10)
     {
         var counts = Layout.Segments.ToDictionary(s => s.Parameter, _ => 0);

@@ -13,6 +13,7 @@ public sealed class StatisticsAccumulator
     double[] m2;
 
     /// <summary>An empty accumulator for profiles of <paramref name="length"/> entries.</summary>
+    /// <param name="length">Entries per profile, F.</param>
     public StatisticsAccumulator(int length)
     {
         mean = new double[length];
@@ -36,6 +37,7 @@ public sealed class StatisticsAccumulator
     public IReadOnlyList<double> M2 => m2;
 
     /// <summary>Adds a batch of profiles [N, Length].</summary>
+    /// <param name="profiles">Profiles s [N, <see cref="Length"/>], any dtype and device; accumulated in float64 on the CPU.</param>
     public void Add(Tensor profiles)
     {
         if (profiles.dim() != 2 || profiles.shape[1] != Length)
@@ -50,6 +52,7 @@ public sealed class StatisticsAccumulator
     }
 
     /// <summary>Adds another accumulator's profiles (Chan et al.'s merge).</summary>
+    /// <param name="other">Accumulator of the same <see cref="Length"/> whose profiles are added; it is not changed.</param>
     public void Merge(StatisticsAccumulator other)
     {
         if (other.Length != Length) throw new ArgumentException($"Cannot merge statistics of {other.Length} entries into statistics of {Length}.");

@@ -4,6 +4,8 @@ namespace ParameterSaliency.Serialization;
 public static class AtomicFile
 {
     /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, flushes it to disk, then renames it over the target.</summary>
+    /// <param name="path">Target file; its folder is created if missing.</param>
+    /// <param name="write">Writes the whole new content into the temporary file's stream.</param>
     public static void Write(string path, Action<Stream> write)
     {
         string fullPath = Path.GetFullPath(path);
@@ -26,5 +28,7 @@ public static class AtomicFile
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8, atomically.</summary>
+    /// <param name="path">Target file; its folder is created if missing.</param>
+    /// <param name="text">Content, written as UTF-8 without a byte-order mark.</param>
     public static void WriteAllText(string path, string text) => Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
 }

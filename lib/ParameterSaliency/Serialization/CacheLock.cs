@@ -23,6 +23,9 @@ public sealed class CacheLock : IDisposable
     /// Waits until no other process holds the lock of <paramref name="cachePath"/> (<c>cachePath.lock</c>), then holds it.
     /// Says once on <paramref name="log"/> that it waits; gives up after <paramref name="timeout"/> (default: 2 hours).
     /// </summary>
+    /// <param name="cachePath">The cache file to guard; the lock file is <c>cachePath.lock</c> beside it.</param>
+    /// <param name="log">Where to say once that it waits; null: silent.</param>
+    /// <param name="timeout">How long to wait before throwing <see cref="TimeoutException"/>; null: 2 hours.</param>
     public static CacheLock Acquire(string cachePath, TextWriter? log = null, TimeSpan? timeout = null)
     {
         string lockPath = Path.GetFullPath(cachePath) + ".lock";

@@ -30,6 +30,9 @@ public static class SafeTensors
     };
 
     /// <summary>Writes <paramref name="tensors"/> (moved to the CPU, made contiguous) and <paramref name="metadata"/> atomically.</summary>
+    /// <param name="path">File to write (replaced atomically; its folder is created if missing).</param>
+    /// <param name="tensors">Named tensors of a dtype safetensors holds here (F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL); names unique and not <c>__metadata__</c>.</param>
+    /// <param name="metadata">String pairs written as <c>__metadata__</c>; null or empty: none.</param>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         using var scope = NewDisposeScope();
@@ -85,6 +88,7 @@ public static class SafeTensors
     }
 
     /// <summary>Reads every tensor (on the CPU) and the metadata; a truncated or malformed file raises <see cref="InvalidDataException"/> naming the problem.</summary>
+    /// <param name="path">Safetensors file to read.</param>
     public static SafeTensorsContent Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No safetensors file at '{path}'.", path);
@@ -92,6 +96,8 @@ public static class SafeTensors
     }
 
     /// <summary>Parses the bytes of a safetensors file already in memory; <paramref name="path"/> only names it in errors.</summary>
+    /// <param name="file">The whole file's bytes.</param>
+    /// <param name="path">Name of the file, used only in error messages.</param>
     public static SafeTensorsContent Parse(byte[] file, string path)
     {
         if (file.Length < 8) throw Corrupt(path, "shorter than its 8-byte header length");
@@ -163,6 +169,8 @@ public static class SafeTensors
 }
 
 /// <summary>The tensors and <c>__metadata__</c> of a safetensors file; disposing it disposes the tensors not taken out.</summary>
+/// <param name="tensors">Tensors by name; owned by this object, which disposes them.</param>
+/// <param name="metadata">The file's <c>__metadata__</c> pairs.</param>
 public sealed class SafeTensorsContent(Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) : IDisposable
 {
     /// <summary>Tensors by name, on the CPU.</summary>
@@ -172,6 +180,7 @@ public sealed class SafeTensorsContent(Dictionary<string, Tensor> tensors, Dicti
     public IReadOnlyDictionary<string, string> Metadata => metadata;
 
     /// <summary>The tensor called <paramref name="name"/>, or an error naming the file's tensors.</summary>
+    /// <param name="name">Tensor name, as in the file's header.</param>
     public Tensor this[string name] => tensors.TryGetValue(name, out var tensor)
         ? tensor
         : throw new KeyNotFoundException($"No tensor '{name}' in the file; it has: {string.Join(", ", tensors.Keys)}.");

@@ -11,6 +11,7 @@ public abstract record LearningRateSchedule
     public abstract string Name { get; }
 
     /// <summary>Rejects a schedule that does not fit <paramref name="epochs"/>.</summary>
+    /// <param name="epochs">Number of training epochs the schedule must fit.</param>
     public virtual void Validate(int epochs) { }
 }
 

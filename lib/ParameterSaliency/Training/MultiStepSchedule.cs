@@ -13,6 +13,8 @@ namespace ParameterSaliency.Training;
 public sealed record MultiStepSchedule(IReadOnlyList<int> DropEpochs, double Gamma = 0.1) : LearningRateSchedule
 {
     /// <summary>Drops at half and three quarters of <paramref name="epochs"/> (the usual ResNet recipe's 150 and 225 of 300 epochs, scaled): 15 epochs drop at 8 and 12.</summary>
+    /// <param name="epochs">Total training epochs, at least 3.</param>
+    /// <param name="gamma">Factor applied at each drop, in (0, 1) (0.1).</param>
     public static MultiStepSchedule ForEpochs(int epochs, double gamma = 0.1)
     {
         if (epochs < 3) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "A schedule with two drops needs at least 3 epochs.");
@@ -23,6 +25,8 @@ public sealed record MultiStepSchedule(IReadOnlyList<int> DropEpochs, double Gam
     public override string Name => "multistep";
 
     /// <summary>The rate of every step of 1-based <paramref name="epoch"/>, starting from <paramref name="maxRate"/>.</summary>
+    /// <param name="maxRate">The rate before any drop (<see cref="TrainingOptions.MaxLearningRate"/>).</param>
+    /// <param name="epoch">1-based epoch.</param>
     public double RateAt(double maxRate, int epoch) => maxRate / Math.Pow(1 / Gamma, DropEpochs.Count(drop => drop <= epoch)); // 0.1 / 10² is exactly 0.001; 0.1 · 0.1² is not
 
     /// <summary>The drop epochs as written into metadata and accepted by <c>--drop-epochs</c>: "8,12".</summary>

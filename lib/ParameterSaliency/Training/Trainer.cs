@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Training;
 
 /// <summary>Trains a classifier with <see cref="TrainingOptions"/>; every step runs in its own dispose scope.</summary>
+/// <param name="options">The training recipe: epochs, batch size, schedule, SGD settings, seed and augmentation.</param>
 public sealed class Trainer(TrainingOptions options)
 {
     /// <summary>
@@ -13,6 +14,8 @@ public sealed class Trainer(TrainingOptions options)
     /// with no other draw in between: the same seed gives the same initial weights, whatever ran before.
     /// <example><code>var trainer = new Trainer(options); var model = trainer.Initialise(() => new ResNet(config)); trainer.Train(model, train);</code></example>
     /// </summary>
+    /// <typeparam name="TModule">The module type <paramref name="build"/> returns.</typeparam>
+    /// <param name="build">Builds the model; called once, right after the generator is seeded.</param>
     public TModule Initialise<TModule>(Func<TModule> build) where TModule : nn.Module
     {
         ArgumentNullException.ThrowIfNull(build);
@@ -20,6 +23,11 @@ public sealed class Trainer(TrainingOptions options)
     }
 
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="train"/>; evaluates on <paramref name="test"/> after each epoch when given.</summary>
+    /// <param name="model">The classifier, trained in place on its parameters' device; left in eval mode.</param>
+    /// <param name="train">Training images and labels; at least 2 images.</param>
+    /// <param name="test">Images evaluated after every epoch; null to skip.</param>
+    /// <param name="progress">Receives a <see cref="TrainingProgress"/> every 10 steps and at each epoch's end; null for none.</param>
+    /// <param name="cancellation">Checked before every step.</param>
     public IReadOnlyList<EpochSummary> Train(nn.Module<Tensor, Tensor> model, ImageDataset train, ImageDataset? test = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         options.Validate();

@@ -49,6 +49,16 @@ public sealed record TrainingOptions
 }
 
 /// <summary>Where a training run stands; reported after every step.</summary>
+/// <param name="Epoch">1-based current epoch.</param>
+/// <param name="Epochs">Total epochs.</param>
+/// <param name="Step">Steps done in this epoch.</param>
+/// <param name="StepsPerEpoch">SGD steps per epoch.</param>
+/// <param name="Loss">Mean cross-entropy L over this epoch's training images so far.</param>
+/// <param name="TrainAccuracy">Fraction of this epoch's training images so far classified correctly (in train mode).</param>
+/// <param name="Elapsed">Time since training began.</param>
+/// <param name="Remaining">Estimated time left, extrapolated from the fraction done.</param>
+/// <param name="TestAccuracy">Test accuracy after this epoch, reported at its end when a test set is given; else null.</param>
+/// <param name="LearningRate">The rate the latest step used.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double TrainAccuracy, TimeSpan Elapsed, TimeSpan Remaining, double? TestAccuracy, double LearningRate)
 {
     /// <inheritdoc/>
@@ -59,4 +69,10 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps
 }
 
 /// <summary>One finished epoch; <paramref name="LearningRate"/> is the rate its last step used.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Loss">Mean cross-entropy L over the epoch's training images.</param>
+/// <param name="TrainAccuracy">Fraction of the epoch's training images classified correctly (in train mode).</param>
+/// <param name="TestAccuracy">Accuracy on the test set after the epoch; null without one.</param>
+/// <param name="Duration">Wall-clock time of the epoch, evaluation included.</param>
+/// <param name="LearningRate">The rate the epoch's last step used.</param>
 public sealed record EpochSummary(int Epoch, double Loss, double TrainAccuracy, double? TestAccuracy, TimeSpan Duration, double LearningRate);
