@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 /// <c>saliency stats</c> over <see cref="Images"/> test images as a user runs it, against functorch <c>vmap(grad)</c> at 32
 /// per call (PyTorch's best route on the default model) over 512 of the same images, taken in turns, <see cref="Runs"/>
 /// times: each of our runs has the process's start-up subtracted (a run over 64 images), each PyTorch run is timed
-/// inside Python after a warm-up call. The median of the per-run ratios is the number the README quotes.
+/// inside Python after a warm-up call. The median of the per-run ratios is the number the README and the performance article quote.
 /// </summary>
 internal static class StatsAgainstFunctorch
 {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace ParameterSaliency.Tests;
 
-/// <summary>Any module a user writes in C# is profiled: the README's example, with a 4-D weight that no Conv2d owns, so Auto takes the loop.</summary>
+/// <summary>Any module a user writes in C# is profiled: the example of the docs' article on the library, with a 4-D weight that no Conv2d owns, so Auto takes the loop.</summary>
 public class CustomModuleTests
 {
     /// <summary>The README's example: a hand-made first convolution (a bare 4-D parameter), a Conv2d, a linear head.</summary>

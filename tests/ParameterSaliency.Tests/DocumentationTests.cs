@@ -48,6 +48,18 @@ public class DocumentationTests(ITestOutputHelper output)
         Assert.True(missing.Count == 0, $"{missing.Count} public parameters have no <param>:\n{string.Join("\n", missing.Take(40))}");
     }
 
+    [Fact]
+    public void The_README_stays_short_and_its_links_resolve()
+    {
+        string readme = Path.Combine(Workbook.Root, "README.md");
+        string[] lines = File.ReadAllLines(readme);
+        Assert.True(lines.Length <= 300, $"README.md has {lines.Length} lines; at most 300 (reference material goes to environment/docs/articles)");
+        var links = System.Text.RegularExpressions.Regex.Matches(string.Join("\n", lines), @"\]\(([^)#:]+)(#[^)]*)?\)").Select(match => match.Groups[1].Value).Distinct().ToArray();
+        Assert.NotEmpty(links);
+        Assert.All(links, link => Assert.True(File.Exists(Path.Combine(Workbook.Root, link)) || Directory.Exists(Path.Combine(Workbook.Root, link)), $"README links to {link}, which does not exist"));
+        output.WriteLine($"README: {lines.Length} lines, {links.Length} links to files of the repository, all present");
+    }
+
     [SkippableFact]
     public void The_docs_site_builds_with_warnings_as_errors()
     {

@@ -1,5 +1,5 @@
 #:package ParameterSaliency.Notebooks@0.11.0
-// A .NET 10 file-based app in any folder, using the packed packages (README, "Using the packages"):
+// A .NET 10 file-based app in any folder, using the packed packages (the docs' article on packages):
 //   dotnet run profile-app.cs -- [output prefix]
 // Profiles four images through a seeded CIFAR-style ResNet-18 and writes a Plotly chart of s(x, y) per filter.
 using ParameterSaliency.Models;

@@ -25,7 +25,7 @@ public sealed class SaliencyProfiles : IDisposable
     /// <summary>
     /// Rows (0-based, as <see cref="Values"/>) computed again because float32 got a ReLU mask wrong (an input within
     /// rounding of zero that carries a gradient, on the side float64 does not put it; the kernels' summation order
-    /// decides, see the README's CPU section): in float32 with every ReLU mask of the image pinned to a float64 forward's.
+    /// decides, see the docs' article on CPU kernels): in float32 with every ReLU mask of the image pinned to a float64 forward's.
     /// </summary>
     public IReadOnlyList<int> Float64MaskRows { get; init; } = [];
 
