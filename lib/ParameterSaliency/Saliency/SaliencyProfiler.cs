@@ -70,7 +70,7 @@ public sealed class SaliencyProfiler
 
     /// <summary>
     /// Row-relative L1 difference between the batched engine and the loop above which the batched engine is not trusted,
-    /// on any image of the first batch of two or more (rows either engine's <see cref="SettlingCheck"/> sends to float64
+    /// on any image of the first batch of two or more (rows either engine's <see cref="SettlingCheck"/> recomputes under float64's ReLU masks
     /// are left out: their float32 rows may differ by 1e-2). Both engines' other rows were within 7.3e-5 of float64 on the
     /// first 1,024 test images, under every oneDNN cap; the bound is the one the tests hold every row to.
     /// </summary>
@@ -155,7 +155,7 @@ public sealed class SaliencyProfiler
         var compared = Enumerable.Range(0, rowDifferences.Length).Where(row => !settled.Contains(row)).ToArray();
         int worst = compared.Length == 0 ? -1 : compared.MaxBy(row => rowDifferences[row]);
         double difference = worst < 0 ? 0 : rowDifferences[worst];
-        string agreement = $"its first {images.shape[0]} images matched the loop (largest relative difference {difference:E1}" + (settled.Count > 0 ? $", {settled.Count} recomputed in float64" : "") + ")";
+        string agreement = $"its first {images.shape[0]} images matched the loop (largest relative difference {difference:E1}" + (settled.Count > 0 ? $", {settled.Count} recomputed under float64's ReLU masks" : "") + ")";
         if (difference > SelfCheckTolerance)
         {
             string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (relative L1) on image {firstRow + worst} of its first batch " +

@@ -6,7 +6,7 @@ namespace ParameterSaliency.Saliency;
 /// The rows of one profiling call that float32 did not settle. The engines hand it each pass's
 /// <see cref="ReluKinks"/>: images with a ReLU input in the rounding band that carries a gradient are candidates; a
 /// float64 forward of the candidates by the model's twin (<see cref="ExactReference"/>) tells which ReLU masks float32
-/// actually got wrong, and those images' rows are recomputed in float64 by <see cref="SaliencyProfiler"/>. Without a
+/// actually got wrong, and those images' rows are recomputed under float64's ReLU masks by <see cref="SaliencyProfiler"/>. Without a
 /// twin every candidate is reported unsettled.
 /// </summary>
 internal sealed class SettlingCheck(Func<Float64Twin?> twin)
