@@ -28,6 +28,8 @@ MODELS = {
     "vgg19_bn": lambda: torchvision.models.vgg19_bn(),
     "densenet121": lambda: torchvision.models.densenet121(),
     "inception_v3": lambda: torchvision.models.inception_v3(init_weights=False, aux_logits=True),
+    "vit_b_16": lambda: torchvision.models.vit_b_16(),
+    "vit_b_32": lambda: torchvision.models.vit_b_32(),
 }
 
 

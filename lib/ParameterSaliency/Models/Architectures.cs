@@ -10,8 +10,9 @@ namespace ParameterSaliency.Models;
 /// <param name="DefaultClasses">Classes of its usual weights (1000 for ImageNet, 10 for the default).</param>
 /// <param name="DefaultInChannels">Input channels of its usual weights.</param>
 /// <param name="BuildWithWidth">For ResNets: builds it for (classes, input channels, base width w), so weights of another width load.</param>
+/// <param name="Filters">Its conv filters when they are known without building it and do not depend on classes or channels (a Vision Transformer's: the patch filters); null: counted on a built model.</param>
 public sealed record Architecture(string Name, string Description, int InputSize, Func<int, int, nn.Module<Tensor, Tensor>> Build, int DefaultClasses = 1000, int DefaultInChannels = 3,
-    Func<int, int, int, nn.Module<Tensor, Tensor>>? BuildWithWidth = null)
+    Func<int, int, int, nn.Module<Tensor, Tensor>>? BuildWithWidth = null, long? Filters = null)
 {
     /// <summary>
     /// Builds it for <paramref name="weights"/>: classes from the rows of its last 2-D parameter (the head), input
@@ -39,6 +40,7 @@ public sealed record Architecture(string Name, string Description, int InputSize
     /// <param name="inChannels">Input channels; null for <see cref="DefaultInChannels"/>.</param>
     public long FilterCount(int? numClasses = null, int? inChannels = null)
     {
+        if (Filters is { } known) return known;
         using var model = Build(numClasses ?? DefaultClasses, inChannels ?? DefaultInChannels);
         return model.parameters().Where(p => p.dim() == 4).Sum(p => p.shape[0]);
     }
@@ -67,6 +69,8 @@ public static class Architectures
                 (classes, channels) => new Vgg(depth, batchNorm, classes, channels)))),
         new("densenet121", "torchvision DenseNet-121", 224, (classes, channels) => new DenseNet(classes, channels)),
         new("inception_v3", "torchvision Inception-v3 with its auxiliary head", 299, (classes, channels) => new InceptionV3(classes, channels)),
+        .. VitConfig.Names.Select(name => new Architecture(name, $"torchvision Vision Transformer {name.Replace("vit_", "").Replace('_', '/').ToUpperInvariant()} (profiled by its patch filters)", 224,
+            (classes, channels) => new VisionTransformer(VitConfig.Named(name, classes, channels)), Filters: VitConfig.Named(name).Hidden)),
     ];
 
     /// <summary>The architecture called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known names otherwise.</summary>

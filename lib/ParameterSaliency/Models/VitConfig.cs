@@ -1,0 +1,46 @@
+namespace ParameterSaliency.Models;
+
+/// <summary>
+/// The sizes of a Vision Transformer as torchvision's <c>VisionTransformer</c> takes them.
+/// </summary>
+/// <param name="ImageSize">Side of the square input image, in pixels; a multiple of <paramref name="PatchSize"/>.</param>
+/// <param name="PatchSize">Side of a patch: the stride and kernel of <c>conv_proj</c>.</param>
+/// <param name="Layers">Encoder blocks.</param>
+/// <param name="Heads">Attention heads per block; they must divide <paramref name="Hidden"/>.</param>
+/// <param name="Hidden">Width of a token (torchvision's hidden_dim).</param>
+/// <param name="MlpDim">Width of each block's MLP.</param>
+/// <param name="Classes">Outputs of <c>heads.head</c>.</param>
+/// <param name="InChannels">Input channels (3 in torchvision, where it is fixed).</param>
+/// <param name="Name">The model's name (torchvision's for the named sizes).</param>
+public sealed record VitConfig(int ImageSize, int PatchSize, int Layers, int Heads, int Hidden, int MlpDim, int Classes = 1000, int InChannels = 3, string Name = "vit")
+{
+    /// <summary>Tokens per image: the patches and the class token.</summary>
+    public int SequenceLength => (ImageSize / PatchSize) * (ImageSize / PatchSize) + 1;
+
+    /// <summary>torchvision's named sizes (<c>vit_b_16</c>, <c>vit_b_32</c>, <c>vit_l_16</c>, <c>vit_l_32</c>, <c>vit_h_14</c>) at 224x224.</summary>
+    /// <param name="name">One of the five names.</param>
+    /// <param name="classes">Outputs of the head.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static VitConfig Named(string name, int classes = 1000, int inChannels = 3) => name switch
+    {
+        "vit_b_16" => new(224, 16, 12, 12, 768, 3072, classes, inChannels, name),
+        "vit_b_32" => new(224, 32, 12, 12, 768, 3072, classes, inChannels, name),
+        "vit_l_16" => new(224, 16, 24, 16, 1024, 4096, classes, inChannels, name),
+        "vit_l_32" => new(224, 32, 24, 16, 1024, 4096, classes, inChannels, name),
+        "vit_h_14" => new(224, 14, 32, 16, 1280, 5120, classes, inChannels, name),
+        _ => throw new ArgumentException($"Unknown Vision Transformer size '{name}'. Known: vit_b_16, vit_b_32, vit_l_16, vit_l_32, vit_h_14."),
+    };
+
+    /// <summary>The names of <see cref="Named"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"];
+
+    /// <summary>Throws when the sizes do not make a Vision Transformer.</summary>
+    public void Validate()
+    {
+        if (ImageSize < 1 || PatchSize < 1 || ImageSize % PatchSize != 0)
+            throw new ArgumentException($"The image size {ImageSize} must be a positive multiple of the patch size {PatchSize}.");
+        if (Layers < 1 || Heads < 1 || Hidden < 1 || MlpDim < 1 || Classes < 1 || InChannels < 1)
+            throw new ArgumentException($"Every size of a Vision Transformer must be positive: {this}.");
+        if (Hidden % Heads != 0) throw new ArgumentException($"{Heads} heads do not divide the width {Hidden}.");
+    }
+}

@@ -1,0 +1,67 @@
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using TorchSharp;
+using ParameterSaliency.Serialization;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>
+/// Our <see cref="VisionTransformer"/> against torchvision's, from tests/reference/vit_oracle.py (Debian's python3-torch,
+/// made at test time): the parameter names and shapes in order, and the logits of a state dict PyTorch saved, in
+/// float64 and in float32, against PyTorch's float64.
+/// </summary>
+public class VisionTransformerTests(ITestOutputHelper output)
+{
+    static readonly VitConfig Small = new(ImageSize: 32, PatchSize: 8, Layers: 2, Heads: 2, Hidden: 16, MlpDim: 32, Classes: 10);
+
+    [SkippableFact]
+    public void Names_shapes_and_logits_match_torchvision()
+    {
+        var oracle = PythonReference.Make("vit_oracle.py");
+        Skip.If(oracle.Missing is not null, oracle.Missing);
+        using var scope = NewDisposeScope();
+        using var model = new VisionTransformer(Small);
+        string[] expected = File.ReadAllLines(Path.Combine(oracle.Folder, "names.txt"));
+        string[] ours = model.named_parameters().Select(p => $"{p.name} {string.Join(",", p.parameter.shape)}").ToArray();
+        Assert.Equal(expected, ours);
+
+        PyTorchCheckpoint.LoadInto(model, Path.Combine(oracle.Folder, "vit.pth"));
+        model.eval();
+        using var reference = SafeTensors.Read(Path.Combine(oracle.Folder, "vit.safetensors"));
+        Tensor logits32;
+        using (no_grad()) logits32 = model.call(reference["inputs"]);
+        model.to(ScalarType.Float64);
+        Tensor logits64;
+        using (no_grad()) logits64 = model.call(reference["inputs"].to(ScalarType.Float64));
+        var errors32 = TinyModels.RowErrors(logits32, reference["logits"]);
+        var errors64 = TinyModels.RowErrors(logits64, reference["logits"]);
+        output.WriteLine($"{expected.Length} parameters in torchvision's order; logits against PyTorch float64: ours float64 {errors64.Max():E1}, ours float32 {errors32.Max():E1} (row-relative L1)");
+        Assert.All(errors64, e => Assert.InRange(e, 0, 1e-12));
+        Assert.All(errors32, e => Assert.InRange(e, 0, 1e-5));
+
+        // Filter-wise profiles (its patch filters, conv_proj) by both engines in float32 against the loop in float64.
+        var labels = tensor(new long[] { 3, 1, 4, 1 });
+        using var exact = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop }).Profile(reference["inputs"].to(ScalarType.Float64), labels);
+        model.to(ScalarType.Float32);
+        foreach (var engine in new[] { ProfileEngine.Loop, ProfileEngine.Batched })
+        {
+            using var profiles = new SaliencyProfiler(model, new ProfilerOptions { Engine = engine }).Profile(reference["inputs"], labels);
+            Assert.Equal(Small.Hidden, profiles.Layout.Length);
+            var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
+            output.WriteLine($"{engine} engine, {profiles.Layout.Length} patch filters: against float64 {errors.Max():E1}");
+            Assert.All(errors, e => Assert.InRange(e, 0, 1e-5));
+        }
+    }
+
+    [Fact]
+    public void Sizes_that_do_not_make_a_transformer_are_refused_with_their_reason()
+    {
+        Assert.Contains("multiple of the patch size", Assert.Throws<ArgumentException>(() => new VisionTransformer(Small with { ImageSize = 30 })).Message);
+        Assert.Contains("do not divide", Assert.Throws<ArgumentException>(() => new VisionTransformer(Small with { Heads = 3 })).Message);
+        using var model = new VisionTransformer(Small);
+        Assert.Contains("takes images [N, 3, 32, 32]", Assert.Throws<ArgumentException>(() => model.call(zeros(1, 3, 28, 28))).Message);
+        Assert.Equal(197, VitConfig.Named("vit_b_16").SequenceLength);
+    }
+}
