@@ -24,15 +24,16 @@ internal sealed class ModelOptions(string? defaultModel = null, string descripti
     readonly Option<string?> normalize = new("--normalize") { Description = "Input normalisation of a file that does not record it: imagenet, cifar10 or fashion-mnist." };
     readonly Option<string?> mean = new("--mean") { Description = "Per-channel input mean, e.g. 0.485,0.456,0.406 (with --std), instead of --normalize." };
     readonly Option<string?> std = new("--std") { Description = "Per-channel input std, e.g. 0.229,0.224,0.225 (with --mean)." };
+    readonly Option<int?> heads = new("--heads") { Description = "Attention heads per block of a Vision Transformer loaded with --arch vit (its weights do not say)." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { path, arch, normalize, mean, std }) command.Options.Add(option);
+        foreach (var option in new Option[] { path, arch, normalize, mean, std, heads }) command.Options.Add(option);
     }
 
     public string PathOf(ParseResult result) => result.GetValue(path)!;
 
-    public SavedModel Load(ParseResult result) => ModelFile.Load(PathOf(result), arch: result.GetValue(arch), normalization: Normalization(result));
+    public SavedModel Load(ParseResult result) => ModelFile.Load(PathOf(result), arch: result.GetValue(arch), normalization: Normalization(result), heads: result.GetValue(heads));
 
     Normalization? Normalization(ParseResult result)
     {

@@ -55,6 +55,28 @@ public class VisionTransformerTests(ITestOutputHelper output)
         }
     }
 
+    [SkippableTheory]
+    [InlineData("vit.pth")]
+    [InlineData("vit-linear.pth")]
+    public void Arch_vit_reads_every_size_from_the_weights_and_the_heads_from_the_caller(string file)
+    {
+        var oracle = PythonReference.Make("vit_oracle.py");
+        Skip.If(oracle.Missing is not null, oracle.Missing);
+        string path = Path.Combine(oracle.Folder, file);
+        var identity = new ParameterSaliency.Data.Normalization([0f, 0f, 0f], [1f, 1f, 1f]);
+        Assert.Contains("--heads", Assert.Throws<ArgumentException>(() => ModelFile.Load(path, CPU, "vit", identity)).Message);
+        using var saved = ModelFile.Load(path, CPU, "vit", identity, heads: 2);
+        var model = Assert.IsType<VisionTransformer>(saved.Model);
+        Assert.Equal(Small with { Name = model.Config.Name }, model.Config);
+        using var reference = SafeTensors.Read(Path.Combine(oracle.Folder, "vit.safetensors"));
+        using var scope = NewDisposeScope();
+        Tensor logits;
+        using (no_grad()) logits = model.call(reference["inputs"]);
+        var errors = TinyModels.RowErrors(logits, reference["logits"]);
+        output.WriteLine($"{file} by --arch vit --heads 2: {model.Config}; logits against PyTorch float64 {errors.Max():E1}");
+        Assert.All(errors, e => Assert.InRange(e, 0, 1e-5));
+    }
+
     [Fact]
     public void Sizes_that_do_not_make_a_transformer_are_refused_with_their_reason()
     {

@@ -5,6 +5,7 @@ torchvision.models.VisionTransformer of a small size (image 32, patch 8, 2 layer
 10 classes), random weights from seed 0 with every bias, the class token and the LayerNorm affine parameters drawn
 too (torchvision zeroes some of them, which would hide a misplaced one), written into OUTPUT (an argument):
   vit.pth          torch.save(model.state_dict())
+  vit-linear.pth   the same with the older MLP names of torchvision's EncoderBlock (mlp.linear_1, mlp.linear_2)
   names.txt        'name d0,d1,...' of every named_parameters() entry, in order
   vit.safetensors  inputs [4,3,32,32] (f32) and the logits of the model in float64 on those inputs
 
@@ -33,6 +34,8 @@ def main():
                 parameter.copy_(torch.randn_like(parameter) * 0.2)  # torchvision zeroes the head
     model.eval()
     torch.save(model.state_dict(), os.path.join(output, "vit.pth"))
+    older = {k.replace(".mlp.0.", ".mlp.linear_1.").replace(".mlp.3.", ".mlp.linear_2."): v for k, v in model.state_dict().items()}
+    torch.save(older, os.path.join(output, "vit-linear.pth"))
     with open(os.path.join(output, "names.txt"), "w") as f:
         for name, parameter in model.named_parameters():
             f.write(f"{name} {','.join(str(d) for d in parameter.shape)}\n")

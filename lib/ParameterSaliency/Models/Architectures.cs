@@ -11,8 +11,10 @@ namespace ParameterSaliency.Models;
 /// <param name="DefaultInChannels">Input channels of its usual weights.</param>
 /// <param name="BuildWithWidth">For ResNets: builds it for (classes, input channels, base width w), so weights of another width load.</param>
 /// <param name="Filters">Its conv filters when they are known without building it and do not depend on classes or channels (a Vision Transformer's: the patch filters); null: counted on a built model.</param>
+/// <param name="BuildFromWeights">For architectures whose sizes all come from the weights (<c>vit</c>): builds it for (weights, attention heads, source).</param>
 public sealed record Architecture(string Name, string Description, int InputSize, Func<int, int, nn.Module<Tensor, Tensor>> Build, int DefaultClasses = 1000, int DefaultInChannels = 3,
-    Func<int, int, int, nn.Module<Tensor, Tensor>>? BuildWithWidth = null, long? Filters = null)
+    Func<int, int, int, nn.Module<Tensor, Tensor>>? BuildWithWidth = null, long? Filters = null,
+    Func<IReadOnlyDictionary<string, Tensor>, int?, string, nn.Module<Tensor, Tensor>>? BuildFromWeights = null)
 {
     /// <summary>
     /// Builds it for <paramref name="weights"/>: classes from the rows of its last 2-D parameter (the head), input
@@ -20,8 +22,10 @@ public sealed record Architecture(string Name, string Description, int InputSize
     /// </summary>
     /// <param name="weights">State-dict tensors by PyTorch name: the head's rows give the classes, the stem's columns the input channels, the stem's rows a ResNet's width w.</param>
     /// <param name="source">Where the weights came from (e.g. the file path), for the error message.</param>
-    public nn.Module<Tensor, Tensor> BuildFor(IReadOnlyDictionary<string, Tensor> weights, string source)
+    /// <param name="heads">Attention heads per block, for <c>vit</c> (they cannot be read from weights); null otherwise.</param>
+    public nn.Module<Tensor, Tensor> BuildFor(IReadOnlyDictionary<string, Tensor> weights, string source, int? heads = null)
     {
+        if (BuildFromWeights is not null) return BuildFromWeights(weights, heads, source);
         string first, last;
         using (var probe = Build(DefaultClasses, DefaultInChannels))
         {
@@ -71,6 +75,9 @@ public static class Architectures
         new("inception_v3", "torchvision Inception-v3 with its auxiliary head", 299, (classes, channels) => new InceptionV3(classes, channels)),
         .. VitConfig.Names.Select(name => new Architecture(name, $"torchvision Vision Transformer {name.Replace("vit_", "").Replace('_', '/').ToUpperInvariant()} (profiled by its patch filters)", 224,
             (classes, channels) => new VisionTransformer(VitConfig.Named(name, classes, channels)), Filters: VitConfig.Named(name).Hidden)),
+        new("vit", "torchvision Vision Transformer of any size, read from its weights (give --heads); 768 filters at B width", 224,
+            (classes, channels) => new VisionTransformer(VitConfig.Named("vit_b_16", classes, channels) with { Name = "vit" }), Filters: 768,
+            BuildFromWeights: (weights, heads, source) => new VisionTransformer(VitConfig.FromWeights(weights, heads, source))),
     ];
 
     /// <summary>The architecture called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known names otherwise.</summary>

@@ -46,7 +46,8 @@ public static class ModelFile
     /// <param name="device">Where the model is moved; null for <see cref="Runtime.NativeTorch.DefaultDevice"/>.</param>
     /// <param name="arch">Architecture name for a file that does not record one; must match the file's <c>arch</c> if it does; null otherwise.</param>
     /// <param name="normalization">Input normalisation for a file that does not record one; must equal the recorded one if it does; null otherwise.</param>
-    public static SavedModel Load(string path, Device? device = null, string? arch = null, Normalization? normalization = null)
+    /// <param name="heads">Attention heads per block of a Vision Transformer loaded with <c>arch: "vit"</c> (they cannot be read from its weights); null otherwise.</param>
+    public static SavedModel Load(string path, Device? device = null, string? arch = null, Normalization? normalization = null, int? heads = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"No weights file at '{path}'.", path);
@@ -54,7 +55,9 @@ public static class ModelFile
         string fingerprint = Convert.ToHexStringLower(SHA256.HashData(bytes));
         bool pytorch = path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
         using var content = pytorch ? null : SafeTensors.Parse(bytes, path);
-        var weights = content?.Tensors ?? PyTorchCheckpoint.ReadStateDict(path);
+        var read = content?.Tensors ?? PyTorchCheckpoint.ReadStateDict(path);
+        // A Vision Transformer saved with the older MLP spelling loads under the current one (the same tensors).
+        var weights = arch is not null && arch.StartsWith("vit", StringComparison.Ordinal) ? VitConfig.CurrentNames(read) : read;
         var metadata = content?.Metadata.ToDictionary() ?? [];
         try
         {
@@ -66,7 +69,7 @@ public static class ModelFile
             // The initial weights are overwritten next: drawn without moving the random sequence of a caller that seeded it.
             var model = Runtime.GlobalRandom.Preserving<nn.Module<Tensor, Tensor>>(() => architecture is null
                 ? new ResNet(ResNetConfig.FromMetadata(metadata, path))
-                : architecture.BuildFor(weights, path));
+                : architecture.BuildFor(weights, path, heads));
             try
             {
                 StateDict.CopyInto(model, weights, path);
@@ -78,7 +81,7 @@ public static class ModelFile
                 if (!Saliency.ExactReference.IsRegistered(model)) // a ResNet registers itself; others are read again from their file
                 {
                     string fullPath = Path.GetFullPath(path);
-                    Saliency.ExactReference.Register(model, () => Load(fullPath, Runtime.NativeTorch.DefaultDevice, named ?? arch, normalization).Model);
+                    Saliency.ExactReference.Register(model, () => Load(fullPath, Runtime.NativeTorch.DefaultDevice, named ?? arch, normalization, heads).Model);
                 }
                 string dataset = metadata.TryGetValue("dataset", out var name) ? name : "unknown";
                 return new SavedModel(model, named ?? arch!, inChannels, classes, inputNormalization, dataset, Path.GetFullPath(path), fingerprint, metadata);

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace ParameterSaliency.Models;
 
 /// <summary>
@@ -33,6 +35,43 @@ public sealed record VitConfig(int ImageSize, int PatchSize, int Layers, int Hea
 
     /// <summary>The names of <see cref="Named"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"];
+
+    /// <summary>
+    /// The sizes of the Vision Transformer whose state dict is <paramref name="weights"/>: width, patch and input channels
+    /// from <c>conv_proj.weight</c>, blocks from the <c>encoder_layer_i</c> keys, MLP width from the first block's first
+    /// MLP layer, image size from <c>encoder.pos_embedding</c>, classes from <c>heads.head.weight</c>. The number of heads
+    /// cannot be read from weights, so it is <paramref name="heads"/>.
+    /// </summary>
+    /// <param name="weights">State-dict tensors by torchvision's names (either MLP spelling).</param>
+    /// <param name="heads">Attention heads per block; null: an error saying to give them.</param>
+    /// <param name="source">Where the weights came from, for the error messages.</param>
+    public static VitConfig FromWeights(IReadOnlyDictionary<string, Tensor> weights, int? heads, string source)
+    {
+        Tensor Get(string name) => weights.TryGetValue(name, out var tensor) ? tensor
+            : throw new InvalidDataException($"{source} has no '{name}': not the weights of a torchvision VisionTransformer?");
+        var patches = Get("conv_proj.weight");
+        var positions = Get("encoder.pos_embedding");
+        var head = Get("heads.head.weight");
+        int layers = weights.Keys.Select(key => System.Text.RegularExpressions.Regex.Match(key, @"^encoder\.layers\.encoder_layer_(\d+)\."))
+            .Where(match => match.Success).Select(match => int.Parse(match.Groups[1].Value) + 1).DefaultIfEmpty(0).Max();
+        var mlp = weights.TryGetValue("encoder.layers.encoder_layer_0.mlp.0.weight", out var current) ? current : Get("encoder.layers.encoder_layer_0.mlp.linear_1.weight");
+        int patch = (int)patches.shape[2], side = (int)Math.Round(Math.Sqrt(positions.shape[1] - 1));
+        if (side * side != positions.shape[1] - 1)
+            throw new InvalidDataException($"{source}: encoder.pos_embedding has {positions.shape[1]} positions, not a square grid of patches and the class token.");
+        if (heads is null)
+            throw new ArgumentException($"{source}: the number of attention heads cannot be read from a Vision Transformer's weights: give it (--heads N; vit_b_*: 12, vit_l_* and vit_h_14: 16).");
+        var config = new VitConfig(side * patch, patch, layers, heads.Value, (int)patches.shape[0], (int)mlp.shape[0], (int)head.shape[0], (int)patches.shape[1]);
+        config.Validate();
+        return config;
+    }
+
+    /// <summary>
+    /// <paramref name="weights"/> with the older MLP spelling of torchvision's EncoderBlock (<c>mlp.linear_1</c>,
+    /// <c>mlp.linear_2</c>) renamed to the current one (<c>mlp.0</c>, <c>mlp.3</c>); the same tensors.
+    /// </summary>
+    /// <param name="weights">State-dict tensors by name.</param>
+    public static Dictionary<string, Tensor> CurrentNames(IReadOnlyDictionary<string, Tensor> weights) =>
+        weights.ToDictionary(entry => entry.Key.Replace(".mlp.linear_1.", ".mlp.0.").Replace(".mlp.linear_2.", ".mlp.3."), entry => entry.Value);
 
     /// <summary>Throws when the sizes do not make a Vision Transformer.</summary>
     public void Validate()
