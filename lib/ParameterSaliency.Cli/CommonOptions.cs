@@ -84,17 +84,41 @@ internal sealed class DatasetOptions(string defaultDataset = "fashion-mnist:test
     static ConsoleProgress<(int Done, int Total)> ReadingProgress() => new(p => $"reading images {p.Done}/{p.Total}", p => p.Done == p.Total);
 }
 
-/// <summary>The --engine and --batch-size options of the verbs that profile many images, and the profiler options they give.</summary>
+/// <summary>The --aggregation, --engine and --batch-size options of the verbs that profile many images, and the profiler options they give.</summary>
 internal sealed class EngineOptions
 {
+    static readonly Dictionary<string, Aggregation> Aggregations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["filters"] = Aggregation.FilterWise, ["neurons"] = Aggregation.NeuronWise, ["heads"] = Aggregation.HeadWise, ["layers"] = Aggregation.LayerWise,
+    };
+
+    readonly Option<string?> aggregation = CreateAggregation();
+
+    static Option<string?> CreateAggregation()
+    {
+        var option = new Option<string?>("--aggregation")
+        {
+            Description = "Units of the profile s: filters, neurons (filters and the rows of every 2-D weight but the classifier), heads (attention heads) " +
+                          "or layers. Default: filters for convolutional networks, neurons otherwise (vit*, mlp).",
+        };
+        option.AcceptOnlyFromAmong([.. Aggregations.Keys]);
+        return option;
+    }
+
     readonly Option<ProfileEngine> engine = new("--engine") { Description = "Per-sample gradient engine: Auto, Loop or Batched.", DefaultValueFactory = _ => ProfileEngine.Auto };
     readonly Option<int> batchSize = new("--batch-size") { Description = "Images per pass of the batched engine.", DefaultValueFactory = _ => new ProfilerOptions().BatchSize };
 
     public void AddTo(Command command)
     {
+        command.Options.Add(aggregation);
         command.Options.Add(engine);
         command.Options.Add(batchSize);
     }
 
-    public ProfilerOptions From(ParseResult result) => new() { Engine = result.GetValue(engine), BatchSize = result.GetValue(batchSize) };
+    public ProfilerOptions From(ParseResult result) => new()
+    {
+        Aggregation = result.GetValue(aggregation) is { } name ? Aggregations[name] : null,
+        Engine = result.GetValue(engine),
+        BatchSize = result.GetValue(batchSize),
+    };
 }

@@ -18,7 +18,7 @@ internal static class ProfileCommand
         var statistics = CommonOptions.Statistics(required: false);
         var output = new Option<string>("--out") { Description = "Output file (safetensors): inputs, labels, profiles and, with --stats, z.", Required = true };
         var engine = new EngineOptions();
-        var command = new Command("profile", "Write filter-wise saliency profiles of chosen images.") { indices, statistics, output };
+        var command = new Command("profile", "Write saliency profiles s of chosen images (filters, neurons or heads: --aggregation).") { indices, statistics, output };
         model.AddTo(command);
         dataset.AddTo(command);
         engine.AddTo(command);
@@ -59,7 +59,7 @@ internal static class ProfileCommand
             string outPath = result.GetValue(output)!;
             SafeTensors.Write(outPath, tensors, metadata);
             z?.Dispose();
-            Console.WriteLine($"Wrote {outPath}: {chosen.Length} profiles of {profiler.Layout.Length} filters ({profiler.Engine} engine){(z is null ? "" : ", with z")}.");
+            Console.WriteLine($"Wrote {outPath}: {chosen.Length} {profiler.Layout.Aggregation} profiles of {profiler.Layout.Length} entries ({profiler.Engine} engine){(z is null ? "" : ", with z")}.");
             return 0;
         });
         return command;

@@ -41,6 +41,24 @@ public class ArchitectureTests
         Assert.Equal(filters, ProfileLayout.For(model, Aggregation.FilterWise).Length);
     }
 
+    /// <summary>The unit counts <c>saliency models</c> prints without building a model (SPEC §8's formulas) against the layouts of built ones.</summary>
+    [Theory]
+    [InlineData("vit_b_32")]
+    [InlineData("vit")]
+    [InlineData("mlp")]
+    public void Known_unit_counts_are_those_of_the_built_model(string name)
+    {
+        var architecture = Architectures.Named(name);
+        var (filters, neurons, heads) = architecture.UnitCounts();
+        using var model = Runtime.GlobalRandom.Preserving(() => architecture.Build(architecture.DefaultClasses, architecture.DefaultInChannels));
+        long Count(Aggregation aggregation)
+        {
+            try { return ProfileLayout.For(model, aggregation).Length; }
+            catch (ArgumentException) { return 0; }
+        }
+        Assert.Equal((Count(Aggregation.FilterWise), Count(Aggregation.NeuronWise), Count(Aggregation.HeadWise)), (filters, neurons, heads));
+    }
+
     [Theory]
     [InlineData("vgg11_bn", 64)]
     [InlineData("densenet121", 64)]

@@ -43,16 +43,48 @@ public class VisionTransformerTests(ITestOutputHelper output)
 
         // Filter-wise profiles (its patch filters, conv_proj) by both engines in float32 against the loop in float64.
         var labels = tensor(new long[] { 3, 1, 4, 1 });
-        using var exact = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop }).Profile(reference["inputs"].to(ScalarType.Float64), labels);
+        using var exact = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = Aggregation.FilterWise, Engine = ProfileEngine.Loop }).Profile(reference["inputs"].to(ScalarType.Float64), labels);
         model.to(ScalarType.Float32);
         foreach (var engine in new[] { ProfileEngine.Loop, ProfileEngine.Batched })
         {
-            using var profiles = new SaliencyProfiler(model, new ProfilerOptions { Engine = engine }).Profile(reference["inputs"], labels);
+            using var profiles = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = Aggregation.FilterWise, Engine = engine }).Profile(reference["inputs"], labels);
             Assert.Equal(Small.Hidden, profiles.Layout.Length);
             var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
             output.WriteLine($"{engine} engine, {profiles.Layout.Length} patch filters: against float64 {errors.Max():E1}");
             Assert.All(errors, e => Assert.InRange(e, 0, 1e-5));
         }
+    }
+
+    /// <summary>
+    /// The command: neuron-wise and head-wise profiles (SPEC §8) of a PyTorch-saved ViT on an image folder,
+    /// through the CLI, by each engine in float32, against functorch vmap(grad) in float64 (the oracle computes the units
+    /// from their definitions: rows of 2-D weights but the classifier, and each head's q, k, v rows and out_proj columns).
+    /// A ViT has no ReLU (GELU, softmax), so no row is float32-chaotic and every row is held to the tight bound.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("neurons", "Loop")]
+    [InlineData("neurons", "Batched")]
+    [InlineData("heads", "Loop")]
+    [InlineData("heads", "Batched")]
+    public void Cli_neuron_and_head_profiles_of_an_image_folder_match_functorch_in_float64(string aggregation, string engine)
+    {
+        var oracle = PythonReference.Make("vit_oracle.py");
+        Skip.If(oracle.Missing is not null, oracle.Missing);
+        using var reference = SafeTensors.Read(Path.Combine(oracle.Folder, "folder.safetensors"));
+        string written = Path.Combine(Directory.CreateTempSubdirectory().FullName, "p.safetensors");
+        var (exitCode, stdout, stderr) = Workbook.Run(Workbook.Output("ParameterSaliency.Cli", "saliency.dll"),
+            $"profile --model \"{Path.Combine(oracle.Folder, "vit.pth")}\" --arch vit --heads 2 --dataset \"folder:{Path.Combine(oracle.Folder, "folder")}\" " +
+            $"--normalize imagenet --aggregation {aggregation} --engine {engine} --indices 0-11 --out \"{written}\"");
+        Assert.True(exitCode == 0, stdout + stderr);
+        using var profiles = SafeTensors.Read(written);
+        string[] names = File.ReadAllLines(Path.Combine(oracle.Folder, aggregation == "heads" ? "head-names.txt" : "neuron-names.txt"));
+        Assert.Equal(names, profiles.Metadata["filter_names"].Split(','));
+        Assert.Equal(reference["labels"].data<long>().ToArray(), profiles["labels"].data<long>().ToArray());
+        double inputError = (profiles["inputs"] - reference["inputs"]).abs().max().item<float>();
+        Assert.True(inputError <= 1e-6, $"the folder's model inputs differ from torchvision's by {inputError:E2}");
+        var errors = TinyModels.RowErrors(profiles["profiles"], reference[aggregation]);
+        output.WriteLine($"{aggregation} ({names.Length} units), {engine} engine, float32 against functorch float64: rows {TinyModels.Describe(errors)}");
+        Assert.All(errors, e => Assert.InRange(e, 0, TinyModels.Relative));
     }
 
     [SkippableTheory]

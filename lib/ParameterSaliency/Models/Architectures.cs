@@ -11,11 +11,31 @@ namespace ParameterSaliency.Models;
 /// <param name="DefaultInChannels">Input channels of its usual weights.</param>
 /// <param name="BuildWithWidth">For ResNets: builds it for (classes, input channels, base width w), so weights of another width load.</param>
 /// <param name="Filters">Its conv filters when they are known without building it and do not depend on classes or channels (a Vision Transformer's: the patch filters); null: counted on a built model.</param>
+/// <param name="Neurons">Its units of a neuron-wise profile when known without building it (filters plus rows of every 2-D weight but the classifier); null: counted on a built model.</param>
+/// <param name="Heads">Its attention heads when known without building it; null: counted on a built model.</param>
 /// <param name="BuildFromWeights">For architectures whose sizes all come from the weights (<c>vit</c>): builds it for (weights, attention heads, source).</param>
 public sealed record Architecture(string Name, string Description, int InputSize, Func<int, int, nn.Module<Tensor, Tensor>> Build, int DefaultClasses = 1000, int DefaultInChannels = 3,
     Func<int, int, int, nn.Module<Tensor, Tensor>>? BuildWithWidth = null, long? Filters = null,
-    Func<IReadOnlyDictionary<string, Tensor>, int?, string, nn.Module<Tensor, Tensor>>? BuildFromWeights = null)
+    Func<IReadOnlyDictionary<string, Tensor>, int?, string, nn.Module<Tensor, Tensor>>? BuildFromWeights = null,
+    long? Neurons = null, long? Heads = null)
 {
+    /// <summary>
+    /// The lengths of its profiles s with its default classes and channels: filters F, units of a neuron-wise profile
+    /// (filters and neurons) and heads; 0 where it has none. Built once to be counted unless all three are known.
+    /// </summary>
+    public (long Filters, long Neurons, long Heads) UnitCounts()
+    {
+        if (Filters is long f && Neurons is long n && Heads is long h) return (f, n, h);
+        using var model = Build(DefaultClasses, DefaultInChannels);
+        long Count(Saliency.Aggregation aggregation)
+        {
+            try { return Saliency.ProfileLayout.For(model, aggregation).Length; }
+            catch (ArgumentException) { return 0; } // the model has no such units
+        }
+        return (Filters ?? Count(Saliency.Aggregation.FilterWise), Neurons ?? Count(Saliency.Aggregation.NeuronWise), Heads ?? Count(Saliency.Aggregation.HeadWise));
+    }
+
+
     /// <summary>
     /// Builds it for <paramref name="weights"/>: classes from the rows of its last 2-D parameter (the head), input
     /// channels from the columns of its first 4-D one (the stem), and for ResNets the width from the stem's rows.
@@ -73,11 +93,16 @@ public static class Architectures
                 (classes, channels) => new Vgg(depth, batchNorm, classes, channels)))),
         new("densenet121", "torchvision DenseNet-121", 224, (classes, channels) => new DenseNet(classes, channels)),
         new("inception_v3", "torchvision Inception-v3 with its auxiliary head", 299, (classes, channels) => new InceptionV3(classes, channels)),
-        .. VitConfig.Names.Select(name => new Architecture(name, $"torchvision Vision Transformer {name.Replace("vit_", "").Replace('_', '/').ToUpperInvariant()} (profiled by its patch filters)", 224,
-            (classes, channels) => new VisionTransformer(VitConfig.Named(name, classes, channels)), Filters: VitConfig.Named(name).Hidden)),
+        .. VitConfig.Names.Select(name => new Architecture(name, $"torchvision Vision Transformer {name.Replace("vit_", "").Replace('_', '/').ToUpperInvariant()}", 224,
+            (classes, channels) => new VisionTransformer(VitConfig.Named(name, classes, channels)), Filters: VitConfig.Named(name).Hidden,
+            Neurons: VitConfig.Named(name).Neurons, Heads: VitConfig.Named(name).HeadCount)),
         new("vit", "torchvision Vision Transformer of any size, read from its weights (give --heads); 768 filters at B width", 224,
             (classes, channels) => new VisionTransformer(VitConfig.Named("vit_b_16", classes, channels) with { Name = "vit" }), Filters: 768,
+            Neurons: VitConfig.Named("vit_b_16").Neurons, Heads: VitConfig.Named("vit_b_16").HeadCount,
             BuildFromWeights: (weights, heads, source) => new VisionTransformer(VitConfig.FromWeights(weights, heads, source))),
+        new("mlp", "MLP 784-256-128-10 (Linear + ReLU, no convolutions; any widths load from weights)", 28,
+            (classes, channels) => new Mlp(channels, 28, [256, 128], classes), DefaultClasses: 10, DefaultInChannels: 1, Filters: 0,
+            BuildFromWeights: (weights, _, source) => Mlp.FromWeights(weights, source), Neurons: 256 + 128, Heads: 0),
     ];
 
     /// <summary>The architecture called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known names otherwise.</summary>

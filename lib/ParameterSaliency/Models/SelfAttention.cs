@@ -31,11 +31,22 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Attention heads H (each d = D / H wide).</summary>
+    internal int Heads => heads;
+
+    /// <summary>
+    /// Called with the projection's input x [N, S, D] and its output q‖k‖v [N, S, 3D] on every forward; what it returns
+    /// is used in their place. The batched engine takes ∂L/∂(q‖k‖v) here, as it does a Linear layer's output with a forward hook.
+    /// </summary>
+    internal Func<Tensor, Tensor, Tensor>? InProjectionHook { get; set; }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         long samples = x.shape[0], tokens = x.shape[1], hidden = x.shape[2], perHead = hidden / heads;
-        var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);
+        var projected = nn.functional.linear(x, in_proj_weight, in_proj_bias);
+        if (InProjectionHook is { } hook) projected = hook(x, projected);
+        var qkv = projected.chunk(3, -1);
         Tensor Split(Tensor t) => t.reshape(samples, tokens, heads, perHead).transpose(1, 2); // [N, H, S, Dh]
         var (q, k, v) = (Split(qkv[0]), Split(qkv[1]), Split(qkv[2]));
         var weights = (q / Math.Sqrt(perHead)).matmul(k.transpose(-2, -1)).softmax(-1);

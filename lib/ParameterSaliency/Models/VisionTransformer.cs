@@ -28,6 +28,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         encoder = new VitEncoder(config);
         heads = nn.Sequential(("head", nn.Linear(config.Hidden, config.Classes)));
         RegisterComponents();
+        Saliency.ExactReference.Register(this, () => new VisionTransformer(config));
     }
 
     /// <summary>The sizes it was built with.</summary>

@@ -16,6 +16,12 @@ namespace ParameterSaliency.Models;
 /// <param name="Name">The model's name (torchvision's for the named sizes).</param>
 public sealed record VitConfig(int ImageSize, int PatchSize, int Layers, int Heads, int Hidden, int MlpDim, int Classes = 1000, int InChannels = 3, string Name = "vit")
 {
+    /// <summary>Units of its neuron-wise profile (SPEC §8): the patch filters, and per block the rows of in_proj_weight (3D), out_proj (D), mlp.0 (M) and mlp.3 (D); the head is left out.</summary>
+    public long Neurons => Hidden + (long)Layers * (5L * Hidden + MlpDim);
+
+    /// <summary>Attention heads of all blocks: the units of its head-wise profile.</summary>
+    public long HeadCount => (long)Layers * Heads;
+
     /// <summary>Tokens per image: the patches and the class token.</summary>
     public int SequenceLength => (ImageSize / PatchSize) * (ImageSize / PatchSize) + 1;
 

@@ -9,6 +9,29 @@ public enum Aggregation
     FilterWise,
     /// <summary>One entry per parameter tensor: the mean of |∂L/∂θ| over the whole tensor (4-D tensors only unless <see cref="ProfilerOptions.LayerWiseAllTensors"/>).</summary>
     LayerWise,
+    /// <summary>
+    /// One entry per unit (SPEC §8): every convolution filter as <see cref="FilterWise"/>, and one per row of every 2-D
+    /// weight (Linear layers, attention's packed <c>in_proj_weight</c>), the mean of |∂L/∂θ| over the row; the
+    /// classifier (the last 2-D weight) is left out, as the filter-wise profile leaves out <c>fc</c>.
+    /// </summary>
+    NeuronWise,
+    /// <summary>
+    /// One entry per attention head (SPEC §8): head h of a module with width E and H heads (d = E / H) owns the q, k, v
+    /// rows c·E + h·d + j of <c>in_proj_weight</c> and the columns h·d + j of <c>out_proj.weight</c>; s is the mean of |∂L/∂θ|
+    /// over those 4·d·E weights.
+    /// </summary>
+    HeadWise,
+}
+
+/// <summary>What one entry of a unit-wise profile stands for.</summary>
+public enum UnitKind
+{
+    /// <summary>An output channel of a 4-D convolution weight.</summary>
+    Filter,
+    /// <summary>A row of a 2-D weight: one output neuron of a Linear layer (or one q, k or v feature of an attention projection).</summary>
+    Neuron,
+    /// <summary>An attention head: its q, k, v rows of <c>in_proj_weight</c> and its columns of <c>out_proj.weight</c>.</summary>
+    Head,
 }
 
 /// <summary>Which algorithm computes per-sample gradients; all give the same profiles within float32 rounding.</summary>

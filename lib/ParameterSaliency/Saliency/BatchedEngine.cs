@@ -9,22 +9,23 @@ namespace ParameterSaliency.Saliency;
 /// input and output; one autograd.grad of the summed per-sample losses gives ∂L_n/∂output for
 /// every sample n (in eval mode samples do not interact); each layer's per-sample weight
 /// gradient is then a batched matrix product with its input patches (im2col), reduced to the
-/// profile's entries chunk by chunk (<see cref="PerSampleConvolution"/>). Supports Conv2d
-/// (groups = 1), BatchNorm2d (eval mode) and Linear parameters.
+/// profile's entries chunk by chunk (<see cref="PerSampleConvolution"/>, <see cref="PerSampleLinear"/>). Supports Conv2d
+/// (groups = 1), BatchNorm2d (eval mode), Linear parameters (on [N, in] or token inputs [N, T, in]) and the q, k, v
+/// projection of this library's attention (<see cref="Models.SelfAttention"/>), whose heads also take out_proj's gradients.
 /// </summary>
 internal sealed class BatchedEngine
 {
     readonly nn.Module<Tensor, Tensor> model;
     readonly ProfileLayout layout;
-    readonly (ProfileSegment Segment, nn.Module Owner, bool IsWeight)[] plan;
+    readonly (ProfileSegment Segment, nn.Module Owner, bool IsWeight, nn.Module? OutProjection)[] plan;
     readonly nn.Module[] hooked;
 
-    BatchedEngine(nn.Module<Tensor, Tensor> model, ProfileLayout layout, (ProfileSegment, nn.Module, bool)[] plan)
+    BatchedEngine(nn.Module<Tensor, Tensor> model, ProfileLayout layout, (ProfileSegment, nn.Module, bool, nn.Module?)[] plan)
     {
         this.model = model;
         this.layout = layout;
         this.plan = plan;
-        hooked = plan.Select(p => p.Item2).Distinct().ToArray();
+        hooked = plan.SelectMany(p => p.Item4 is { } o ? new[] { p.Item2, o } : [p.Item2]).Distinct().ToArray();
         outputsStayUntouched = model.GetType().Assembly == typeof(BatchedEngine).Assembly;
     }
 
@@ -39,17 +40,23 @@ internal sealed class BatchedEngine
             string prefix = name.Length == 0 ? "" : name + ".";
             owners[prefix + "weight"] = (module, true);
             owners[prefix + "bias"] = (module, false);
+            if (module is Models.SelfAttention)
+            {
+                owners[prefix + "in_proj_weight"] = (module, true);
+                owners[prefix + "in_proj_bias"] = (module, false);
+            }
         }
-        var plan = new List<(ProfileSegment, nn.Module, bool)>();
+        var plan = new List<(ProfileSegment, nn.Module, bool, nn.Module?)>();
         foreach (var segment in layout.Segments)
         {
             if (!owners.TryGetValue(segment.Parameter, out var owner))
             {
-                reason = $"'{segment.Parameter}' does not belong to a Conv2d, BatchNorm2d or Linear layer";
+                reason = $"'{segment.Parameter}' does not belong to a Conv2d, BatchNorm2d, Linear or attention layer";
                 return null;
             }
             if (!Supported(owner.Module, out reason)) return null;
-            plan.Add((segment, owner.Module, owner.IsWeight));
+            nn.Module? outProjection = segment.OutProjection is { } o ? owners[o.Parameter].Module : null;
+            plan.Add((segment, owner.Module, owner.IsWeight, outProjection));
         }
         reason = null;
         return new BatchedEngine(model, layout, plan.ToArray());
@@ -62,7 +69,7 @@ internal sealed class BatchedEngine
             Conv2d { groups: not 1 } => "grouped convolutions are not supported by the batched engine",
             Conv2d { padding: null } => "convolutions with 'same'/'valid' padding modes are not supported by the batched engine",
             Conv2d { padding_mode: not PaddingModes.Zeros } => "only zero padding is supported by the batched engine",
-            Conv2d or BatchNorm2d or Linear => null,
+            Conv2d or BatchNorm2d or Linear or Models.SelfAttention => null,
             _ => $"layer type {module.GetType().Name} is not supported by the batched engine",
         };
         return reason is null;
@@ -95,17 +102,29 @@ internal sealed class BatchedEngine
         // costs 6-9% of a batched profile of the default model).
         var inputs = new Dictionary<nn.Module, Tensor>();
         var outputs = new Dictionary<nn.Module, Tensor>();
-        var removers = new List<nn.HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover>();
+        var removers = new List<Action>();
         using var kinks = ReluKinks.Watch(model, images, check);
         try
         {
+            Tensor Keep(nn.Module m, Tensor input, Tensor output)
+            {
+                inputs[m] = (differentiable ? input.alias() : input.detach()).DetachFromDisposeScope();
+                outputs[m] = output.DetachFromDisposeScope();
+                return outputsStayUntouched ? output.alias() : output.clone();
+            }
             foreach (var module in hooked.Cast<nn.Module<Tensor, Tensor>>())
-                removers.Add(module.register_forward_hook((m, input, output) =>
+            {
+                if (module is Models.SelfAttention attention) // its hooked "output" is the q, k, v projection's
                 {
-                    inputs[m] = (differentiable ? input.alias() : input.detach()).DetachFromDisposeScope();
-                    outputs[m] = output.DetachFromDisposeScope();
-                    return outputsStayUntouched ? output.alias() : output.clone();
-                }));
+                    attention.InProjectionHook = (input, projected) => Keep(attention, input, projected);
+                    removers.Add(() => attention.InProjectionHook = null);
+                }
+                else
+                {
+                    var remover = module.register_forward_hook((m, input, output) => Keep(m, input, output));
+                    removers.Add(remover.remove);
+                }
+            }
             var loss = SaliencyLoss.Of(model.call(images), labels, sum: true);
             var layers = hooked.Where(outputs.ContainsKey).ToArray();
             var watched = kinks?.Outputs ?? [];
@@ -117,18 +136,21 @@ internal sealed class BatchedEngine
             long samples = images.shape[0];
             var parts = plan.Select(step =>
             {
-                var (segment, owner, isWeight) = step;
+                var (segment, owner, isWeight, outProjection) = step;
                 if (!gradientOf.TryGetValue(owner, out var outputGradient)) // layer never ran: no part in the loss
                     return zeros(samples, segment.Length, dtype: images.dtype, device: images.device);
                 if (owner is Conv2d conv && isWeight)
                     return PerSampleConvolution.Reduced(conv, inputs[owner], outputGradient, layout, differentiable);
+                if (owner is Linear or Models.SelfAttention && isWeight)
+                    return PerSampleLinear.Reduced(layout, segment, inputs[owner], outputGradient,
+                        outProjection is null ? null : (inputs[outProjection], gradientOf[outProjection]));
                 return layout.Reduce(segment, PerSampleGradient(owner, isWeight, inputs[owner], outputGradient));
             }).ToArray();
             return cat(parts, 1).MoveToOuterDisposeScope();
         }
         finally
         {
-            foreach (var remover in removers) remover.remove();
+            foreach (var remove in removers) remove();
             foreach (var tensor in inputs.Values.Concat(outputs.Values)) tensor.Dispose();
         }
     }
@@ -147,10 +169,8 @@ internal sealed class BatchedEngine
             }
             case BatchNorm2d:
                 return outputGradient.sum([2, 3]);
-            case Linear when isWeight:
-                return bmm(outputGradient.unsqueeze(2), input.unsqueeze(1)); // [N, out, in]
-            case Linear:
-                return outputGradient;
+            case Linear or Models.SelfAttention when !isWeight:
+                return PerSampleLinear.BiasGradients(outputGradient);
             default:
                 throw new InvalidOperationException($"unsupported layer {owner.GetType().Name}");
         }

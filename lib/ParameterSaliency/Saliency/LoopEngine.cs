@@ -14,7 +14,10 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
     /// </summary>
     public Tensor Profile(Tensor images, Tensor labels, SettlingCheck? check = null, int firstRow = 0)
     {
-        var inputs = layout.Segments.Select(s => parameters[s.ParameterIndex]).ToArray();
+        // Every contributing tensor once: the segments' own and, for heads, their out_proj weights.
+        int[] needed = layout.Segments.SelectMany(s => s.OutProjection is { } o ? new[] { s.ParameterIndex, o.ParameterIndex } : [s.ParameterIndex]).Distinct().ToArray();
+        var position = needed.Select((parameter, i) => (parameter, i)).ToDictionary(p => p.parameter, p => p.i);
+        var inputs = needed.Select(i => parameters[i]).ToArray();
         var rows = new List<Tensor>();
         using var scope = NewDisposeScope();
         for (long i = 0; i < images.shape[0]; i++)
@@ -27,13 +30,10 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
             var watched = kinks?.Outputs ?? [];
             var gradients = autograd.grad([loss], [.. inputs, .. watched], allow_unused: true);
             if (kinks is not null) check!.Add(kinks, gradients.Skip(inputs.Length).ToArray(), image, firstRow + (int)i);
-            var parts = new Tensor[inputs.Length];
-            for (int s = 0; s < inputs.Length; s++)
-            {
-                // A parameter that takes no part in the loss has gradient zero.
-                var gradient = GradientOrZero(gradients[s], inputs[s]);
-                parts[s] = layout.Reduce(layout.Segments[s], gradient.unsqueeze(0));
-            }
+            // A parameter that takes no part in the loss has gradient zero.
+            Tensor GradientOf(int parameter) => GradientOrZero(gradients[position[parameter]], parameters[parameter]).unsqueeze(0);
+            var parts = layout.Segments.Select(segment =>
+                layout.Reduce(segment, GradientOf(segment.ParameterIndex), segment.OutProjection is { } o ? GradientOf(o.ParameterIndex) : null)).ToArray();
             rows.Add(cat(parts, 1).MoveToOuterDisposeScope());
         }
         return cat(rows, 0).MoveToOuterDisposeScope();

@@ -44,7 +44,7 @@ internal static class PerSampleConvolution
                 var magnitude = differentiable ? weightGradients.abs() : weightGradients.abs_();
                 parts.Add(layout.Aggregation switch
                 {
-                    Aggregation.FilterWise => magnitude.mean([2]),
+                    Aggregation.FilterWise or Aggregation.NeuronWise => magnitude.mean([2]),
                     Aggregation.ParameterWise => magnitude.reshape(count, -1),
                     _ => magnitude.sum([1, 2]).unsqueeze(1) / (outChannels * patchLength),
                 });

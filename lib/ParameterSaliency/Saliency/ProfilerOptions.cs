@@ -1,10 +1,23 @@
+using static TorchSharp.torch;
+
 namespace ParameterSaliency.Saliency;
 
 /// <summary>Options of a <see cref="SaliencyProfiler"/>.</summary>
 public sealed record ProfilerOptions
 {
-    /// <summary>Aggregation of |∂L/∂θ| into entries; filter-wise by default (the paper's choice).</summary>
-    public Aggregation Aggregation { get; init; } = Aggregation.FilterWise;
+    /// <summary>
+    /// Aggregation of |∂L/∂θ| into entries; null (the default): <see cref="DefaultAggregationFor"/> the model, filter-wise
+    /// for convolutional networks (the paper's choice), neuron-wise otherwise.
+    /// </summary>
+    public Aggregation? Aggregation { get; init; }
+
+    /// <summary>
+    /// The aggregation a profiler of <paramref name="model"/> uses unless told (SPEC §8): filter-wise when it has
+    /// convolution filters (4-D weights) other than a Vision Transformer's patch embedding, neuron-wise otherwise.
+    /// </summary>
+    /// <param name="model">The model to profile.</param>
+    public static Aggregation DefaultAggregationFor(nn.Module model) =>
+        model is not Models.VisionTransformer && model.parameters().Any(p => p.dim() == 4) ? Saliency.Aggregation.FilterWise : Saliency.Aggregation.NeuronWise;
 
     /// <summary>
     /// Engine. <see cref="ProfileEngine.Auto"/> uses the batched engine when the model supports it (every

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Saliency;
 
 /// <summary>
-/// Computes saliency profiles s(x, y) = |∇_θ L(f_θ(x), y)|, aggregated per parameter, filter or
+/// Computes saliency profiles s(x, y) = |∇_θ L(f_θ(x), y)|, aggregated per parameter, filter, neuron, head or
 /// layer (paper §2.1), one image at a time in eval mode with the TRUE label y; the profile of
 /// an image never depends on the other images of its batch.
 /// <code>
@@ -19,17 +19,17 @@ public sealed class SaliencyProfiler
     readonly LoopEngine loop;
     readonly BatchedEngine? batched;
 
-    /// <summary>Prepares a profiler for <paramref name="model"/>; fails when the model has no convolution filters, or when the batched engine is asked for and cannot handle the model.</summary>
-    /// <param name="model">Classifier f_θ to explain, mapping images [N, C, H, W] to logits; it needs at least one convolution.</param>
-    /// <param name="options">Aggregation, engine and images per pass; null: the defaults (filter-wise, <see cref="ProfileEngine.Auto"/>, 16 per pass).</param>
+    /// <summary>Prepares a profiler for <paramref name="model"/>; fails when the model has none of the units the aggregation needs, or when the batched engine is asked for and cannot handle the model.</summary>
+    /// <param name="model">Classifier f_θ to explain, mapping images [N, C, H, W] to logits.</param>
+    /// <param name="options">Aggregation, engine and images per pass; null: the defaults (filter-wise for convolutional networks and neuron-wise otherwise, <see cref="ProfileEngine.Auto"/>, 16 per pass).</param>
     public SaliencyProfiler(nn.Module<Tensor, Tensor> model, ProfilerOptions? options = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
         this.model = model;
-        Options = options ?? new ProfilerOptions();
+        Options = (options ?? new ProfilerOptions()) is var given && given.Aggregation is null ? given with { Aggregation = ProfilerOptions.DefaultAggregationFor(model) } : given;
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "BatchSize must be at least 1.");
         inputs = ModelInputs.Of(model);
-        Layout = ProfileLayout.For(model, Options.Aggregation, Options.LayerWiseAllTensors);
+        Layout = ProfileLayout.For(model, Options.Aggregation!.Value, Options.LayerWiseAllTensors);
         loop = new LoopEngine(model, Layout);
         batched = BatchedEngine.TryCreate(model, Layout, out string? reason);
         (Engine, EngineReason) = Options.Engine switch
