@@ -47,6 +47,15 @@ public static class WorkbookPaths
     /// <summary>μ, σ of <see cref="MultiStepModel"/> over the Fashion-MNIST test split.</summary>
     public static string MultiStepStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16-multistep.fashion-mnist-test.safetensors");
 
+    /// <summary>The second embedded model: the small Vision Transformer (<c>saliency train --arch vit-tiny</c>), <c>data/models/fashion-vit-tiny.safetensors</c>.</summary>
+    public static string VitModel => Path.Combine(Data, "models", "fashion-vit-tiny.safetensors");
+
+    /// <summary>μ, σ of <see cref="VitModel"/>'s neuron-wise profiles over the Fashion-MNIST test split.</summary>
+    public static string VitNeuronStatistics => Path.Combine(Data, "statistics", "fashion-vit-tiny.fashion-mnist-test.neurons.safetensors");
+
+    /// <summary>μ, σ of <see cref="VitModel"/>'s head-wise profiles over the Fashion-MNIST test split.</summary>
+    public static string VitHeadStatistics => Path.Combine(Data, "statistics", "fashion-vit-tiny.fashion-mnist-test.heads.safetensors");
+
     /// <summary>μ, σ of the default model over the Fashion-MNIST test split.</summary>
     public static string DefaultStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16.fashion-mnist-test.safetensors");
 

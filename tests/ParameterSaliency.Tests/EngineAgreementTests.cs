@@ -19,8 +19,13 @@ public class EngineAgreementTests(ITestOutputHelper output)
     {
         var data = new TheoryData<string, Aggregation>();
         foreach (string arch in new[] { "default", "torchvision-resnet18" })
-            foreach (var aggregation in Enum.GetValues<Aggregation>())
+            foreach (var aggregation in Enum.GetValues<Aggregation>().Where(a => a != Aggregation.HeadWise)) // no attention
                 data.Add(arch, aggregation);
+        // A small ViT: every aggregation but the parameter-wise one (the class token and LayerNorms are the loop's alone).
+        foreach (var aggregation in new[] { Aggregation.FilterWise, Aggregation.NeuronWise, Aggregation.HeadWise, Aggregation.LayerWise })
+            data.Add("vit", aggregation);
+        data.Add("mlp", Aggregation.NeuronWise);
+        data.Add("mlp", Aggregation.ParameterWise);
         return data;
     }
 
@@ -28,10 +33,15 @@ public class EngineAgreementTests(ITestOutputHelper output)
     [MemberData(nameof(Cases))]
     public void Batched_engine_equals_the_loop(string arch, Aggregation aggregation)
     {
-        var (config, channels, size, count) = arch == "default"
-            ? (ResNetConfig.CifarResNet18(), 1, 28, 6)
-            : (ResNetConfig.TorchVisionResNet18(numClasses: 10), 3, 32, 3);
-        using var model = TinyModels.Build(config, seed: 11);
+        var (channels, size, count) = arch switch { "default" or "mlp" => (1, 28, 6), "vit" => (3, 32, 5), _ => (3, 32, 3) };
+        using nn.Module<Tensor, Tensor> model = arch switch
+        {
+            "default" => TinyModels.Build(ResNetConfig.CifarResNet18(), seed: 11),
+            "vit" => Runtime.GlobalRandom.Seeded<nn.Module<Tensor, Tensor>>(11, () => new VisionTransformer(new VitConfig(32, 8, 2, 2, 16, 32, Classes: 10))),
+            "mlp" => Runtime.GlobalRandom.Seeded<nn.Module<Tensor, Tensor>>(11, () => new Mlp(1, 28, [32, 16], 10)),
+            _ => TinyModels.Build(ResNetConfig.TorchVisionResNet18(numClasses: 10), seed: 11),
+        };
+        model.eval();
         var (images, labels) = TinyModels.Inputs(count, channels, size, 10, seed: 5);
         var options = new ProfilerOptions { Aggregation = aggregation, BatchSize = count };
         using var loop = new SaliencyProfiler(model, options with { Engine = ProfileEngine.Loop }).Profile(images, labels);

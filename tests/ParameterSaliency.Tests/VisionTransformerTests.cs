@@ -109,6 +109,33 @@ public class VisionTransformerTests(ITestOutputHelper output)
         Assert.All(errors, e => Assert.InRange(e, 0, 1e-5));
     }
 
+    /// <summary>Our safetensors files of a ViT and an MLP rebuild their model alone: the ViT's heads are in the metadata, the rest is read from the weights.</summary>
+    [Fact]
+    public void Saved_vit_and_mlp_files_rebuild_their_model_without_arch_or_heads()
+    {
+        using var scope = NewDisposeScope();
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        var cases = new (string Arch, nn.Module<Tensor, Tensor> Model)[]
+        {
+            ("vit", Runtime.GlobalRandom.Seeded<nn.Module<Tensor, Tensor>>(3, () => new VisionTransformer(Small with { Heads = 4, InChannels = 1, ImageSize = 24 }))),
+            ("vit-tiny", Runtime.GlobalRandom.Seeded<nn.Module<Tensor, Tensor>>(3, () => new VisionTransformer(VitConfig.Tiny()))),
+            ("mlp", Runtime.GlobalRandom.Seeded<nn.Module<Tensor, Tensor>>(3, () => new Mlp(1, 24, [20, 10], 10))),
+        };
+        foreach (var (arch, model) in cases)
+        {
+            model.eval();
+            string path = Path.Combine(folder, arch + ".safetensors");
+            ModelFile.Save(model, Data.Normalization.FashionMnist, "test", path);
+            using var loaded = ModelFile.Load(path, CPU);
+            Assert.Equal(arch, loaded.Arch);
+            int side = arch == "vit-tiny" ? 28 : 24;
+            var images = randn(3, 1, side, side, generator: new Generator(1));
+            using (no_grad()) Assert.Equal(model.call(images).data<float>().ToArray(), loaded.Model.call(images).data<float>().ToArray());
+            if (model is VisionTransformer vit) Assert.Equal(vit.Config, ((VisionTransformer)loaded.Model).Config);
+            model.Dispose();
+        }
+    }
+
     [Fact]
     public void Sizes_that_do_not_make_a_transformer_are_refused_with_their_reason()
     {

@@ -8,9 +8,9 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Models;
 
 /// <summary>
-/// Saves and loads ResNet weights as safetensors with PyTorch state-dict names. The
-/// <c>__metadata__</c> records <c>arch</c>, <c>in_channels</c>, <c>width</c>, <c>num_classes</c>,
-/// <c>mean</c>, <c>std</c> and <c>dataset</c>, so the file alone rebuilds its model.
+/// Saves and loads model weights as safetensors with PyTorch state-dict names. The <c>__metadata__</c> records
+/// <c>arch</c>, <c>mean</c>, <c>std</c> and <c>dataset</c>, and what the weights cannot say (a ResNet's
+/// <c>in_channels</c>, <c>width</c>, <c>num_classes</c>; a Vision Transformer's <c>heads</c>), so the file alone rebuilds its model.
 /// </summary>
 public static class ModelFile
 {
@@ -20,9 +20,25 @@ public static class ModelFile
     /// <param name="dataset">Name of the training data set, recorded as <c>dataset</c>, e.g. <c>fashion-mnist:train</c>.</param>
     /// <param name="path">Where the safetensors file is written.</param>
     /// <param name="extraMetadata">More <c>__metadata__</c> entries (e.g. <c>final_lr</c>), overriding standard ones with the same key; null for none.</param>
-    public static void Save(ResNet model, Normalization normalization, string dataset, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    public static void Save(ResNet model, Normalization normalization, string dataset, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        Save((nn.Module<Tensor, Tensor>)model, normalization, dataset, path, extraMetadata);
+
+    /// <summary>Writes the state dict of a <see cref="ResNet"/>, <see cref="VisionTransformer"/> or <see cref="Mlp"/> atomically, with what rebuilds it.</summary>
+    /// <param name="model">The model whose parameters and buffers are written.</param>
+    /// <param name="normalization">Input normalisation the model was trained with, recorded as <c>mean</c> and <c>std</c>.</param>
+    /// <param name="dataset">Name of the training data set, recorded as <c>dataset</c>, e.g. <c>fashion-mnist:train</c>.</param>
+    /// <param name="path">Where the safetensors file is written.</param>
+    /// <param name="extraMetadata">More <c>__metadata__</c> entries (e.g. <c>final_lr</c>), overriding standard ones with the same key; null for none.</param>
+    public static void Save(nn.Module<Tensor, Tensor> model, Normalization normalization, string dataset, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        var metadata = new Dictionary<string, string>(model.Config.ToMetadata())
+        IReadOnlyDictionary<string, string> rebuild = model switch
+        {
+            ResNet resnet => resnet.Config.ToMetadata(),
+            VisionTransformer vit => new Dictionary<string, string> { ["arch"] = vit.Config.Name, ["heads"] = vit.Config.Heads.ToString(CultureInfo.InvariantCulture) },
+            Mlp => new Dictionary<string, string> { ["arch"] = "mlp" },
+            _ => throw new ArgumentException($"Saving a {model.GetType().Name} is not supported: ResNet, VisionTransformer and Mlp files rebuild themselves."),
+        };
+        var metadata = new Dictionary<string, string>(rebuild)
         {
             ["mean"] = string.Join(",", normalization.Mean.Select(m => m.ToString("R", CultureInfo.InvariantCulture))),
             ["std"] = string.Join(",", normalization.Std.Select(s => s.ToString("R", CultureInfo.InvariantCulture))),
@@ -64,8 +80,13 @@ public static class ModelFile
             string? named = metadata.GetValueOrDefault("arch");
             if (arch is not null && named is not null && arch != named)
                 throw new InvalidDataException($"{path} holds a {named}, not a {arch}: leave --arch out, or give the file of a {arch}.");
-            var architecture = named is null ? Architectures.Named(arch ?? throw new ArgumentException(
-                $"{path} does not say which architecture it holds: give it (--arch NAME; 'saliency models' lists them).")) : null;
+            // Our ResNet files record their config (with a width); every other file is built by its architecture from its weights.
+            bool recordedResNet = named is not null && metadata.ContainsKey("width");
+            var architecture = recordedResNet ? null : Architectures.Named(named ?? arch ?? throw new ArgumentException(
+                $"{path} does not say which architecture it holds: give it (--arch NAME; 'saliency models' lists them)."));
+            if (heads is null && metadata.TryGetValue("heads", out var recordedHeads))
+                heads = int.TryParse(recordedHeads, NumberStyles.Integer, CultureInfo.InvariantCulture, out int h) && h > 0 ? h
+                    : throw new InvalidDataException($"{path}: metadata 'heads' = '{recordedHeads}' is not a positive integer.");
             // The initial weights are overwritten next: drawn without moving the random sequence of a caller that seeded it.
             var model = Runtime.GlobalRandom.Preserving<nn.Module<Tensor, Tensor>>(() => architecture is null
                 ? new ResNet(ResNetConfig.FromMetadata(metadata, path))

@@ -39,6 +39,14 @@ public sealed record VitConfig(int ImageSize, int PatchSize, int Layers, int Hea
         _ => throw new ArgumentException($"Unknown Vision Transformer size '{name}'. Known: vit_b_16, vit_b_32, vit_l_16, vit_l_32, vit_h_14."),
     };
 
+    /// <summary>
+    /// The second embedded model's size, for 28x28 Fashion-MNIST: patch 4 (49 tokens and the class token), width 64,
+    /// 6 blocks of 4 heads, MLP 128.
+    /// </summary>
+    /// <param name="classes">Outputs of the head.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static VitConfig Tiny(int classes = 10, int inChannels = 1) => new(28, 4, 6, 4, 64, 128, classes, inChannels, "vit-tiny");
+
     /// <summary>The names of <see cref="Named"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"];
 

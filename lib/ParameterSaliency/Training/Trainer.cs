@@ -38,7 +38,9 @@ public sealed class Trainer(TrainingOptions options)
         if (count % options.BatchSize == 1) steps--; // a last batch of one image would break BatchNorm: drop it
         var random = new Random(options.Seed);
         var augmentation = new BatchAugmentation(train.Normalization, random);
-        var optimizer = optim.SGD(model.parameters(), options.MaxLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+        optim.Optimizer optimizer = options.Optimizer == TrainingOptimizer.AdamW
+            ? optim.AdamW(model.parameters(), options.MaxLearningRate, weight_decay: options.WeightDecay)
+            : optim.SGD(model.parameters(), options.MaxLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov);
         var oneCycle = options.Schedule is OneCycleSchedule ? optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, total_steps: steps * options.Epochs) : null;
         double rate = options.MaxLearningRate;
         var history = new List<EpochSummary>();

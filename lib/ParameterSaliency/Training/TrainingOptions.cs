@@ -1,7 +1,16 @@
 namespace ParameterSaliency.Training;
 
+/// <summary>Which optimizer a <see cref="Trainer"/> steps with.</summary>
+public enum TrainingOptimizer
+{
+    /// <summary>SGD with momentum (Nesterov unless told): the ResNets' recipe.</summary>
+    Sgd,
+    /// <summary>AdamW (β = 0.9, 0.999, decoupled weight decay): the usual recipe for Vision Transformers.</summary>
+    AdamW,
+}
+
 /// <summary>
-/// The training recipe: SGD with momentum (Nesterov by default), weight decay, a learning-rate
+/// The training recipe: SGD with momentum (Nesterov by default) or AdamW, weight decay, a learning-rate
 /// schedule (one-cycle by default, or <see cref="MultiStepSchedule"/>), and (optionally) random
 /// 2-pixel shifts and horizontal flips. Seeded: the same options on the same machine give the same weights.
 /// </summary>
@@ -15,11 +24,13 @@ public sealed record TrainingOptions
     public double MaxLearningRate { get; init; } = 0.1;
     /// <summary>How the learning rate moves: <see cref="OneCycleSchedule"/> (default) or <see cref="MultiStepSchedule"/>.</summary>
     public LearningRateSchedule Schedule { get; init; } = new OneCycleSchedule();
+    /// <summary>The optimizer: SGD (default) or AdamW; <see cref="Momentum"/> and <see cref="Nesterov"/> belong to SGD.</summary>
+    public TrainingOptimizer Optimizer { get; init; } = TrainingOptimizer.Sgd;
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
     /// <summary>Nesterov momentum (the default model's recipe); false for the classic heavy-ball momentum of the paper's recipes.</summary>
     public bool Nesterov { get; init; } = true;
-    /// <summary>L2 weight decay.</summary>
+    /// <summary>Weight decay: L2 for SGD, decoupled for AdamW.</summary>
     public double WeightDecay { get; init; } = 5e-4;
     /// <summary>Seed of the shuffling and the augmentation, and of the initial weights of a model built by <see cref="Trainer.Initialise{TModule}"/>.</summary>
     public int Seed { get; init; } = 0;
