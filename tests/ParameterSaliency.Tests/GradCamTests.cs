@@ -102,6 +102,41 @@ public class GradCamTests
     }
 
     [Fact]
+    public void Grad_CAM_on_a_ViT_reads_its_patch_tokens_as_a_grid()
+    {
+        // Default layer: the last block's ln_1. Independent computation: a hook adds δ = 0 to its tokens [1, 1 + g², D];
+        // α_d is the mean of ∂f_c/∂δ over the g² patch tokens (the class token left out), and patch (i, j) is token 1 + i·g + j.
+        using var model = Runtime.GlobalRandom.Seeded(47, () => new VisionTransformer(new VitConfig(16, 4, 2, 2, 8, 16, Classes: 3, InChannels: 1)));
+        model.to(ScalarType.Float64).eval();
+        var image = Runtime.GlobalRandom.Seeded(48, () => randn(1, 16, 16, dtype: ScalarType.Float64));
+        var cam = new GradCam(model);
+        var heatmap = Enumerable.Range(0, 3).Select(c => cam.Explain(image, Normalization.FashionMnist, c)).First(h => h.Raw.Max() > 0);
+        Assert.Equal("encoder.layers.encoder_layer_1.ln_1", cam.Layer);
+
+        var norm = (nn.Module<Tensor, Tensor>)model.named_modules().First(m => m.name == cam.Layer).module;
+        Tensor? tokens = null, delta = null;
+        using (new HookScope(norm.register_forward_hook((m, input, output) =>
+               {
+                   tokens = output.detach().clone().DetachFromDisposeScope();
+                   delta = zeros_like(output).requires_grad_(true).DetachFromDisposeScope();
+                   return output + delta;
+               })))
+        {
+            var logits = model.call(image.unsqueeze(0));
+            var gradient = autograd.grad([logits[0, heatmap.Label]], [delta!])[0][0]; // [17, D]
+            const int side = 4;
+            var alpha = gradient.narrow(0, 1, side * side).mean([0]);
+            var map = zeros(1, 1, side, side, dtype: ScalarType.Float64);
+            for (int i = 0; i < side; i++)
+                for (int j = 0; j < side; j++)
+                    map[0, 0, i, j] = nn.functional.relu((alpha * tokens![0, 1 + i * side + j]).sum());
+            var expected = nn.functional.interpolate(map, [16, 16], mode: InterpolationMode.Bilinear, align_corners: false).reshape(-1).data<double>().ToArray();
+            Assert.True(expected.Max() > 0 && expected.Min() < expected.Max(), "the map is flat: the comparison would prove little");
+            for (int p = 0; p < expected.Length; p++) Assert.True(Math.Abs(expected[p] - heatmap.Raw[p]) <= 1e-5 * expected.Max(), $"pixel {p}: {expected[p]} vs {heatmap.Raw[p]}");
+        }
+    }
+
+    [Fact]
     public void Without_a_name_Grad_CAM_takes_the_last_spatial_layer_and_wrong_names_are_refused()
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(inChannels: 1, width: 8, numClasses: 10), seed: 45);

@@ -35,7 +35,7 @@ public sealed class FineTuningExperiment
     /// classifying it again.
     /// </summary>
     /// <param name="model">Classifier to fine-tune; its weights are restored after every trial.</param>
-    /// <param name="statistics">μ and σ of the model's saliency profiles, for the ŝ that ranks the filters; must belong to <paramref name="model"/>.</param>
+    /// <param name="statistics">μ and σ of the model's saliency profiles, for the ŝ that ranks the units (their aggregation chooses filters, neurons or heads); must belong to <paramref name="model"/>.</param>
     /// <param name="index">Saliency index over the images of <paramref name="data"/> (same count and labels), giving each sample's n neighbours.</param>
     /// <param name="data">Data set the samples and their neighbours come from.</param>
     /// <param name="options">k, step sizes, random seeds and n; null uses the defaults of <see cref="FineTuningOptions"/>.</param>
@@ -45,7 +45,7 @@ public sealed class FineTuningExperiment
         FineTuningOptions? options = null, ImageDataset? evaluation = null, EvaluationReport? report = null)
     {
         this.model = model;
-        profiler = new SaliencyProfiler(model);
+        profiler = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = statistics.Aggregation });
         statistics.EnsureBelongsTo(profiler);
         if (index.Count != data.Count || !index.Labels.SequenceEqual(data.LabelArray))
             throw new ArgumentException($"The index ({index}) does not cover {data.Name}: build it over the same images.");
@@ -53,7 +53,7 @@ public sealed class FineTuningExperiment
         this.index = index;
         this.data = data;
         this.evaluation = evaluation ?? data;
-        tuner = new FilterFineTuner(model);
+        tuner = new FilterFineTuner(model, statistics.Aggregation);
         Options = options ?? new FineTuningOptions();
         Options.Validate(tuner.FilterCount);
         if (report is not null && (report.Dataset != data.Name || !report.Labels.SequenceEqual(data.LabelArray)))

@@ -29,7 +29,7 @@ public sealed class SaliencyHypothesis
     public SaliencyHypothesis(SaliencyProfiler profiler, SaliencyStatistics statistics, HypothesisOptions? options = null)
     {
         statistics.EnsureBelongsTo(profiler);
-        if (profiler.Layout.Aggregation != Aggregation.FilterWise) throw new ArgumentException("Hypothesis tests use filter-wise profiles: create the profiler with Aggregation.FilterWise.");
+        if (!profiler.Layout.IsUnitWise) throw new ArgumentException($"Hypothesis tests compare units (filters, neurons or heads), not {profiler.Layout.Aggregation} entries.");
         this.profiler = profiler;
         this.statistics = statistics;
         Options = options ?? new HypothesisOptions();

@@ -19,8 +19,8 @@ internal sealed class DifferentiableProfile
 
     public DifferentiableProfile(SaliencyProfiler profiler, SaliencyStatistics statistics, bool absolute)
     {
-        if (profiler.Layout.Aggregation != Aggregation.FilterWise)
-            throw new ArgumentException("Input-space heatmaps use filter-wise profiles: create the profiler with Aggregation.FilterWise.");
+        if (!profiler.Layout.IsUnitWise)
+            throw new ArgumentException($"Input-space heatmaps boost units (filters, neurons or heads), not {profiler.Layout.Aggregation} entries.");
         statistics.EnsureBelongsTo(profiler);
         model = profiler.Model;
         var parameters = model.parameters().ToArray();

@@ -8,7 +8,11 @@ namespace ParameterSaliency.InputSpace;
 /// Grad-CAM (Selvaraju et al.) on any layer a user names: a forward hook keeps the layer's output A [N, K, h, w];
 /// α_k is the spatial mean of ∂f_c/∂A_k and the map is ReLU(Σ_k α_k A_k), upsampled bilinearly to the image, min-max
 /// normalised without the percentile clip. The class c is the predicted one unless given. Works on any
-/// <c>nn.Module&lt;Tensor, Tensor&gt;</c> layer that runs once per forward pass and outputs a 4-D tensor.
+/// <c>nn.Module&lt;Tensor, Tensor&gt;</c> layer that runs once per forward pass and outputs a 4-D tensor, or tokens
+/// [N, 1 + g², D] (a class token, then a g x g grid of patches), which are read as a map [N, D, g, g] without the class
+/// token, as pytorch-grad-cam's reshape transform does for Vision Transformers. A <see cref="Models.VisionTransformer"/>
+/// is hooked by default at its last block's <c>ln_1</c>: the tokens after it reach the class token only through that
+/// block's attention, the last place their gradient is not zero.
 /// <example>
 /// <code>
 /// var cam = new GradCam(model, "layer4");              // PyTorch's module names: "layer3.1", "features.28", ...
@@ -35,6 +39,7 @@ public sealed class GradCam : IInputExplainer
         Runtime.NativeTorch.EnsureLoaded();
         this.model = model;
         inputs = ModelInputs.Of(model);
+        if (layer is null && model is Models.VisionTransformer vit) layer = $"encoder.layers.encoder_layer_{vit.Config.Layers - 1}.ln_1";
         if (layer is not null) hooked = Find(layer);
         this.layer = layer;
     }
@@ -94,14 +99,15 @@ public sealed class GradCam : IInputExplainer
             remover.remove();
             if (calls != 1 || output is null)
                 throw new InvalidOperationException($"Layer '{layer}' ran {calls} times in one forward pass; Grad-CAM needs a layer that runs exactly once.");
-            if (output.dim() != 4)
-                throw new InvalidOperationException($"Layer '{layer}' outputs shape [{string.Join(", ", output.shape)}]; Grad-CAM needs a [N, K, h, w] feature map.");
+            if (output.dim() != 4 && TokenGrid(output) is null)
+                throw new InvalidOperationException($"Layer '{layer}' outputs shape [{string.Join(", ", output.shape)}]; Grad-CAM needs a [N, K, h, w] feature map or tokens [N, 1 + g², D].");
             long[] targets = TargetedBatch.Targets(logits, targetClasses);
             var gradient = autograd.grad([TargetedBatch.TargetLogitSum(logits, targets)], [output], allow_unused: true)[0];
             if (gradient is null || gradient.IsInvalid)
                 throw new InvalidOperationException($"The logits do not depend on layer '{layer}': no gradient reaches it.");
-            var weights = gradient.mean([2, 3], keepdim: true);
-            var cam = nn.functional.relu((weights * output.detach()).sum(1, keepdim: true)).detach();
+            var activations = output.dim() == 4 ? output.detach() : AsMap(output.detach());
+            var weights = (gradient.dim() == 4 ? gradient : AsMap(gradient)).mean([2, 3], keepdim: true);
+            var cam = nn.functional.relu((weights * activations).sum(1, keepdim: true)).detach();
             int height = (int)batch.shape[2], width = (int)batch.shape[3];
             var upsampled = nn.functional.interpolate(cam, [height, width], mode: InterpolationMode.Bilinear, align_corners: false).to(ScalarType.Float32).cpu();
             return Enumerable.Range(0, targets.Length).Select(n =>
@@ -112,6 +118,21 @@ public sealed class GradCam : IInputExplainer
             remover.remove();
             output?.Dispose();
         }
+    }
+
+    /// <summary>The side g of tokens [N, 1 + g², D] (a class token and a square grid of patches); null for any other shape.</summary>
+    static long? TokenGrid(Tensor tokens)
+    {
+        if (tokens.dim() != 3 || tokens.shape[1] < 2) return null;
+        long side = (long)Math.Round(Math.Sqrt(tokens.shape[1] - 1));
+        return side * side == tokens.shape[1] - 1 ? side : null;
+    }
+
+    /// <summary>Tokens [N, 1 + g², D] as a map [N, D, g, g], the class token left out.</summary>
+    static Tensor AsMap(Tensor tokens)
+    {
+        long side = TokenGrid(tokens)!.Value;
+        return tokens.narrow(1, 1, side * side).reshape(tokens.shape[0], side, side, tokens.shape[2]).permute(0, 3, 1, 2);
     }
 
     nn.Module<Tensor, Tensor> Find(string name)

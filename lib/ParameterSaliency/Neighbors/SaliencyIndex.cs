@@ -57,7 +57,7 @@ public sealed class SaliencyIndex : IDisposable
     /// <param name="absolute">True to standardize as |s − μ| / σ; false (default) for the signed (s − μ) / σ.</param>
     public static SaliencyIndex Build(SaliencyProfiler profiler, SaliencyStatistics statistics, ImageDataset data, IProgress<PassProgress>? progress = null, bool absolute = false)
     {
-        if (profiler.Layout.Aggregation != Aggregation.FilterWise) throw new ArgumentException("The saliency index holds filter-wise profiles: use a filter-wise profiler.");
+        if (!profiler.Layout.IsUnitWise) throw new ArgumentException($"The saliency index holds profiles of units (filters, neurons or heads), not {profiler.Layout.Aggregation} ones.");
         statistics.EnsureBelongsTo(profiler);
         if (data.Count == 0) throw new ArgumentException($"{data.Name} is empty: nothing to index.");
         var clock = System.Diagnostics.Stopwatch.StartNew();

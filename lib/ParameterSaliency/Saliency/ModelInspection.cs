@@ -4,6 +4,10 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Saliency;
 
 /// <summary>What inputs a model accepts, read from its layers, so bad inputs are refused before libtorch sees them.</summary>
+/// <param name="Channels">Input channels C the first layer takes.</param>
+/// <param name="Classes">Logits of the classifier, when known.</param>
+/// <param name="Device">Where the model's parameters are.</param>
+/// <param name="DType">The model's precision.</param>
 /// <param name="Features">For a model that flattens its input (<see cref="Models.Mlp"/>): the C·H·W it takes; null otherwise.</param>
 internal sealed record ModelInputs(long Channels, long? Classes, Device Device, ScalarType DType, long? Features = null)
 {

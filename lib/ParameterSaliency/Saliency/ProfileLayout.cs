@@ -54,6 +54,9 @@ public sealed class ProfileLayout
     public IReadOnlyList<ProfileSegment> Segments { get; }
     /// <summary>Every unit, in profile order: the filters of a filter-wise layout, the filters and neurons of a neuron-wise one, the heads of a head-wise one; empty for parameter-wise and layer-wise layouts.</summary>
     public IReadOnlyList<FilterInfo> Filters { get; }
+    /// <summary>Whether each entry is a unit (a filter, neuron or head): filter-, neuron- and head-wise layouts, the ones ranking, neighbours, heatmaps and fine-tuning work on.</summary>
+    public bool IsUnitWise => Aggregation is Aggregation.FilterWise or Aggregation.NeuronWise or Aggregation.HeadWise;
+
     /// <summary>Number of entries of a profile.</summary>
     public int Length { get; }
 
@@ -113,6 +116,29 @@ public sealed class ProfileLayout
                 _ => "The model has no convolution layers (no 4-D parameter): filter-wise and layer-wise saliency need at least one; use Aggregation.NeuronWise for a model of Linear layers.",
             });
         return new ProfileLayout(aggregation, segments, units);
+    }
+
+    /// <summary>
+    /// The weights unit <paramref name="entry"/> owns, as slices (parameter index, dimension, index along it): a filter's
+    /// or a neuron's row of its weight (dimension 0); a head's d·3 rows of <c>in_proj_weight</c> (dimension 0) and d
+    /// columns of <c>out_proj.weight</c> (dimension 1). Fine-tuning a unit changes exactly these (SPEC §8).
+    /// </summary>
+    internal IEnumerable<(int ParameterIndex, int Dimension, long Index)> WeightsOf(int entry)
+    {
+        if (Filters.Count == 0) throw new InvalidOperationException($"A {Aggregation} profile has no units: fine-tuning takes filters, neurons or heads.");
+        var unit = Filters[entry];
+        var segment = Segments.Last(s => s.Offset <= entry);
+        if (unit.Kind != UnitKind.Head)
+        {
+            yield return (segment.ParameterIndex, 0, unit.Channel);
+            yield break;
+        }
+        long width = segment.Shape[1], perHead = width / segment.Length;
+        for (long part = 0; part < 3; part++)
+            for (long j = 0; j < perHead; j++)
+                yield return (segment.ParameterIndex, 0, part * width + unit.Channel * perHead + j);
+        for (long j = 0; j < perHead; j++)
+            yield return (segment.OutProjection!.Value.ParameterIndex, 1, unit.Channel * perHead + j);
     }
 
     /// <summary>Every multi-head attention module: the indices of its <c>in_proj_weight</c> and <c>out_proj.weight</c> among the parameters, and its heads.</summary>

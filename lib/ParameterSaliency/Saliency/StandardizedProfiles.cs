@@ -81,7 +81,7 @@ public sealed class StandardizedProfiles : IDisposable
         float[] s = Raw.Row(index);
         var rows = entries.Select((entry, rank) =>
         {
-            var filter = Layout.Aggregation == Aggregation.FilterWise ? Layout.Filters[entry] : null;
+            var filter = Layout.IsUnitWise ? Layout.Filters[entry] : null;
             return new SalientFilter(rank + 1, entry, Layout.EntryName(entry), filter?.Layer ?? Layout.EntryName(entry), filter?.Channel ?? -1, s[entry], z[entry]);
         }).ToArray();
         return new SalientFilterTable($"Image #{Raw.SourceIndices[index]} (true label {Raw.Labels[index]}): {what}", rows);
