@@ -31,8 +31,8 @@ internal static class AtlasCommand
         {
             using var saved = model.Load(result);
             using var data = dataset.Load(result, saved);
-            var profiler = new SaliencyProfiler(saved.Model);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = stats.Aggregation }); // the units the statistics describe
             stats.EnsureBelongsTo(profiler);
             var report = Evaluator.Evaluate(saved.Model, data);
             var options = defaults with { Clusters = result.GetValue(clusters), Permutations = result.GetValue(permutations) };

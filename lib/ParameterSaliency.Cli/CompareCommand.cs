@@ -29,7 +29,8 @@ internal static class CompareCommand
             using var saved = model.Load(result);
             using var data = dataset.Load(result, saved);
             int[] groupA = IndexRange.Parse(result.GetValue(a)!, data.Count), groupB = IndexRange.Parse(result.GetValue(b)!, data.Count);
-            var hypothesis = new SaliencyHypothesis(new SaliencyProfiler(saved.Model), SaliencyStatistics.Load(result.GetValue(statistics)!),
+            var loaded = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            var hypothesis = new SaliencyHypothesis(new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = loaded.Aggregation }), loaded,
                 defaults with { Permutations = result.GetValue(permutations), Alpha = result.GetValue(alpha) });
             var comparison = result.GetValue(paired)
                 ? hypothesis.Compare(data.Subset(groupA, "group A"), data.Subset(groupB, "group B"), paired: true)

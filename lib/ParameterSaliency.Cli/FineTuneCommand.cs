@@ -50,8 +50,8 @@ internal static class FineTuneCommand
             double subsetStepSize = fromModel ? TrainingMetadata.FinalLearningRateOf(saved.Metadata, modelPath) : result.GetValue(subsetStep);
             if (fromModel) Console.Error.WriteLine($"Subset step {subsetStepSize:G3}: the final learning rate recorded in {Path.GetFileName(modelPath)}.");
             using var data = dataset.Load(result, saved);
-            var profiler = new SaliencyProfiler(saved.Model);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = stats.Aggregation }); // the units the statistics describe
             stats.EnsureBelongsTo(profiler);
             int n = result.GetValue(neighbors);
             double[]? sweepSteps = result.GetValue(sweep) is string sweepText ? ParseSteps(sweepText) : null;

@@ -36,8 +36,8 @@ internal static class NeighborsCommand
             if (query is int q && (q < 0 || q >= data.Count)) throw new ArgumentException($"--index {q} is outside the data set (0-{data.Count - 1}).");
             int n = result.GetValue(count);
             if (n < 1 || n >= data.Count) throw new ArgumentException($"-n must lie in [1, {data.Count - 1}].");
-            var profiler = new SaliencyProfiler(saved.Model);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = stats.Aggregation }); // the units the statistics describe
             stats.EnsureBelongsTo(profiler);
             var report = Evaluator.Evaluate(saved.Model, data);
             using var saliencyIndex = SaliencyIndex.LoadOrBuild(WorkbookPaths.SaliencyIndexCache(modelPath, data.Name), profiler, stats, data, CommonOptions.PassProgress());

@@ -26,8 +26,8 @@ internal static class TopCommand
             using var data = dataset.Load(result, saved);
             int i = result.GetValue(index);
             if (i < 0 || i >= data.Count) throw new ArgumentException($"--index {i} is outside the data set (0-{data.Count - 1}).");
-            var profiler = new SaliencyProfiler(saved.Model);
             var loaded = SaliencyStatistics.Load(result.GetValue(statistics)!);
+            var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = loaded.Aggregation }); // the units the statistics describe
             loaded.EnsureBelongsTo(profiler);
             using var image = data.Subset([i]);
             var report = Evaluator.Evaluate(saved.Model, image);

@@ -26,6 +26,17 @@ public static class Workbook
         Data.WorkbookPaths.MultiStepStatistics, isDefault: false);
 
     /// <summary>
+    /// The default data with the second embedded model, the small Vision Transformer (<c>saliency train --arch vit-tiny</c>),
+    /// and its committed μ, σ of neuron-wise and head-wise profiles (notebook 08).
+    /// </summary>
+    public static WorkbookSetting Vit => new(Data.WorkbookPaths.VitModel, "fashion-mnist:test", arch: null, normalization: null, resize: null, crop: null,
+        Data.WorkbookPaths.VitNeuronStatistics, isDefault: false, new Dictionary<Saliency.Aggregation, string>
+        {
+            [Saliency.Aggregation.NeuronWise] = Data.WorkbookPaths.VitNeuronStatistics,
+            [Saliency.Aggregation.HeadWise] = Data.WorkbookPaths.VitHeadStatistics,
+        });
+
+    /// <summary>
     /// Your own setting: a weights file (our safetensors, or a PyTorch checkpoint with <paramref name="arch"/>), a data set
     /// (<c>cifar10:test</c>, <c>folder:PATH</c>, …), the input normalisation when the file does not record it (a preset
     /// name: imagenet, cifar10, fashion-mnist), torchvision's resize and centre crop for image folders, and optionally

@@ -20,13 +20,16 @@ public sealed class WorkbookSetting
     readonly Lazy<SavedModel> model;
     readonly Lazy<ImageDataset> data;
     readonly string? statisticsPath;
+    readonly IReadOnlyDictionary<Aggregation, string> statisticsPaths;
 
-    internal WorkbookSetting(string modelPath, string dataset, string? arch, Normalization? normalization, int? resize, int? crop, string? statisticsPath, bool isDefault)
+    internal WorkbookSetting(string modelPath, string dataset, string? arch, Normalization? normalization, int? resize, int? crop, string? statisticsPath, bool isDefault,
+        IReadOnlyDictionary<Aggregation, string>? statisticsPaths = null)
     {
         ModelPath = Path.GetFullPath(modelPath);
         Dataset = dataset;
         IsDefault = isDefault;
         this.statisticsPath = statisticsPath;
+        this.statisticsPaths = statisticsPaths ?? new Dictionary<Aggregation, string>();
         model = new(() => ModelFile.Load(ModelPath, arch: arch, normalization: normalization));
         data = new(() => DatasetCatalog.Load(dataset, new ImageFolderOptions(resize, crop, Model.Normalization)));
     }
@@ -48,14 +51,30 @@ public sealed class WorkbookSetting
     /// </summary>
     public string StatisticsPath => statisticsPath ?? Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.statistics.safetensors");
 
-    /// <summary>Where the saliency index of <see cref="Model"/> over <see cref="Data"/> is cached.</summary>
-    public string SaliencyIndexPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.saliency-index.safetensors");
+    /// <summary>
+    /// Where μ and σ of the <paramref name="aggregation"/> profiles are cached: the committed file of that aggregation when
+    /// the setting has one, <see cref="StatisticsPath"/> for the model's default aggregation, else a file in the cache
+    /// named with the aggregation.
+    /// </summary>
+    /// <param name="aggregation">Filter-, neuron- or head-wise (or any other aggregation).</param>
+    public string StatisticsPathFor(Aggregation aggregation) =>
+        statisticsPaths.TryGetValue(aggregation, out var committed) ? committed
+        : aggregation == ProfilerOptions.DefaultAggregationFor(Model.Model) ? StatisticsPath
+        : Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.{aggregation}.statistics.safetensors");
 
-    /// <summary>μ and σ over <see cref="Data"/>, from the cache when it belongs to this model and these images, else computed once and cached.</summary>
-    /// <param name="profiler">Profiler of <see cref="Model"/> that computes s when the cache cannot be used.</param>
+    /// <summary>Where the saliency index of <see cref="Model"/> over <see cref="Data"/> is cached (the model's default aggregation).</summary>
+    public string SaliencyIndexPath => SaliencyIndexPathFor(ProfilerOptions.DefaultAggregationFor(Model.Model));
+
+    /// <summary>Where the saliency index of <see cref="Model"/>'s <paramref name="aggregation"/> profiles over <see cref="Data"/> is cached.</summary>
+    /// <param name="aggregation">The aggregation of the indexed profiles.</param>
+    public string SaliencyIndexPathFor(Aggregation aggregation) => Path.Combine(CacheFolder,
+        $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}{(aggregation == ProfilerOptions.DefaultAggregationFor(Model.Model) ? "" : "." + aggregation)}.saliency-index.safetensors");
+
+    /// <summary>μ and σ over <see cref="Data"/> of the profiler's aggregation, from the cache when it belongs to this model and these images, else computed once and cached.</summary>
+    /// <param name="profiler">Profiler of <see cref="Model"/> that computes s when the cache cannot be used; its aggregation picks the file (<see cref="StatisticsPathFor"/>).</param>
     /// <param name="progress">Receives the progress of the pass over <see cref="Data"/> when μ, σ are computed; null: none.</param>
     public SaliencyStatistics Statistics(SaliencyProfiler profiler, IProgress<PassProgress>? progress = null) =>
-        SaliencyStatistics.LoadOrCompute(StatisticsPath, profiler, Data, progress);
+        SaliencyStatistics.LoadOrCompute(StatisticsPathFor(profiler.Layout.Aggregation), profiler, Data, progress);
 
     static string CacheFolder => WorkbookPaths.RootIfFound is not null ? Path.Combine(WorkbookPaths.Artifacts, "cache") : Path.Combine(UserCache.Folder, "notebooks");
 

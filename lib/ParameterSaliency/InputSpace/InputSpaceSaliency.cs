@@ -23,12 +23,12 @@ public sealed class InputSpaceSaliency : IInputExplainer
     readonly SaliencyStatistics statistics;
 
     /// <summary>Prepares heatmaps for <paramref name="model"/> with μ, σ from <paramref name="statistics"/> (which must belong to this model).</summary>
-    /// <param name="model">Classifier whose filter-wise saliency profiles s are used.</param>
+    /// <param name="model">Classifier whose saliency profiles s (of the statistics' aggregation: filters, neurons or heads) are used.</param>
     /// <param name="statistics">Per-filter μ and σ of the profiles, computed for <paramref name="model"/>.</param>
     /// <param name="options">k, boost, filter choice, SmoothGrad, batching and percentiles; null for the defaults (top-10, boost 100).</param>
     public InputSpaceSaliency(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, HeatmapOptions? options = null)
     {
-        var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = ProfileEngine.Loop });
+        var profiler = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = statistics.Aggregation, Engine = ProfileEngine.Loop });
         Options = options ?? new HeatmapOptions();
         Options.Validate(profiler.Layout.Length);
         profile = new DifferentiableProfile(profiler, statistics, Options.AbsoluteStandardization);

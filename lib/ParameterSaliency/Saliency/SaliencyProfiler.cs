@@ -8,7 +8,7 @@ namespace ParameterSaliency.Saliency;
 /// layer (paper §2.1), one image at a time in eval mode with the TRUE label y; the profile of
 /// an image never depends on the other images of its batch.
 /// <code>
-/// var profiler = new SaliencyProfiler(model);              // filter-wise, automatic engine
+/// var profiler = new SaliencyProfiler(model);              // filter-wise (neuron-wise without convolutions), automatic engine
 /// using var profiles = profiler.Profile(images, labels);  // [N, 1200] for the default model
 /// </code>
 /// </summary>
