@@ -71,7 +71,7 @@ public static class HtmlViews
     {
         var html = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
             $"<p><b>{WebUtility.HtmlEncode(table.Title)}</b>: K among {table.Neighbors} saliency neighbours (sample included); ΔA on {table.EvaluationImages:N0} images.</p>"));
-        html.Append(Table(["sample", "true → predicted", "filters", "step", "trials", "K", "broken", "sample fixed", "ΔA (points)"],
+        html.Append(Table(["sample", "true → predicted", table.Units, "step", "trials", "K", "broken", "sample fixed", "ΔA (points)"],
             table.Rows.Select(r => new[]
             {
                 r.Sample.ToString(CultureInfo.InvariantCulture), $"{r.TrueClass} → {r.PredictedClass}", FineTuningTable.Describe(r), r.StepSize.ToString("G3", CultureInfo.InvariantCulture),

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 /// </summary>
 internal static class PassMemory
 {
-    /// <summary>Child: a pass of <paramref name="model"/> ("default", or "resnet50": random weights and 3x224x224 images) over <paramref name="count"/> images; prints seconds, peak MB and the engine.</summary>
+    /// <summary>Child: a pass of <paramref name="model"/> ("default", or "resnet50" / "vit_b_16": random weights and 3x224x224 images, the ViT neuron-wise) over <paramref name="count"/> images; prints seconds, peak MB and the engine.</summary>
     public static int Child(string model, int count)
     {
         SaliencyProfiler profiler;
@@ -25,9 +25,11 @@ internal static class PassMemory
         }
         else
         {
-            var (resnet50, images, labels) = GlobalRandom.Seeded(0, () => (new ResNet(ResNetConfig.TorchVisionResNet50()), randn(count, 3, 224, 224), randint(0, 1000, [count], dtype: ScalarType.Int64)));
-            resnet50.eval();
-            profiler = new SaliencyProfiler(resnet50);
+            var (network, images, labels) = GlobalRandom.Seeded(0, () => (
+                model == "vit_b_16" ? new VisionTransformer(VitConfig.Named("vit_b_16")) : (nn.Module<Tensor, Tensor>)new ResNet(ResNetConfig.TorchVisionResNet50()),
+                randn(count, 3, 224, 224), randint(0, 1000, [count], dtype: ScalarType.Int64)));
+            network.eval();
+            profiler = new SaliencyProfiler(network);
             data = new ImageDataset("random", images, labels, Enumerable.Range(0, 1000).Select(c => c.ToString()).ToArray(), Normalization.ImageNet);
         }
         var clock = Stopwatch.StartNew();

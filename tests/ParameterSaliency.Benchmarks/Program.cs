@@ -61,6 +61,7 @@ report.AppendLine(ImageNetScale.HeatmapRows(heatmaps: quick ? 4 : 8));
 
 report.AppendLine(PassMemory.Rows("default", "statistics pass, default model (Auto), each in its own process", quick ? [200, 1000] : [1000, 10000]));
 report.AppendLine(PassMemory.Rows("resnet50", "statistics pass, ResNet-50 at 3x224x224, random weights (Auto), each in its own process", quick ? [4, 8] : [8, 16, 32]));
+report.AppendLine(PassMemory.Rows("vit_b_16", "statistics pass, ViT-B/16 at 3x224x224, random weights, neuron-wise (Auto), each in its own process", quick ? [2, 4] : [4, 8]));
 Console.WriteLine(report);
 string output = Path.Combine(folder, "benchmark.md");
 Directory.CreateDirectory(folder);
@@ -81,6 +82,10 @@ static (string Table, PyTorchRates? DefaultModel) Engines(string folder, bool qu
         (string row, defaultModel) = EngineTable.Row(folder, "default (resnet18-cifar, w 16)", "1x28x28", "cifar-resnet18-w16", saved.Model, test.Images.narrow(0, 0, 256), test.Labels.narrow(0, 0, 256));
         table.AppendLine(row);
     }
+    if (File.Exists(WorkbookPaths.VitModel))
+        using (var test = FashionMnist.Load(DataSplit.Test))
+        using (var vit = ModelFile.Load(WorkbookPaths.VitModel, CPU))
+            table.AppendLine(EngineTable.Row(folder, "vit-tiny (neurons), the committed model", "1x28x28", "vit-tiny", vit.Model, test.Images.narrow(0, 0, 256), test.Labels.narrow(0, 0, 256)).Row);
     {
         int count = quick ? 32 : 64;
         var (wide, images, labels) = GlobalRandom.Seeded(0, () => (new ResNet(ResNetConfig.TorchVisionResNet18(numClasses: 10)), randn(count, 3, 32, 32), randint(0, 10, [count], dtype: ScalarType.Int64)));

@@ -152,7 +152,8 @@ public sealed class FineTuningExperiment
             trials.Add(Trial(sample, choice, step, seed));
             progress?.Report((trials.Count, plan.Length));
         }
-        return new FineTuningTable(title, data.ClassNames, data.LabelArray, predictionsBefore, Options.Neighbors, K, evaluation.Count, trials);
+        return new FineTuningTable(title, data.ClassNames, data.LabelArray, predictionsBefore, Options.Neighbors, K, evaluation.Count, trials,
+            statistics.Aggregation switch { Aggregation.NeuronWise => "neurons", Aggregation.HeadWise => "heads", _ => "filters" });
     }
 
     int[] PredictSubset(int[] indices)

@@ -39,9 +39,11 @@ public sealed record PooledRow(FilterChoice Choice, double StepSize, int Filters
 /// <summary>Table 1 or 2 of the paper rebuilt: rows per sample and choice; Markdown, CSV and HTML.</summary>
 public sealed class FineTuningTable
 {
-    internal FineTuningTable(string title, IReadOnlyList<string> classNames, IReadOnlyList<int> labels, IReadOnlyList<int> predictions, int neighbors, int k, int evaluationImages, IReadOnlyList<FineTuningTrial> trials)
+    internal FineTuningTable(string title, IReadOnlyList<string> classNames, IReadOnlyList<int> labels, IReadOnlyList<int> predictions, int neighbors, int k, int evaluationImages, IReadOnlyList<FineTuningTrial> trials,
+        string units = "filters")
     {
         Title = title;
+        Units = units;
         Neighbors = neighbors;
         K = k;
         EvaluationImages = evaluationImages;
@@ -57,6 +59,8 @@ public sealed class FineTuningTable
 
     /// <summary>"Table 1" or "Table 2".</summary>
     public string Title { get; }
+    /// <summary>What the steps change: "filters" (the paper's), "neurons" or "heads".</summary>
+    public string Units { get; }
     /// <summary>n, the neighbours K counts among (the sample included).</summary>
     public int Neighbors { get; }
     /// <summary>k of the subsets.</summary>
@@ -81,7 +85,7 @@ public sealed class FineTuningTable
     public string ToMarkdown()
     {
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{Title}: one SGD step on one misclassified sample; K = of its {Neighbors} saliency neighbours (itself included) the number fixed by the step; broken = correct before, wrong after; ΔA on {EvaluationImages:N0} images, percentage points.\n\n"));
-        text.Append("| sample | true → predicted | filters | step | trials | K | broken | sample fixed | ΔA (points) |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
+        text.Append($"| sample | true → predicted | {Units} | step | trials | K | broken | sample fixed | ΔA (points) |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in Rows)
             text.Append(CultureInfo.InvariantCulture, $"| {r.Sample} | {r.TrueClass} → {r.PredictedClass} | {Describe(r)} | {r.StepSize:G3} | {r.Trials} | {Format(r.KMean, r.KStd, r.Trials, "F1")} | {Format(r.BrokenMean, r.BrokenStd, r.Trials, "F1")} | {r.SampleCorrectedShare:P0} | {Format(r.DeltaMean, r.DeltaStd, r.Trials, "+0.00;-0.00;0.00")} |\n");
         return text.ToString();
