@@ -66,10 +66,15 @@ public static class Formatters
         // Every chart, ours or a reader's: a MIME bundle that draws offline in every front-end (ChartOutput), in place of
         // Plotly.NET.Interactive's text/html, which loads require.js and plotly.js from CDNs.
         Formatter.SetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart), ChartOutput.MimeTypes);
-        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Figure(chart).ToJsonString(), ChartOutput.PlotlyMimeType);
-        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Html(ChartOutput.Figure(chart)), HtmlFormatter.MimeType);
-        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Text(ChartOutput.Figure(chart)), PlainTextFormatter.MimeType);
+        // The three formats of one chart share one serialised, pruned figure (it is read, never changed).
+        Formatter.Register<Plotly.NET.GenericChart>(chart => FigureOf(chart).ToJsonString(), ChartOutput.PlotlyMimeType);
+        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Html(FigureOf(chart)), HtmlFormatter.MimeType);
+        Formatter.Register<Plotly.NET.GenericChart>(chart => ChartOutput.Text(FigureOf(chart)), PlainTextFormatter.MimeType);
         Types = types;
         registered = true;
     }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Plotly.NET.GenericChart, System.Text.Json.Nodes.JsonObject> Figures = new();
+
+    static System.Text.Json.Nodes.JsonObject FigureOf(Plotly.NET.GenericChart chart) => Figures.GetValue(chart, ChartOutput.Figure);
 }
