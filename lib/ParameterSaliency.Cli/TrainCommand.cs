@@ -128,7 +128,7 @@ internal static class TrainCommand
     /// </summary>
     internal static readonly TrainingOptions VitTinyRecipe = new()
     {
-        Optimizer = TrainingOptimizer.AdamW, MaxLearningRate = 1e-3, WeightDecay = 0.05, Epochs = 10, Nesterov = false,
+        Optimizer = TrainingOptimizer.AdamW, MaxLearningRate = 1e-3, WeightDecay = 0.05, Epochs = 20, Nesterov = false,
     };
 
     static int[] ParseDropEpochs(string text)

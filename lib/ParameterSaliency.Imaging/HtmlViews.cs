@@ -18,7 +18,7 @@ public static class HtmlViews
     /// <param name="table">Ranked filters with their s and ŝ.</param>
     public static string Of(SalientFilterTable table)
     {
-        var html = new StringBuilder($"<div><b>{WebUtility.HtmlEncode(table.Title)}</b></div><table><tr><th>rank</th><th>filter</th><th>layer</th><th>channel</th><th>index</th><th>s</th><th>ŝ (z)</th></tr>");
+        var html = new StringBuilder($"<div><b>{WebUtility.HtmlEncode(table.Title)}</b></div><table><tr><th>rank</th><th>{WebUtility.HtmlEncode(table.Unit)}</th><th>layer</th><th>channel</th><th>index</th><th>s</th><th>ŝ (z)</th></tr>");
         foreach (var f in table.Filters)
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{f.Rank}</td><td><code>{WebUtility.HtmlEncode(f.Name)}</code></td><td>{WebUtility.HtmlEncode(f.Layer)}</td><td>{f.Channel}</td><td>{f.Index}</td><td>{f.S:E3}</td><td>{f.Z:F2}</td></tr>");
         return html.Append("</table>").ToString();

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 // functorch vmap(grad)) and against the training step of both frameworks, as ratios measured in one run; the engine
 // Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
 // once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
-//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch]
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --vit]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
@@ -22,6 +22,19 @@ if (args.Contains("--stats-vs-functorch"))
     Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores");
     Console.WriteLine();
     Console.WriteLine(StatsAgainstFunctorch.Table(folder));
+    return 0;
+}
+if (args.Contains("--vit"))
+{
+    // The Vision Transformer rows alone (about 2 minutes): the small ViT against functorch, and a ViT-B/16 pass.
+    Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
+    Console.WriteLine();
+    Console.WriteLine(EngineTable.Header);
+    using (var images = FashionMnist.Load(DataSplit.Test))
+    using (var vit = ModelFile.Load(WorkbookPaths.VitModel, CPU))
+        Console.WriteLine(EngineTable.Row(folder, "vit-tiny (neurons), the committed model", "1x28x28", "vit-tiny", vit.Model, images.Images.narrow(0, 0, 256), images.Labels.narrow(0, 0, 256)).Row);
+    Console.WriteLine();
+    Console.WriteLine(PassMemory.Rows("vit_b_16", "statistics pass, ViT-B/16 at 3x224x224, random weights, neuron-wise (Auto), each in its own process", quick ? [2, 4] : [4, 8]));
     return 0;
 }
 var report = new StringBuilder();

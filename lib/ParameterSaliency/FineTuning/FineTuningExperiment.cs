@@ -153,7 +153,7 @@ public sealed class FineTuningExperiment
             progress?.Report((trials.Count, plan.Length));
         }
         return new FineTuningTable(title, data.ClassNames, data.LabelArray, predictionsBefore, Options.Neighbors, K, evaluation.Count, trials,
-            statistics.Aggregation switch { Aggregation.NeuronWise => "neurons", Aggregation.HeadWise => "heads", _ => "filters" });
+            profiler.Layout.EntryNoun + "s");
     }
 
     int[] PredictSubset(int[] indices)

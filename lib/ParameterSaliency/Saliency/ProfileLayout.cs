@@ -57,6 +57,16 @@ public sealed class ProfileLayout
     /// <summary>Whether each entry is a unit (a filter, neuron or head): filter-, neuron- and head-wise layouts, the ones ranking, neighbours, heatmaps and fine-tuning work on.</summary>
     public bool IsUnitWise => Aggregation is Aggregation.FilterWise or Aggregation.NeuronWise or Aggregation.HeadWise;
 
+    /// <summary>What one entry is called, in the singular: filter, neuron, head, unit (a neuron-wise layout mixes filters and neurons), parameter or layer.</summary>
+    public string EntryNoun => Aggregation switch
+    {
+        Aggregation.FilterWise => "filter",
+        Aggregation.NeuronWise => Filters.All(f => f.Kind == UnitKind.Neuron) ? "neuron" : "unit",
+        Aggregation.HeadWise => "head",
+        Aggregation.ParameterWise => "parameter",
+        _ => "layer",
+    };
+
     /// <summary>Number of entries of a profile.</summary>
     public int Length { get; }
 

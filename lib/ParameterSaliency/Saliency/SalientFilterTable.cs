@@ -12,11 +12,15 @@ namespace ParameterSaliency.Saliency;
 /// <param name="Z">Standardized saliency ŝ of the entry.</param>
 public sealed record SalientFilter(int Rank, int Index, string Name, string Layer, int Channel, double S, double Z);
 
-/// <summary>A ranked list of filters that renders as a table (HTML in notebooks, text in the terminal).</summary>
+/// <summary>A ranked list of filters (or other units) that renders as a table (HTML in notebooks, text in the terminal).</summary>
 /// <param name="title">What the table shows; printed as its first line.</param>
 /// <param name="filters">The filters, in rank order.</param>
-public sealed class SalientFilterTable(string title, IReadOnlyList<SalientFilter> filters)
+/// <param name="unit">What one entry is, for the column heading: filter (default), neuron, unit, head, ….</param>
+public sealed class SalientFilterTable(string title, IReadOnlyList<SalientFilter> filters, string unit = "filter")
 {
+    /// <summary>What one entry is: filter, neuron, unit, head, ….</summary>
+    public string Unit { get; } = unit;
+
     /// <summary>What the table shows.</summary>
     public string Title { get; } = title;
     /// <summary>The filters, in rank order.</summary>
@@ -30,7 +34,7 @@ public sealed class SalientFilterTable(string title, IReadOnlyList<SalientFilter
     {
         var text = new StringBuilder().AppendLine(Title);
         int width = Math.Max(6, Filters.Select(f => f.Name.Length).DefaultIfEmpty(6).Max());
-        text.AppendLine($"{"rank",4}  {"filter".PadRight(width)}  {"index",5}  {"s",12}  {"z",9}");
+        text.AppendLine($"{"rank",4}  {Unit.PadRight(width)}  {"index",5}  {"s",12}  {"z",9}");
         foreach (var f in Filters) text.AppendLine($"{f.Rank,4}  {f.Name.PadRight(width)}  {f.Index,5}  {f.S,12:E4}  {f.Z,9:F3}");
         return text.ToString();
     }

@@ -65,14 +65,14 @@ public sealed class StandardizedProfiles : IDisposable
     public SalientFilterTable Random(int index, int k, int seed)
     {
         CheckArguments(index, k);
-        return Table(index, FilterRanking.Random(Layout.Length, k, seed), $"{k} random filters (seed {seed})");
+        return Table(index, FilterRanking.Random(Layout.Length, k, seed), $"{k} random {Layout.EntryNoun}s (seed {seed})");
     }
 
     SalientFilterTable Select(int index, int k, bool descending, string what)
     {
         CheckArguments(index, k);
         float[] row = Values[index].data<float>().ToArray();
-        return Table(index, descending ? FilterRanking.Top(row, k) : FilterRanking.Least(row, k), $"{k} {what} filters");
+        return Table(index, descending ? FilterRanking.Top(row, k) : FilterRanking.Least(row, k), $"{k} {what} {Layout.EntryNoun}s");
     }
 
     SalientFilterTable Table(int index, int[] entries, string what)
@@ -84,7 +84,7 @@ public sealed class StandardizedProfiles : IDisposable
             var filter = Layout.IsUnitWise ? Layout.Filters[entry] : null;
             return new SalientFilter(rank + 1, entry, Layout.EntryName(entry), filter?.Layer ?? Layout.EntryName(entry), filter?.Channel ?? -1, s[entry], z[entry]);
         }).ToArray();
-        return new SalientFilterTable($"Image #{Raw.SourceIndices[index]} (true label {Raw.Labels[index]}): {what}", rows);
+        return new SalientFilterTable($"Image #{Raw.SourceIndices[index]} (true label {Raw.Labels[index]}): {what}", rows, Layout.EntryNoun);
     }
 
     /// <summary>For every image, in which parameter tensor (layer) its top-<paramref name="k"/> entries lie: counts per segment, summed over images.</summary>
