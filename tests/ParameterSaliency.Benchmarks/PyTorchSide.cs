@@ -23,6 +23,10 @@ internal sealed record PyTorchRates(string Version, double Loop, double Vmap8, d
         using (var stream = File.Create(data))
             TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, new Hashtable { ["images"] = images.cpu().to(ScalarType.Float32), ["labels"] = labels.cpu().to(ScalarType.Int64) });
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // PyTorch's own threads (torch.set_num_threads) call OpenBLAS, whose pthreads would start as many again: 4 threads
+        // on 2 cores. Measured on the small ViT (2026-12-06): vmap32 73 and the training step 60 img/s with OpenBLAS's
+        // threads, 137 and 176 with OPENBLAS_NUM_THREADS=1. The faster PyTorch is the anchor.
+        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
         foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "pytorch_engines.py"), arch, weights, data, get_num_threads().ToString(), modes, repeats.ToString() })
             start.ArgumentList.Add(argument);
         try
