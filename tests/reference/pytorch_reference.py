@@ -79,6 +79,24 @@ def read_safetensors(path):
     return tensors, header.get("__metadata__", {})
 
 
+def random_image_folder(root, count, size, seed):
+    """`count` random size x size RGB PNGs in root/class-0..class-3 (image n in class n % 4), read back as torchvision's
+    ImageFolder with ToTensor and ImageNet's Normalize, as `saliency ... --dataset folder:root --normalize imagenet`
+    reads them: (dataset, inputs [N, 3, size, size], labels [N])."""
+    from PIL import Image
+    from torchvision import transforms
+    generator = torch.Generator().manual_seed(seed)
+    for n in range(count):
+        pixels = (torch.rand(size, size, 3, generator=generator) * 255).to(torch.uint8).numpy()
+        os.makedirs(os.path.join(root, f"class-{n % 4}"), exist_ok=True)
+        Image.fromarray(pixels, "RGB").save(os.path.join(root, f"class-{n % 4}", f"image-{n:02d}.png"))
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    dataset = torchvision.datasets.ImageFolder(root, transform=transform)
+    inputs = torch.stack([dataset[i][0] for i in range(len(dataset))])
+    labels = torch.tensor([label for _, label in dataset.samples])
+    return dataset, inputs, labels
+
+
 def write_safetensors(path, tensors, metadata):
     header, offset, blobs = {"__metadata__": metadata}, 0, []
     names = {torch.float64: "F64", torch.float32: "F32", torch.int64: "I64"}

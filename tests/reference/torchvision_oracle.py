@@ -35,7 +35,7 @@ import torch.nn as nn
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_reference import boosted_heatmap, filter_profile, write_safetensors  # noqa: E402
+from pytorch_reference import boosted_heatmap, filter_profile, random_image_folder, write_safetensors  # noqa: E402
 
 ARCHITECTURES = {"resnet18": torchvision.models.resnet18, "densenet121": torchvision.models.densenet121}
 IMAGES, SIZE, HEATMAPS, MARGIN, NOISE, DRAWS, STEADY = 16, 32, 2, 1e-3, 1e-6, 3, 1e-4
@@ -124,18 +124,8 @@ def oracle(name, output):
 
 def folder_oracle(output):
     """The resnet18 checkpoint on an image folder, as `saliency profile --dataset folder:...` reads it."""
-    from PIL import Image
-    from torchvision import transforms
     root = os.path.join(output, "folder")
-    generator = torch.Generator().manual_seed(2)
-    for n in range(IMAGES):
-        pixels = (torch.rand(SIZE, SIZE, 3, generator=generator) * 255).to(torch.uint8).numpy()
-        os.makedirs(os.path.join(root, f"class-{n % 4}"), exist_ok=True)
-        Image.fromarray(pixels, "RGB").save(os.path.join(root, f"class-{n % 4}", f"image-{n:02d}.png"))
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    dataset = torchvision.datasets.ImageFolder(root, transform=transform)
-    inputs = torch.stack([dataset[i][0] for i in range(len(dataset))])
-    labels = torch.tensor([label for _, label in dataset.samples])
+    dataset, inputs, labels = random_image_folder(root, IMAGES, SIZE, seed=2)
     model = torchvision.models.resnet18(num_classes=10)
     model.load_state_dict(torch.load(os.path.join(output, "resnet18.pth")))
     model = model.eval().double()

@@ -22,7 +22,7 @@ import torchvision
 from functorch import make_functional, vmap, grad
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_reference import write_safetensors  # noqa: E402
+from pytorch_reference import random_image_folder, write_safetensors  # noqa: E402
 
 
 def main():
@@ -88,18 +88,8 @@ def unit_profiles(model, gradients):
 
 def folder_oracle(model, output):
     """Neuron and head profiles of an image folder, as `saliency profile --dataset folder:... --normalize imagenet` reads it."""
-    from PIL import Image
-    from torchvision import transforms
     root = os.path.join(output, "folder")
-    generator = torch.Generator().manual_seed(3)
-    for n in range(12):
-        pixels = (torch.rand(32, 32, 3, generator=generator) * 255).to(torch.uint8).numpy()
-        os.makedirs(os.path.join(root, f"class-{n % 4}"), exist_ok=True)
-        Image.fromarray(pixels, "RGB").save(os.path.join(root, f"class-{n % 4}", f"image-{n:02d}.png"))
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    dataset = torchvision.datasets.ImageFolder(root, transform=transform)
-    inputs = torch.stack([dataset[i][0] for i in range(len(dataset))])
-    labels = torch.tensor([label for _, label in dataset.samples])
+    dataset, inputs, labels = random_image_folder(root, 12, 32, seed=3)
     gradients = per_sample_gradients(model, inputs.double(), labels)
     neurons, neuron_names, heads, head_names = unit_profiles(model, gradients)
     for file, names in (("neuron-names.txt", neuron_names), ("head-names.txt", head_names)):
