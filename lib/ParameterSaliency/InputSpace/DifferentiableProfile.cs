@@ -13,7 +13,8 @@ namespace ParameterSaliency.InputSpace;
 internal sealed class DifferentiableProfile
 {
     readonly nn.Module<Tensor, Tensor> model;
-    readonly Tensor[] weights;
+    readonly Tensor[] parameters;
+    readonly int[] contributing;
     readonly double[] mean, std;
     readonly bool absolute;
 
@@ -23,8 +24,8 @@ internal sealed class DifferentiableProfile
             throw new ArgumentException($"Input-space heatmaps boost units (filters, neurons or heads), not {profiler.Layout.Aggregation} entries.");
         statistics.EnsureBelongsTo(profiler);
         model = profiler.Model;
-        var parameters = model.parameters().ToArray();
-        weights = profiler.Layout.Segments.Select(s => parameters[s.ParameterIndex]).ToArray();
+        parameters = model.parameters().ToArray();
+        contributing = profiler.Layout.ContributingParameters();
         mean = statistics.Mean.ToArray();
         std = statistics.Std.Select(s => s <= StandardizedProfiles.MinStd ? 1.0 : s).ToArray();
         this.absolute = absolute;
@@ -71,14 +72,9 @@ internal sealed class DifferentiableProfile
         using var scope = NewDisposeScope();
         Runtime.GradientMode.EnsureEnabled("An input-space heatmap");
         var loss = SaliencyLoss.Of(model.call(input), label);
-        var gradients = autograd.grad([loss], weights, retain_graph: true, create_graph: true, allow_unused: true);
-        var parts = new Tensor[weights.Length];
-        for (int i = 0; i < weights.Length; i++)
-        {
-            var gradient = LoopEngine.GradientOrZero(gradients[i], weights[i]);
-            parts[i] = gradient.abs().reshape(weights[i].shape[0], -1).mean([1]);
-        }
-        return Standardize(cat(parts, 0)).MoveToOuterDisposeScope();
+        var gradients = autograd.grad([loss], contributing.Select(p => parameters[p]).ToArray(), retain_graph: true, create_graph: true, allow_unused: true);
+        var profile = Layout.ReduceAll(p => LoopEngine.GradientOrZero(gradients[Array.IndexOf(contributing, p)], parameters[p]).unsqueeze(0))[0];
+        return Standardize(profile).MoveToOuterDisposeScope();
     }
 
     /// <summary>(s − μ) / σ, or |s − μ| / σ, of profiles [F] or [N, F].</summary>

@@ -14,8 +14,7 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
     /// </summary>
     public Tensor Profile(Tensor images, Tensor labels, SettlingCheck? check = null, int firstRow = 0)
     {
-        // Every contributing tensor once: the segments' own and, for heads, their out_proj weights.
-        int[] needed = layout.Segments.SelectMany(s => s.OutProjection is { } o ? new[] { s.ParameterIndex, o.ParameterIndex } : [s.ParameterIndex]).Distinct().ToArray();
+        int[] needed = layout.ContributingParameters();
         var position = needed.Select((parameter, i) => (parameter, i)).ToDictionary(p => p.parameter, p => p.i);
         var inputs = needed.Select(i => parameters[i]).ToArray();
         var rows = new List<Tensor>();
@@ -31,10 +30,8 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
             var gradients = autograd.grad([loss], [.. inputs, .. watched], allow_unused: true);
             if (kinks is not null) check!.Add(kinks, gradients.Skip(inputs.Length).ToArray(), image, firstRow + (int)i);
             // A parameter that takes no part in the loss has gradient zero.
-            Tensor GradientOf(int parameter) => GradientOrZero(gradients[position[parameter]], parameters[parameter]).unsqueeze(0);
-            var parts = layout.Segments.Select(segment =>
-                layout.Reduce(segment, GradientOf(segment.ParameterIndex), segment.OutProjection is { } o ? GradientOf(o.ParameterIndex) : null)).ToArray();
-            rows.Add(cat(parts, 1).MoveToOuterDisposeScope());
+            var row = layout.ReduceAll(parameter => GradientOrZero(gradients[position[parameter]], parameters[parameter]).unsqueeze(0));
+            rows.Add(row.MoveToOuterDisposeScope());
         }
         return cat(rows, 0).MoveToOuterDisposeScope();
     }

@@ -163,6 +163,18 @@ public sealed class ProfileLayout
             .ToArray();
     }
 
+    /// <summary>Indices (in <c>named_parameters()</c> order) of every tensor a profile reads: the segments' own and, for heads, their out_proj weights; each once.</summary>
+    internal int[] ContributingParameters() =>
+        Segments.SelectMany(s => s.OutProjection is { } o ? new[] { s.ParameterIndex, o.ParameterIndex } : [s.ParameterIndex]).Distinct().ToArray();
+
+    /// <summary>
+    /// The whole profile [N, Length] from per-sample gradients [N, *shape] of each tensor of <see cref="ContributingParameters"/>,
+    /// given by parameter index: every segment through <see cref="Reduce"/>.
+    /// </summary>
+    internal Tensor ReduceAll(Func<int, Tensor> perSampleGradientOf) =>
+        cat(Segments.Select(segment => Reduce(segment, perSampleGradientOf(segment.ParameterIndex),
+            segment.OutProjection is { } o ? perSampleGradientOf(o.ParameterIndex) : null)).ToArray(), 1);
+
     /// <summary>
     /// Reduces per-sample gradients of one segment's tensor, [N, *shape], to that segment's entries [N, Length]: the one
     /// reduction of every engine for every parameter but convolution weights (<see cref="PerSampleConvolution"/> reduces
