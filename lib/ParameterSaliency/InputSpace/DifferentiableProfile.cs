@@ -14,7 +14,7 @@ internal sealed class DifferentiableProfile
 {
     readonly nn.Module<Tensor, Tensor> model;
     readonly Tensor[] parameters;
-    readonly int[] contributing;
+    readonly IReadOnlyList<int> contributing;
     readonly double[] mean, std;
     readonly bool absolute;
 
@@ -25,7 +25,7 @@ internal sealed class DifferentiableProfile
         statistics.EnsureBelongsTo(profiler);
         model = profiler.Model;
         parameters = model.parameters().ToArray();
-        contributing = profiler.Layout.ContributingParameters();
+        contributing = profiler.Layout.ContributingParameters;
         mean = statistics.Mean.ToArray();
         std = statistics.Std.Select(s => s <= StandardizedProfiles.MinStd ? 1.0 : s).ToArray();
         this.absolute = absolute;
@@ -73,7 +73,7 @@ internal sealed class DifferentiableProfile
         Runtime.GradientMode.EnsureEnabled("An input-space heatmap");
         var loss = SaliencyLoss.Of(model.call(input), label);
         var gradients = autograd.grad([loss], contributing.Select(p => parameters[p]).ToArray(), retain_graph: true, create_graph: true, allow_unused: true);
-        var profile = Layout.ReduceAll(p => LoopEngine.GradientOrZero(gradients[Array.IndexOf(contributing, p)], parameters[p]).unsqueeze(0))[0];
+        var profile = Layout.ReduceAll(contributing.Select((p, i) => LoopEngine.GradientOrZero(gradients[i], parameters[p]).unsqueeze(0)).ToArray())[0];
         return Standardize(profile).MoveToOuterDisposeScope();
     }
 

@@ -14,8 +14,7 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
     /// </summary>
     public Tensor Profile(Tensor images, Tensor labels, SettlingCheck? check = null, int firstRow = 0)
     {
-        int[] needed = layout.ContributingParameters();
-        var position = needed.Select((parameter, i) => (parameter, i)).ToDictionary(p => p.parameter, p => p.i);
+        var needed = layout.ContributingParameters;
         var inputs = needed.Select(i => parameters[i]).ToArray();
         var rows = new List<Tensor>();
         using var scope = NewDisposeScope();
@@ -30,7 +29,7 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
             var gradients = autograd.grad([loss], [.. inputs, .. watched], allow_unused: true);
             if (kinks is not null) check!.Add(kinks, gradients.Skip(inputs.Length).ToArray(), image, firstRow + (int)i);
             // A parameter that takes no part in the loss has gradient zero.
-            var row = layout.ReduceAll(parameter => GradientOrZero(gradients[position[parameter]], parameters[parameter]).unsqueeze(0));
+            var row = layout.ReduceAll(needed.Select((parameter, i) => GradientOrZero(gradients[i], parameters[parameter]).unsqueeze(0)).ToArray());
             rows.Add(row.MoveToOuterDisposeScope());
         }
         return cat(rows, 0).MoveToOuterDisposeScope();

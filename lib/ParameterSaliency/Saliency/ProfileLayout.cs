@@ -46,6 +46,8 @@ public sealed class ProfileLayout
         Segments = segments;
         Filters = filters;
         Length = segments.Count == 0 ? 0 : segments[^1].Offset + segments[^1].Length;
+        ContributingParameters = segments.SelectMany(s => s.OutProjection is { } o ? new[] { s.ParameterIndex, o.ParameterIndex } : [s.ParameterIndex]).Distinct().ToArray();
+        contributingPosition = ContributingParameters.Select((parameter, i) => (parameter, i)).ToDictionary(p => p.parameter, p => p.i);
     }
 
     /// <summary>The aggregation this layout describes.</summary>
@@ -164,16 +166,17 @@ public sealed class ProfileLayout
     }
 
     /// <summary>Indices (in <c>named_parameters()</c> order) of every tensor a profile reads: the segments' own and, for heads, their out_proj weights; each once.</summary>
-    internal int[] ContributingParameters() =>
-        Segments.SelectMany(s => s.OutProjection is { } o ? new[] { s.ParameterIndex, o.ParameterIndex } : [s.ParameterIndex]).Distinct().ToArray();
+    internal IReadOnlyList<int> ContributingParameters { get; }
 
     /// <summary>
-    /// The whole profile [N, Length] from per-sample gradients [N, *shape] of each tensor of <see cref="ContributingParameters"/>,
-    /// given by parameter index: every segment through <see cref="Reduce"/>.
+    /// The whole profile [N, Length] from per-sample gradients [N, *shape] of the tensors of <see cref="ContributingParameters"/>,
+    /// in that order: every segment through <see cref="Reduce"/>.
     /// </summary>
-    internal Tensor ReduceAll(Func<int, Tensor> perSampleGradientOf) =>
-        cat(Segments.Select(segment => Reduce(segment, perSampleGradientOf(segment.ParameterIndex),
-            segment.OutProjection is { } o ? perSampleGradientOf(o.ParameterIndex) : null)).ToArray(), 1);
+    internal Tensor ReduceAll(IReadOnlyList<Tensor> perSampleGradients) =>
+        cat(Segments.Select(segment => Reduce(segment, perSampleGradients[contributingPosition[segment.ParameterIndex]],
+            segment.OutProjection is { } o ? perSampleGradients[contributingPosition[o.ParameterIndex]] : null)).ToArray(), 1);
+
+    readonly Dictionary<int, int> contributingPosition;
 
     /// <summary>
     /// Reduces per-sample gradients of one segment's tensor, [N, *shape], to that segment's entries [N, Length]: the one
