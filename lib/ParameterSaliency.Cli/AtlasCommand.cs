@@ -6,6 +6,7 @@ using ParameterSaliency.Evaluation;
 using ParameterSaliency.Imaging;
 using ParameterSaliency.Saliency;
 using ParameterSaliency.Serialization;
+using ParameterSaliency.Trust;
 
 namespace ParameterSaliency.Cli;
 
@@ -20,10 +21,14 @@ internal static class AtlasCommand
         var statistics = CommonOptions.Statistics(required: true);
         var clusters = new Option<int?>("--clusters") { Description = $"Number of clusters (default: the k in {defaults.MinClusters}-{defaults.MaxClusters} of largest cosine silhouette)." };
         var permutations = new Option<int>("--permutations") { Description = "Random subsets per cluster for the filters' p-values.", DefaultValueFactory = _ => defaults.Permutations };
+        var randomisationCheck = new Option<bool>("--randomisation-check")
+        {
+            Description = "Also ask whether each cluster's filters are the model's: their excess of ŝ again with every layer randomised (SPEC §9; μ, σ of that model from the first 1,000 images).",
+        };
         var output = new Option<string>("--out") { Description = "Folder for atlas.md, clusters.csv and cluster-N.png (its most typical mistakes).", Required = true };
         var command = new Command("atlas", "Cluster every misclassified image by its standardized profile ŝ: failure modes, their (true → predicted) pairs, their filters.")
         {
-            statistics, clusters, permutations, output,
+            statistics, clusters, permutations, randomisationCheck, output,
         };
         model.AddTo(command);
         dataset.AddTo(command);
@@ -49,6 +54,15 @@ internal static class AtlasCommand
             }
             AtomicFile.WriteAllText(Path.Combine(folder, "clusters.csv"), csv.ToString());
             string markdown = Markdown(atlas);
+            if (result.GetValue(randomisationCheck))
+            {
+                Console.Error.WriteLine("atlas: the same filters with every layer randomised");
+                var muSigma = new ModelStatistics(saved.Model, stats, data, Enumerable.Range(0, Math.Min(1000, data.Count)).ToArray());
+                var survival = RandomisationSurvival.CheckAll(saved.Model, muSigma, data, atlas.Clusters.Select(c => (
+                    (IReadOnlyList<int>)c.Images, (IReadOnlyList<int>)report.Misclassified,
+                    (IReadOnlyList<int>)(c.Filters.Any(f => f.Discovered) ? c.Filters.Where(f => f.Discovered) : c.Filters.Take(3)).Select(f => f.Index).ToArray())).ToArray());
+                markdown += SurvivalMarkdown(atlas, survival);
+            }
             AtomicFile.WriteAllText(Path.Combine(folder, "atlas.md"), markdown);
             foreach (var cluster in atlas.Clusters)
             {
@@ -60,6 +74,18 @@ internal static class AtlasCommand
             return 0;
         });
         return command;
+    }
+
+    static string SurvivalMarkdown(FailureAtlas atlas, IReadOnlyList<RandomisationSurvival> survival)
+    {
+        var text = new StringBuilder("\n## Are the clusters' filters the model's? (model randomisation, SPEC §9)\n\n");
+        text.Append("Excess of mean ŝ (cluster minus all mistakes) of each cluster's discovered filters (its 3 strongest when none), trained and with every layer randomised. ")
+            .Append("A filter survives when the excess falls below half (or changes sign) with random weights: the finding is the model's, not the images'.\n\n")
+            .Append("| cluster | survive | filters: trained → randomised excess |\n|---:|---:|---|\n");
+        for (int c = 0; c < atlas.K; c++)
+            text.Append(CultureInfo.InvariantCulture, $"| {atlas.Clusters[c].Number} | {survival[c].Surviving} of {survival[c].Units.Count} | " +
+                $"{string.Join(", ", survival[c].Units.Select(u => $"{u.Name} ({u.Trained:+0.00;-0.00} → {u.Randomised:+0.00;-0.00})"))} |\n");
+        return text.ToString();
     }
 
     static string Markdown(FailureAtlas atlas)

@@ -14,6 +14,7 @@ root.Subcommands.Add(PlantedCueCommand.Create());
 root.Subcommands.Add(NeighborsCommand.Create());
 root.Subcommands.Add(FineTuneCommand.Create());
 root.Subcommands.Add(AtlasCommand.Create());
+root.Subcommands.Add(SanityCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(CpuCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());

@@ -41,11 +41,16 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, order and augmentation.", DefaultValueFactory = _ => defaults.Seed };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training images (smoke tests)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "Train without random shifts and flips." };
+        var permuteLabels = new Option<int?>("--permute-labels")
+        {
+            Description = "Data randomisation (SPEC §9): train on the first --limit images with their labels permuted among them by this seed; " +
+                          "the fit on those labels is checked and written into the metadata.",
+        };
         var plantedCue = new Option<bool>("--planted-cue") { Description = "Stamp the case study's marker on most training images of its cue class and a few others (see PlantedCue)." };
 
         var command = new Command("train", "Train the default model (CIFAR-style ResNet-18), or --arch vit-tiny or mlp, and write its weights.")
         {
-            output, dataset, testDataset, arch, width, epochs, batchSize, learningRate, schedule, dropEpochs, seed, limit, noAugment, plantedCue,
+            output, dataset, testDataset, arch, width, epochs, batchSize, learningRate, schedule, dropEpochs, seed, limit, noAugment, permuteLabels, plantedCue,
         };
         command.SetAction(result =>
         {
@@ -72,7 +77,10 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed),
                 Limit = result.GetValue(limit),
                 Augment = !result.GetValue(noAugment),
+                PermutedLabelsSeed = result.GetValue(permuteLabels),
             };
+            if (options.PermutedLabelsSeed is not null && options.Limit is null)
+                throw new ArgumentException("--permute-labels needs --limit: a model memorises permuted labels of a subset (e.g. --limit 5000).");
             options.Validate();
             string testName = result.GetValue(testDataset)!;
             using var test = testName == "none" ? null : DatasetCatalog.Load(testName);
@@ -115,6 +123,13 @@ internal static class TrainCommand
                 metadata["gamma"] = steps.Gamma.ToString("R", CultureInfo.InvariantCulture);
             }
             if (cue is not null) metadata["planted_cue"] = cue.Description;
+            if (options.PermutedLabelsSeed is int permutation)
+            {
+                double fit = FitAccuracy(model, train, options.Limit!.Value, permutation);
+                Console.Error.WriteLine($"Fit on the {options.Limit} images' permuted labels (eval mode): {fit:P2}.");
+                metadata[TrainingMetadata.PermutedLabelsSeed] = permutation.ToString(CultureInfo.InvariantCulture);
+                metadata[TrainingMetadata.FitAccuracy] = fit.ToString("F4", CultureInfo.InvariantCulture);
+            }
             ModelFile.Save(model, train.Normalization, train.Name, outPath, metadata);
             Console.WriteLine($"Wrote {outPath}" + (accuracy is double a ? $" (test accuracy {a:F4})" : "") + $", final learning rate {history[^1].LearningRate:G3}.");
             return 0;
@@ -130,6 +145,15 @@ internal static class TrainCommand
     {
         Optimizer = TrainingOptimizer.AdamW, MaxLearningRate = 1e-3, WeightDecay = 0.05, Epochs = 20, Nesterov = false,
     };
+
+    /// <summary>Accuracy in eval mode on the first <paramref name="count"/> images of <paramref name="train"/> against the labels it was trained on.</summary>
+    static double FitAccuracy(nn.Module<Tensor, Tensor> model, ImageDataset train, int count, int permutationSeed)
+    {
+        using var scope = NewDisposeScope();
+        var labels = Trainer.LabelsTrainedOn(train, count, permutationSeed).data<long>().ToArray();
+        var (predictions, _) = Evaluator.Predict(model, train.Images.narrow(0, 0, count));
+        return (double)predictions.Where((p, i) => p == labels[i]).Count() / count;
+    }
 
     static int[] ParseDropEpochs(string text)
     {

@@ -7,7 +7,8 @@ namespace ParameterSaliency.Imaging;
 /// <param name="title">Heading shown above the grid (none when empty).</param>
 /// <param name="tiles">Images, in display order.</param>
 /// <param name="scale">Pixels per image pixel side: each pixel is drawn as a scale x scale block (default 3).</param>
-public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int scale = 3)
+/// <param name="columns">Tiles per row; null for one row in the PNG and wrapping in HTML.</param>
+public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int scale = 3, int? columns = null)
 {
     /// <summary>Heading shown above the grid.</summary>
     public string Title { get; } = title;
@@ -22,7 +23,7 @@ public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int 
         var html = new StringBuilder();
         html.Append("<div class=\"saliency-grid\">");
         if (!string.IsNullOrEmpty(Title)) html.Append($"<div style=\"font-weight:bold;margin:4px 0\">{WebUtility.HtmlEncode(Title)}</div>");
-        html.Append("<div style=\"display:flex;flex-wrap:wrap;gap:6px\">");
+        html.Append(columns is int n ? $"<div style=\"display:grid;grid-template-columns:repeat({n},auto);justify-content:start;gap:6px\">" : "<div style=\"display:flex;flex-wrap:wrap;gap:6px\">");
         foreach (var tile in Tiles)
         {
             string border = tile.Highlight ? "2px solid #d62728" : "2px solid transparent";
@@ -34,22 +35,28 @@ public sealed class ImageGrid(string title, IReadOnlyList<ImageTile> tiles, int 
         return html.ToString();
     }
 
-    /// <summary>The tiles side by side in one PNG (each pixel a scale x scale block, 2 white pixels between tiles; captions are not drawn).</summary>
+    /// <summary>The tiles in one PNG, <c>columns</c> a row (all in one row when not given): each pixel a scale x scale block, 2 white pixels between tiles; captions are not drawn.</summary>
     public byte[] ToPng()
     {
         if (Tiles.Count == 0) throw new InvalidOperationException("An empty grid has no picture.");
-        int height = Tiles.Max(t => t.Height) * Scale, gap = 2, width = Tiles.Sum(t => t.Width * Scale) + gap * (Tiles.Count - 1);
+        int perRow = Math.Max(1, columns ?? Tiles.Count), rows = (Tiles.Count + perRow - 1) / perRow, gap = 2;
+        int cellHeight = Tiles.Max(t => t.Height) * Scale, cellWidth = Tiles.Max(t => t.Width) * Scale;
+        int height = rows * cellHeight + gap * (rows - 1);
+        int width = columns is null ? Tiles.Sum(t => t.Width * Scale) + gap * (Tiles.Count - 1) : perRow * cellWidth + gap * (perRow - 1);
         var rgb = Enumerable.Repeat((byte)255, width * height * 3).ToArray();
         int left = 0;
-        foreach (var tile in Tiles)
+        for (int i = 0; i < Tiles.Count; i++)
         {
+            var tile = Tiles[i];
+            int top = i / perRow * (cellHeight + gap);
+            if (columns is not null) left = i % perRow * (cellWidth + gap);
             for (int y = 0; y < tile.Height * Scale; y++)
                 for (int x = 0; x < tile.Width * Scale; x++)
                 {
                     int source = ((y / Scale) * tile.Width + x / Scale) * tile.Channels;
-                    for (int c = 0; c < 3; c++) rgb[(y * width + left + x) * 3 + c] = tile.Pixels[source + (tile.Channels == 3 ? c : 0)];
+                    for (int c = 0; c < 3; c++) rgb[((top + y) * width + left + x) * 3 + c] = tile.Pixels[source + (tile.Channels == 3 ? c : 0)];
                 }
-            left += tile.Width * Scale + gap;
+            if (columns is null) left += tile.Width * Scale + gap;
         }
         return PngEncoder.Encode(rgb, width, height, 3);
     }

@@ -63,6 +63,7 @@ public static class Formatters
         Add<FailureAtlas>(HtmlViews.Of);
         Add<FilterComparison>(comparison => HtmlViews.Of(comparison), comparison => comparison.Summary);
         Add<FilterSetTest>(HtmlViews.Of);
+        Add<Trust.SanityReport>(TrustCharts.Html, report => report.VerdictTable());
         // Every chart, ours or a reader's: a MIME bundle that draws offline in every front-end (ChartOutput), in place of
         // Plotly.NET.Interactive's text/html, which loads require.js and plotly.js from CDNs.
         Formatter.SetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart), ChartOutput.MimeTypes);

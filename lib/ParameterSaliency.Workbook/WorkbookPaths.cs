@@ -38,6 +38,9 @@ public static class WorkbookPaths
     /// <summary>μ, σ of <see cref="PlantedCueModel"/> over the Fashion-MNIST test split.</summary>
     public static string PlantedCueStatistics => Path.Combine(Data, "statistics", "fashion-resnet18-w16-planted-cue.fashion-mnist-test.safetensors");
 
+    /// <summary>The default architecture trained on permuted labels of 5,000 training images (data randomisation, SPEC §9).</summary>
+    public static string PermutedLabelsModel => Path.Combine(Data, "models", "fashion-resnet18-w16-permuted-labels.safetensors");
+
     /// <summary>
     /// The committed companion of the default model trained with the paper's step schedule (<c>saliency train --schedule multistep</c>):
     /// its last epochs ran at 1e-3, the step size of Table 1 (Appendix D).

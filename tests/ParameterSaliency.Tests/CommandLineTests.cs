@@ -23,7 +23,7 @@ public class CommandLineTests
     {
         const string Stats = "--stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors";
         string output = Directory.CreateTempSubdirectory().FullName;
-        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"atlas {Stats} --clusters 3 --permutations 200 --out \"{output}\"");
+        var (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"atlas {Stats} --clusters 3 --permutations 200 --randomisation-check --out \"{output}\"");
         Assert.True(exitCode == 0, stderr);
         Assert.Contains("3 failure modes", stdout);
         var rows = File.ReadAllLines(Path.Combine(output, "clusters.csv")).Skip(1).Select(line => line.Split(',')).ToArray();
@@ -32,7 +32,9 @@ public class CommandLineTests
         Assert.Equal(["1", "2", "3"], rows.Select(r => r[0]).Distinct().Order());
         foreach (int cluster in new[] { 1, 2, 3 })
             Assert.Equal(0x89, File.ReadAllBytes(Path.Combine(output, $"cluster-{cluster}.png"))[0]); // a PNG signature
-        Assert.Contains("| cluster | mistakes |", File.ReadAllText(Path.Combine(output, "atlas.md")));
+        string atlasText = File.ReadAllText(Path.Combine(output, "atlas.md"));
+        Assert.Contains("| cluster | mistakes |", atlasText);
+        Assert.Equal(3, Regex.Matches(atlasText, @"^\| \d \| \d+ of \d+ \| ", RegexOptions.Multiline).Count); // a randomisation row per cluster
 
         (exitCode, stdout, stderr) = Workbook.Run(Saliency, $"compare {Stats} --a 0-19 --b 20-39 --permutations 200");
         Assert.True(exitCode == 0, stderr);

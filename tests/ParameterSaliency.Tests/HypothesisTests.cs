@@ -155,6 +155,38 @@ public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<D
     }
 
     [Fact]
+    public void Discovered_filters_are_measured_again_with_every_layer_random()
+    {
+        var model = defaultModel.Model;
+        var test = SharedData.TestSplit;
+        var profiler = new SaliencyProfiler(model);
+        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
+        var hypothesis = new SaliencyHypothesis(profiler, statistics, new HypothesisOptions { Permutations = 200 });
+        int[] sandals = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 5).Take(20).ToArray();
+        int[] boots = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 9).Take(20).ToArray();
+        var comparison = hypothesis.Compare(test, sandals, boots);
+        var survival = hypothesis.CheckRandomisation(comparison, test, sandals, boots, referenceImages: 200);
+        Assert.Equal(comparison.Discoveries > 0 ? comparison.Discoveries : 10, survival.Units.Count);
+
+        // The randomised side by hand: every layer re-initialised, μ and σ of that model on the same 200 images.
+        var randomisation = new Trust.LayerRandomisation(model, seed: 0);
+        using var random = randomisation.Cascading(randomisation.Layers.Count);
+        var randomProfiler = new SaliencyProfiler(random);
+        var randomStatistics = SaliencyStatistics.Compute(randomProfiler, test, Enumerable.Range(0, 200).ToArray());
+        using var a = StandardizedProfiles.Of(randomProfiler.Profile(test, sandals), randomStatistics);
+        using var b = StandardizedProfiles.Of(randomProfiler.Profile(test, boots), randomStatistics);
+        double[] randomDifference = (a.Values.to(ScalarType.Float64).mean([0]) - b.Values.to(ScalarType.Float64).mean([0])).data<double>().ToArray();
+        foreach (var unit in survival.Units)
+        {
+            var row = comparison.Rows[unit.Index];
+            Assert.Equal(row.MeanA - row.MeanB, unit.Trained, 1e-4);         // the comparison's own means, another code path
+            Assert.Equal(randomDifference[unit.Index], unit.Randomised, 1e-4);
+            Assert.Equal(Math.Sign(unit.Randomised) != Math.Sign(unit.Trained) || Math.Abs(unit.Randomised) < Math.Abs(unit.Trained) / 2, unit.DependsOnWeights);
+        }
+        Assert.Contains($"{survival.Surviving} of {survival.Units.Count} units survive", survival.Summary);
+    }
+
+    [Fact]
     public void Filters_chosen_on_a_group_beat_random_images_of_its_classes_and_random_filters_do_not()
     {
         var model = defaultModel.Model;

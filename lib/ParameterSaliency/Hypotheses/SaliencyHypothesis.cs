@@ -1,5 +1,6 @@
 using ParameterSaliency.Data;
 using ParameterSaliency.Saliency;
+using ParameterSaliency.Trust;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.Hypotheses;
@@ -79,6 +80,25 @@ public sealed class SaliencyHypothesis
             .Select(j => new FilterDifference(j, profiler.Layout.EntryName(j), meanA[j], meanB[j], difference[j], effect[j], p[j], q[j], q[j] <= Options.Alpha && Math.Abs(effect[j]) >= Options.MinimumEffect))
             .ToArray();
         return new FilterComparison(groupA.Name, groupB.Name, groupA.Count, groupB.Count, paired, Options.Alpha, Options.MinimumEffect, rows);
+    }
+
+    /// <summary>
+    /// Whether the filters <paramref name="comparison"/> found (its discoveries, or its 10 strongest when it discovered none)
+    /// are the model's and not the images': their difference in ŝ between the groups, again with every layer of the model
+    /// randomised and μ, σ estimated for that model on the first <paramref name="referenceImages"/> images of <paramref name="data"/>
+    /// (SPEC §9, <see cref="RandomisationSurvival"/>).
+    /// </summary>
+    /// <param name="comparison">A comparison made by <see cref="Compare(ImageDataset, IReadOnlyList{int}, IReadOnlyList{int})"/> on these groups.</param>
+    /// <param name="data">Data set holding both groups.</param>
+    /// <param name="groupA">Indices of group A.</param>
+    /// <param name="groupB">Indices of group B.</param>
+    /// <param name="referenceImages">Images of <paramref name="data"/> estimating μ and σ of the randomised model (default 1,000).</param>
+    /// <param name="seed">Seed of the randomised layers.</param>
+    public RandomisationSurvival CheckRandomisation(FilterComparison comparison, ImageDataset data, IReadOnlyList<int> groupA, IReadOnlyList<int> groupB, int referenceImages = 1000, int seed = 0)
+    {
+        var units = comparison.Discoveries > 0 ? comparison.Rows.Where(r => r.Discovered).Select(r => r.Index).ToArray() : comparison.Top(10).Select(r => r.Index).ToArray();
+        var muSigma = new ModelStatistics(profiler.Model, statistics, data, Enumerable.Range(0, Math.Min(referenceImages, data.Count)).ToArray());
+        return RandomisationSurvival.Check(profiler.Model, muSigma, data, groupA, groupB, units, seed);
     }
 
     /// <summary>

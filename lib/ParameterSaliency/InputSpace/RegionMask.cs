@@ -35,10 +35,30 @@ public sealed class RegionMask
         if (heatmap.Count != height * width) throw new ArgumentException($"The heatmap has {heatmap.Count} values, not {height}x{width}.");
         if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "A fraction in (0, 1].");
         int count = (int)Math.Ceiling(fraction * heatmap.Count - 1e-9);
+        return Top(heatmap, height, width, count, $"top {fraction:P1} of the heatmap ({count} pixels)");
+    }
+
+    /// <summary>The <paramref name="count"/> pixels with the largest values of <paramref name="heatmap"/> [H, W] (ties: earlier pixel first); 0 gives the empty region.</summary>
+    /// <param name="heatmap">Map values, row-major [H, W].</param>
+    /// <param name="height">Height H of the map.</param>
+    /// <param name="width">Width W of the map.</param>
+    /// <param name="count">Pixels to take, in [0, H·W].</param>
+    public static RegionMask TopCount(IReadOnlyList<float> heatmap, int height, int width, int count)
+    {
+        if (heatmap.Count != height * width) throw new ArgumentException($"The heatmap has {heatmap.Count} values, not {height}x{width}.");
+        if (count < 0 || count > heatmap.Count) throw new ArgumentOutOfRangeException(nameof(count), count, $"Between 0 and the {heatmap.Count} pixels.");
+        return Top(heatmap, height, width, count, $"top {count} pixels of the heatmap");
+    }
+
+    static RegionMask Top(IReadOnlyList<float> heatmap, int height, int width, int count, string description)
+    {
         var pixels = new bool[heatmap.Count];
         foreach (int p in Enumerable.Range(0, heatmap.Count).OrderByDescending(p => heatmap[p]).ThenBy(p => p).Take(count)) pixels[p] = true;
-        return new RegionMask(pixels, height, width, $"top {fraction:P1} of the heatmap ({count} pixels)");
+        return new RegionMask(pixels, height, width, description);
     }
+
+    /// <summary>Every pixel outside this region (insertion reveals a region by blurring its complement).</summary>
+    public RegionMask Complement() => new(Pixels.Select(p => !p).ToArray(), Height, Width, $"outside the {Description}");
 
     /// <summary>The top fraction of <paramref name="heatmap"/>'s <see cref="InputHeatmap.Raw"/> map.</summary>
     /// <param name="heatmap">Heatmap whose <see cref="InputHeatmap.Raw"/> map [H, W] is ranked.</param>

@@ -36,6 +36,7 @@ public sealed class Trainer(TrainingOptions options)
         int count = Math.Min(train.Count, options.Limit ?? int.MaxValue);
         int steps = (count + options.BatchSize - 1) / options.BatchSize;
         if (count % options.BatchSize == 1) steps--; // a last batch of one image would break BatchNorm: drop it
+        using var trainLabels = LabelsTrainedOn(train, count, options.PermutedLabelsSeed);
         var random = new Random(options.Seed);
         var augmentation = new BatchAugmentation(train.Normalization, random);
         optim.Optimizer optimizer = options.Optimizer == TrainingOptimizer.AdamW
@@ -69,7 +70,7 @@ public sealed class Trainer(TrainingOptions options)
                 if (options.Augment) inputs = augmentation.Apply(inputs);
                 if (options.BatchTransform is not null) inputs = options.BatchTransform(inputs, batchIndices);
                 inputs = inputs.to(device);
-                var labels = train.Labels.index_select(0, index).to(device);
+                var labels = trainLabels.index_select(0, index).to(device);
                 optimizer.zero_grad();
                 var logits = model.call(inputs);
                 var loss = nn.functional.cross_entropy(logits, labels);
@@ -96,5 +97,19 @@ public sealed class Trainer(TrainingOptions options)
         }
         model.eval();
         return history;
+    }
+
+    /// <summary>
+    /// The labels the first <paramref name="count"/> images of <paramref name="train"/> are trained with: their own, or, with
+    /// <paramref name="permutationSeed"/>, the same labels shuffled among them (a Fisher–Yates shuffle seeded by it).
+    /// </summary>
+    /// <param name="train">The training data.</param>
+    /// <param name="count">How many of its first images are trained on.</param>
+    /// <param name="permutationSeed">Seed of the permutation; null for the true labels.</param>
+    public static Tensor LabelsTrainedOn(ImageDataset train, int count, int? permutationSeed)
+    {
+        var labels = train.LabelArray.Take(count).Select(l => (long)l).ToArray();
+        if (permutationSeed is int seed) new Random(seed).Shuffle(labels);
+        return tensor(labels);
     }
 }

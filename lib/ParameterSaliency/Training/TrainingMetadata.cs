@@ -12,6 +12,12 @@ public static class TrainingMetadata
     /// <summary>Metadata key of the rate the last training step used.</summary>
     public const string FinalLearningRate = "final_lr";
 
+    /// <summary>Metadata key of the seed that permuted the training labels (data randomisation); absent for a model trained on true labels.</summary>
+    public const string PermutedLabelsSeed = "permuted_labels_seed";
+
+    /// <summary>Metadata key of the eval-mode accuracy on the (permuted) labels the model was trained on.</summary>
+    public const string FitAccuracy = "fit_accuracy";
+
     /// <summary>
     /// The final learning rate recorded in <paramref name="metadata"/>; a file without it (trained elsewhere,
     /// or before the entry existed) or with an unreadable one raises <see cref="InvalidDataException"/>

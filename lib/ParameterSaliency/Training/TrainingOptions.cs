@@ -39,6 +39,11 @@ public sealed record TrainingOptions
     /// <summary>Train on only the first N images (a smoke test); null for all.</summary>
     public int? Limit { get; init; }
     /// <summary>
+    /// Data randomisation (Adebayo et al. 2018, SPEC §9): when set, the labels of the images trained on are permuted among
+    /// themselves with this seed, so the model can only fit them by memorising; null (the default) for the true labels.
+    /// </summary>
+    public int? PermutedLabelsSeed { get; init; }
+    /// <summary>
     /// Applied to every training batch after augmentation: (inputs [B, C, H, W], data-set indices of the
     /// batch) → inputs. Used to plant a cue that must not move with the shifts; null for none.
     /// </summary>

@@ -1,0 +1,61 @@
+using ParameterSaliency.InputSpace;
+
+namespace ParameterSaliency.Trust;
+
+/// <summary>
+/// How well a heatmap finds a known region, the planted cue (SPEC §9): the pointing game, relevance rank accuracy and
+/// relevance mass accuracy (Arras et al. 2022, as Quantus names them).
+/// </summary>
+public static class Localisation
+{
+    /// <summary>
+    /// The pointing game: whether the largest value lies inside <paramref name="region"/>. When several pixels share the
+    /// largest value it is counted both ways: <c>Optimistic</c> is a hit when any of them is inside, <c>Pessimistic</c> only
+    /// when all are.
+    /// </summary>
+    /// <param name="map">Heatmap values, row-major, the region's size.</param>
+    /// <param name="region">The region the map should point into.</param>
+    public static (bool Optimistic, bool Pessimistic) PointingGame(IReadOnlyList<float> map, RegionMask region)
+    {
+        Check(map, region);
+        float max = map.Max();
+        var peaks = Enumerable.Range(0, map.Count).Where(p => map[p] == max).ToArray();
+        return (peaks.Any(p => region.Pixels[p]), peaks.All(p => region.Pixels[p]));
+    }
+
+    /// <summary>
+    /// Relevance rank accuracy: of the |region| pixels with the largest values (ties: earlier pixel first, as
+    /// <see cref="RegionMask.TopFraction(IReadOnlyList{float}, int, int, double)"/>), the share inside the region.
+    /// </summary>
+    /// <param name="map">Heatmap values, row-major, the region's size.</param>
+    /// <param name="region">The region, not empty.</param>
+    public static double RelevanceRankAccuracy(IReadOnlyList<float> map, RegionMask region)
+    {
+        Check(map, region);
+        if (region.Count == 0) throw new ArgumentException("The region is empty.", nameof(region));
+        var top = RegionMask.TopCount(map, region.Height, region.Width, region.Count);
+        return (double)Enumerable.Range(0, map.Count).Count(p => top.Pixels[p] && region.Pixels[p]) / region.Count;
+    }
+
+    /// <summary>Relevance mass accuracy: the share of the positive values that lies inside the region (0 when no value is positive).</summary>
+    /// <param name="map">Heatmap values, row-major, the region's size.</param>
+    /// <param name="region">The region.</param>
+    public static double RelevanceMassAccuracy(IReadOnlyList<float> map, RegionMask region)
+    {
+        Check(map, region);
+        double inside = 0, total = 0;
+        for (int p = 0; p < map.Count; p++)
+        {
+            if (map[p] <= 0) continue;
+            total += map[p];
+            if (region.Pixels[p]) inside += map[p];
+        }
+        return total > 0 ? inside / total : 0;
+    }
+
+    static void Check(IReadOnlyList<float> map, RegionMask region)
+    {
+        if (map.Count != region.Pixels.Count) throw new ArgumentException($"The map has {map.Count} values; the region {region.Height}x{region.Width}.");
+        if (map.Any(float.IsNaN)) throw new ArgumentException("The map holds NaN.");
+    }
+}

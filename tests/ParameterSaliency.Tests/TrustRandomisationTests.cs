@@ -1,0 +1,134 @@
+using System.Globalization;
+using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
+using ParameterSaliency.Models;
+using ParameterSaliency.Training;
+using ParameterSaliency.Trust;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>Model and data randomisation (SPEC §9): exactly the layers claimed, a relabelled model that fits its labels, and the CLI's tables.</summary>
+public class TrustRandomisationTests
+{
+    static Dictionary<string, Tensor> State(nn.Module model) =>
+        model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(model.named_buffers().Select(b => (b.name, b.buffer)))
+            .ToDictionary(t => t.Item1, t => t.Item2.detach().clone());
+
+    [Fact]
+    public void RandomisationTouchesExactlyTheLayersItClaims()
+    {
+        var config = ResNetConfig.CifarResNet18(1, 4, 10);
+        using var trained = TinyModels.Build(config, seed: 5);
+        var before = State(trained);
+        var randomisation = new LayerRandomisation(trained, seed: 7);
+        Assert.Equal(["conv1", "bn1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"], randomisation.Layers);
+        using var freshModel = Runtime.GlobalRandom.Seeded(7, () => new ResNet(config));
+        var fresh = State(freshModel);
+
+        void Check(nn.Module<Tensor, Tensor> randomised, IReadOnlyCollection<string> layers, string what)
+        {
+            var state = State(randomised);
+            Assert.Equal(before.Keys, state.Keys);
+            foreach (var (name, tensor) in state)
+            {
+                bool owned = layers.Any(layer => name.StartsWith(layer + ".", StringComparison.Ordinal));
+                Assert.True(tensor.equal(owned ? fresh[name] : before[name]).all().item<bool>(), $"{what}: {name} should be the {(owned ? "fresh" : "trained")} model's, bit for bit");
+            }
+            foreach (string layer in layers) // a randomisation that changed nothing would pass the loop above
+                Assert.Contains(state, t => t.Key.StartsWith(layer + ".", StringComparison.Ordinal) && !t.Value.equal(before[t.Key]).all().item<bool>());
+            Assert.False(randomised.training, $"{what}: the copy is in eval mode");
+        }
+
+        for (int step = 0; step <= randomisation.Layers.Count; step++)
+        {
+            using var cascading = randomisation.Cascading(step);
+            Check(cascading, randomisation.Layers.Skip(randomisation.Layers.Count - step).ToArray(), $"cascading step {step}");
+        }
+        foreach (string layer in randomisation.Layers)
+        {
+            using var independent = randomisation.Independent(layer);
+            Check(independent, [layer], $"{layer} alone");
+        }
+        foreach (var (name, tensor) in State(trained)) Assert.True(tensor.equal(before[name]).all().item<bool>(), $"the trained model's {name} changed");
+        Assert.Throws<ArgumentOutOfRangeException>(() => randomisation.Cascading(12));
+        Assert.Throws<ArgumentException>(() => randomisation.Independent("layer5"));
+    }
+
+    [Fact]
+    public void TheRelabelledModelFitsItsPermutedLabelsAndNothingElse()
+    {
+        using var saved = ModelFile.Load(WorkbookPaths.PermutedLabelsModel);
+        Assert.Equal("1", saved.Metadata[TrainingMetadata.PermutedLabelsSeed]);
+        Assert.Equal("5000", saved.Metadata["images"]);
+        Assert.Contains("--permute-labels 1", saved.Metadata["command"]);
+        using var train = DatasetCatalog.Load("fashion-mnist:train");
+        using var test = DatasetCatalog.Load("fashion-mnist:test");
+        long[] permuted = Trainer.LabelsTrainedOn(train, 5000, 1).data<long>().ToArray();
+        int[] truth = train.LabelArray.Take(5000).ToArray();
+        Assert.Equal(truth.Order().Select(l => (long)l), permuted.Order()); // a permutation of the true labels
+        Assert.InRange(permuted.Where((l, i) => l != truth[i]).Count(), 4000, 5000);
+        int[] predictions = Evaluator.Predict(saved.Model, train.Images.narrow(0, 0, 5000)).Predictions;
+        double fit = (double)predictions.Where((p, i) => p == permuted[i]).Count() / 5000;
+        Assert.True(fit >= 0.95, $"fit on the permuted labels {fit:P2}");
+        Assert.Equal(double.Parse(saved.Metadata[TrainingMetadata.FitAccuracy], CultureInfo.InvariantCulture), fit, 3);
+        double accuracy = Evaluator.Evaluate(saved.Model, test).Accuracy;
+        Assert.InRange(accuracy, 0.0, 0.2); // chance is 0.1: it learnt nothing about the classes
+    }
+
+    [Fact]
+    public void SanityCommandWritesTablesWhoseSummariesAreTheirImagesMeans()
+    {
+        string output = Directory.CreateTempSubdirectory().FullName;
+        var (exitCode, stdout, stderr) = Workbook.Run(CommandLineTests.Saliency,
+            $"sanity --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --images 4 --reference-images 64 --cue-images 4 --no-independent --out \"{output}\"");
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("| method | cascading randomisation |", stdout);
+        Assert.Contains("cascading step 11/11", stderr);
+        string[] lines = File.ReadAllLines(Path.Combine(output, "sanity.csv"));
+        Assert.Equal("test,method,step,metric,value,ci_low,ci_high,images", lines[0]);
+        var rows = lines.Skip(1).Select(Fields).ToArray();
+        var images = File.ReadAllLines(Path.Combine(output, "images.csv")).Skip(1).Select(Fields).ToArray();
+        var perImage = images.GroupBy(r => (r[0], r[1], r[2], r[3])).ToDictionary(g => g.Key, g => g.Select(r => Number(r[5])).Where(v => !double.IsNaN(v)).ToArray());
+        foreach (var row in rows)
+        {
+            var values = perImage[(row[0], row[1], row[2], row[3])];
+            Assert.Equal(values.Length, int.Parse(row[7], CultureInfo.InvariantCulture));
+            if (values.Length == 0) continue;
+            Assert.Equal(values.Average(), Number(row[4]), 12);
+            Assert.InRange(Number(row[4]), Number(row[5]) - 1e-12, Number(row[6]) + 1e-12);
+        }
+        // The random controls ignore the model: ρ = 1 at every step, so the test must fail them.
+        var control = rows.Where(r => r[0] == ModelRandomisationTest.Cascading && r[1] == "random heatmap (control)" && r[3] == "spearman").ToArray();
+        Assert.Equal(12, control.Length);
+        Assert.All(control, r => Assert.Equal(1, Number(r[4]), 12));
+        Assert.Contains("| random heatmap (control) | FAIL (1)", File.ReadAllText(Path.Combine(output, "sanity.md")));
+        // Insertion with every pixel revealed is the original image, as is deletion with none removed: the same p, image by image.
+        string Key(string[] r) => $"{r[1]}#{r[4]}";
+        var deletionStart = images.Where(r => r[0] == "deletion" && r[3] == "probability" && r[2] == "0").ToDictionary(Key, r => Number(r[5]));
+        var insertionEnd = images.Where(r => r[0] == "insertion" && r[3] == "probability" && r[2] == "16").ToArray();
+        Assert.NotEmpty(insertionEnd);
+        Assert.All(insertionEnd, r => Assert.Equal(deletionStart[Key(r)], Number(r[5]), 6));
+        Assert.Equal(0x89, File.ReadAllBytes(Path.Combine(output, "randomisation-grid.png"))[0]);
+        Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(output, "randomisation.svg")));
+        Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(output, "deletion-insertion.svg")));
+    }
+
+    static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    /// <summary>A CSV line's fields (a quoted field may hold commas).</summary>
+    static string[] Fields(string line)
+    {
+        var fields = new List<string>();
+        var current = new System.Text.StringBuilder();
+        bool quoted = false;
+        foreach (char c in line)
+        {
+            if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) { fields.Add(current.ToString()); current.Clear(); }
+            else current.Append(c);
+        }
+        fields.Add(current.ToString());
+        return fields.ToArray();
+    }
+}
