@@ -29,12 +29,13 @@ internal static class SanityCommand
         var cueModel = new Option<string>("--cue-model") { Description = "Model trained with the planted cue (localisation); 'none' to skip.", DefaultValueFactory = _ => WorkbookPaths.PlantedCueModel };
         var cueStats = new Option<string>("--cue-stats") { Description = "μ, σ of the cue model.", DefaultValueFactory = _ => WorkbookPaths.PlantedCueStatistics };
         var cueImages = new Option<int>("--cue-images") { Description = "Most images the cue turns explained for localisation.", DefaultValueFactory = _ => defaults.CueImages };
+        var neighbourImages = new Option<int>("--neighbour-images") { Description = "First images whose mistakes are looked up among saliency neighbours (§3.2), trained and random weights.", DefaultValueFactory = _ => defaults.NeighbourImages };
         var noIndependent = new Option<bool>("--no-independent") { Description = "Skip randomising each layer alone (the cascading curves stay)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the randomised layers, random classes, controls and bootstrap.", DefaultValueFactory = _ => defaults.Seed };
         var output = new Option<string>("--out") { Description = "Folder for sanity.md, sanity.csv, images.csv, randomisation.svg, deletion-insertion.svg and randomisation-grid.png.", Required = true };
         var command = new Command("sanity", "Can the explanations be trusted? Model and data randomisation, random logit, deletion and insertion, localisation on the planted cue (SPEC §9).")
         {
-            statistics, images, reference, relabelled, cueModel, cueStats, cueImages, noIndependent, seed, output,
+            statistics, images, reference, relabelled, cueModel, cueStats, cueImages, neighbourImages, noIndependent, seed, output,
         };
         model.AddTo(command);
         dataset.AddTo(command);
@@ -45,7 +46,7 @@ internal static class SanityCommand
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
             var options = defaults with
             {
-                Images = result.GetValue(images), ReferenceImages = result.GetValue(reference), Independent = !result.GetValue(noIndependent), Seed = result.GetValue(seed), CueImages = result.GetValue(cueImages),
+                Images = result.GetValue(images), ReferenceImages = result.GetValue(reference), Independent = !result.GetValue(noIndependent), Seed = result.GetValue(seed), CueImages = result.GetValue(cueImages), NeighbourImages = result.GetValue(neighbourImages),
             };
             string relabelledPath = result.GetValue(relabelled)!, cuePath = result.GetValue(cueModel)!;
             using var relabelledModel = relabelledPath == "none" ? null : ModelFile.Load(relabelledPath);

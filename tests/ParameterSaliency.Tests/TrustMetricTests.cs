@@ -69,10 +69,13 @@ public class TrustMetricTests
         Assert.Equal(2.0 / 3, Localisation.RelevanceRankAccuracy(map, box), 15);
         // Positive mass 4 + 3 + 2 + 1 = 10, inside 4 + 2 + 1 = 7; the negative pixel is left out.
         Assert.Equal(0.7, Localisation.RelevanceMassAccuracy(map, box), 15);
-        // Four pixels tied at 1: the ranking takes the earlier ones first, pixels 0, 5 and 6.
+        // Four pixels tied at 1 for 3 places, 3 of them inside: each place is inside with probability 3/4.
         float[] flat = new float[16];
         flat[0] = flat[5] = flat[6] = flat[9] = 1;
-        Assert.Equal(2.0 / 3, Localisation.RelevanceRankAccuracy(flat, box), 15);
+        Assert.Equal(0.75, Localisation.RelevanceRankAccuracy(flat, box), 15);
+        // One pixel above the tie (inside), then two places among pixels 0, 6 and 9 tied at 1 (two inside): (1 + 2 · 2/3) / 3.
+        flat[5] = 2;
+        Assert.Equal((1 + 2 * 2.0 / 3) / 3, Localisation.RelevanceRankAccuracy(flat, box), 15);
         Assert.Equal(0, Localisation.RelevanceMassAccuracy(new float[16], box));
     }
 

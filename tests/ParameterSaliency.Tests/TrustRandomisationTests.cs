@@ -81,7 +81,7 @@ public class TrustRandomisationTests
     {
         string output = Directory.CreateTempSubdirectory().FullName;
         var (exitCode, stdout, stderr) = Workbook.Run(CommandLineTests.Saliency,
-            $"sanity --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --images 4 --reference-images 64 --cue-images 4 --no-independent --out \"{output}\"");
+            $"sanity --stats data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors --images 4 --reference-images 64 --cue-images 4 --neighbour-images 200 --no-independent --out \"{output}\"");
         Assert.True(exitCode == 0, stderr);
         Assert.Contains("| method | cascading randomisation |", stdout);
         Assert.Contains("cascading step 11/11", stderr);
@@ -103,6 +103,10 @@ public class TrustRandomisationTests
         Assert.Equal(12, control.Length);
         Assert.All(control, r => Assert.Equal(1, Number(r[4]), 12));
         Assert.Contains("| random heatmap (control) | FAIL (1)", File.ReadAllText(Path.Combine(output, "sanity.md")));
+        // §3.2 with random weights: the trained model's share, the randomised one's and pixel neighbours', over the same mistakes.
+        var neighbours = rows.Where(r => r[0] == NeighbourRandomisationTest.Name).ToArray();
+        Assert.Equal(["0", "11", "0"], neighbours.Select(r => r[2]));
+        Assert.Single(neighbours.Select(r => r[7]).Distinct());
         // Insertion with every pixel revealed is the original image, as is deletion with none removed: the same p, image by image.
         string Key(string[] r) => $"{r[1]}#{r[4]}";
         var deletionStart = images.Where(r => r[0] == "deletion" && r[3] == "probability" && r[2] == "0").ToDictionary(Key, r => Number(r[5]));

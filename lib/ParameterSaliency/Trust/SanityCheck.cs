@@ -87,6 +87,8 @@ public sealed class SanityCheck
         Say($"{images.Length} mistakes explained by {methods.Count} methods; μ, σ of every other model from the first {reference.Length} test images");
         var randomisation = new LayerRandomisation(model, Options.Seed);
         var grid = new ModelRandomisationTest(randomisation, methods).Run(model, test, images, measurements, Options.Independent, new Progress<string>(Say));
+        Say($"saliency neighbours (§3.2) of the mistakes among the first {Options.NeighbourImages} images, trained and fully randomised");
+        new NeighbourRandomisationTest(randomisation, muSigma).Run(model, methods[0], test, Math.Min(Options.NeighbourImages, test.Count), measurements);
         if (Relabelled is not null)
         {
             Say("data randomisation: the model trained on permuted labels");

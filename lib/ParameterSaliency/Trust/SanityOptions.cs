@@ -13,6 +13,8 @@ public sealed record SanityOptions
     public bool Independent { get; init; } = true;
     /// <summary>Steps of the deletion and insertion curves.</summary>
     public int DeletionSteps { get; init; } = 16;
+    /// <summary>First test images whose mistakes are looked up among their saliency neighbours (§3.2) with trained and with random weights.</summary>
+    public int NeighbourImages { get; init; } = 2000;
     /// <summary>Most turned images explained for localisation on the planted cue.</summary>
     public int CueImages { get; init; } = 64;
 
@@ -22,6 +24,7 @@ public sealed record SanityOptions
         if (Images < 2) throw new ArgumentOutOfRangeException(nameof(Images), Images, "At least 2 images (the floor compares different images).");
         if (ReferenceImages < 2) throw new ArgumentOutOfRangeException(nameof(ReferenceImages), ReferenceImages, "μ and σ need at least 2 reference images.");
         if (DeletionSteps < 2) throw new ArgumentOutOfRangeException(nameof(DeletionSteps), DeletionSteps, "At least 2 steps.");
+        if (NeighbourImages < 12) throw new ArgumentOutOfRangeException(nameof(NeighbourImages), NeighbourImages, "At least 12 images (10 neighbours each).");
         if (CueImages < 1) throw new ArgumentOutOfRangeException(nameof(CueImages), CueImages, "At least 1 image.");
     }
 }
