@@ -21,12 +21,15 @@ internal static class SanityCommand
         var statistics = CommonOptions.Statistics(required: true);
         var images = new Option<int>("--images") { Description = "Mistakes explained (the first ones of the data set).", DefaultValueFactory = _ => defaults.Images };
         var reference = new Option<int>("--reference-images") { Description = "Images estimating μ and σ of every model explained.", DefaultValueFactory = _ => defaults.ReferenceImages };
-        var relabelled = new Option<string>("--relabelled-model")
+        var relabelled = new Option<string?>("--relabelled-model")
         {
-            Description = "The same architecture trained on permuted labels (saliency train --permute-labels), for data randomisation; 'none' to skip.",
-            DefaultValueFactory = _ => WorkbookPaths.PermutedLabelsModel,
+            Description = "The same architecture trained on permuted labels (saliency train --permute-labels), for data randomisation; 'none' to skip " +
+                          "(default: the embedded one when --model is the default model on Fashion-MNIST, else none).",
         };
-        var cueModel = new Option<string>("--cue-model") { Description = "Model trained with the planted cue (localisation); 'none' to skip.", DefaultValueFactory = _ => WorkbookPaths.PlantedCueModel };
+        var cueModel = new Option<string?>("--cue-model")
+        {
+            Description = "Model trained with the planted cue, for localisation; 'none' to skip (default: the embedded one when --model is the default model on Fashion-MNIST, else none).",
+        };
         var cueStats = new Option<string>("--cue-stats") { Description = "μ, σ of the cue model.", DefaultValueFactory = _ => WorkbookPaths.PlantedCueStatistics };
         var cueImages = new Option<int>("--cue-images") { Description = "Most images the cue turns explained for localisation.", DefaultValueFactory = _ => defaults.CueImages };
         var neighbourImages = new Option<int>("--neighbour-images") { Description = "First images whose mistakes are looked up among saliency neighbours (§3.2), trained and random weights.", DefaultValueFactory = _ => defaults.NeighbourImages };
@@ -48,7 +51,12 @@ internal static class SanityCommand
             {
                 Images = result.GetValue(images), ReferenceImages = result.GetValue(reference), Independent = !result.GetValue(noIndependent), Seed = result.GetValue(seed), CueImages = result.GetValue(cueImages), NeighbourImages = result.GetValue(neighbourImages),
             };
-            string relabelledPath = result.GetValue(relabelled)!, cuePath = result.GetValue(cueModel)!;
+            // The embedded companions belong to the default model on Fashion-MNIST; another model or data set names its own.
+            bool embedded = Path.GetFullPath(model.PathOf(result)) == Path.GetFullPath(WorkbookPaths.DefaultModel) && data.Name.StartsWith("fashion-mnist", StringComparison.Ordinal);
+            string relabelledPath = result.GetValue(relabelled) ?? (embedded ? WorkbookPaths.PermutedLabelsModel : "none");
+            string cuePath = result.GetValue(cueModel) ?? (embedded ? WorkbookPaths.PlantedCueModel : "none");
+            if (relabelledPath == "none") Console.Error.WriteLine("sanity: no --relabelled-model, so no data randomisation");
+            if (cuePath == "none") Console.Error.WriteLine("sanity: no --cue-model, so no localisation");
             using var relabelledModel = relabelledPath == "none" ? null : ModelFile.Load(relabelledPath);
             using var cue = cuePath == "none" ? null : ModelFile.Load(cuePath);
             var check = new SanityCheck(saved.Model, stats, data, options)

@@ -169,7 +169,7 @@ public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<D
         Assert.Equal(comparison.Discoveries > 0 ? comparison.Discoveries : 10, survival.Units.Count);
 
         // The randomised side by hand: every layer re-initialised, μ and σ of that model on the same 200 images.
-        var randomisation = new Trust.LayerRandomisation(model, seed: 0);
+        using var randomisation = new Trust.LayerRandomisation(model, seed: 0);
         using var random = randomisation.Cascading(randomisation.Layers.Count);
         var randomProfiler = new SaliencyProfiler(random);
         var randomStatistics = SaliencyStatistics.Compute(randomProfiler, test, Enumerable.Range(0, 200).ToArray());

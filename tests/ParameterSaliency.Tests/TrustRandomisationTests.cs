@@ -21,7 +21,7 @@ public class TrustRandomisationTests
         var config = ResNetConfig.CifarResNet18(1, 4, 10);
         using var trained = TinyModels.Build(config, seed: 5);
         var before = State(trained);
-        var randomisation = new LayerRandomisation(trained, seed: 7);
+        using var randomisation = new LayerRandomisation(trained, seed: 7);
         Assert.Equal(["conv1", "bn1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"], randomisation.Layers);
         using var freshModel = Runtime.GlobalRandom.Seeded(7, () => new ResNet(config));
         var fresh = State(freshModel);

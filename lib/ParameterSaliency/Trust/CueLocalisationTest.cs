@@ -20,7 +20,7 @@ public sealed class CueLocalisationTest(IReadOnlyList<ExplanationMethod> methods
     public const string Name = "localisation";
 
     /// <summary>Explains up to <paramref name="maxImages"/> turned images with every heatmap method and records the metrics.</summary>
-    /// <param name="cueModel">The model trained with <paramref name="cue"/> planted.</param>
+    /// <param name="cueModel">The model trained with the cue planted.</param>
     /// <param name="test">The test split (unstamped).</param>
     /// <param name="maxImages">Most turned images, at least 1.</param>
     /// <param name="measurements">Where the rows go.</param>

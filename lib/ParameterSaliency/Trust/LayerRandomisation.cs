@@ -10,9 +10,10 @@ namespace ParameterSaliency.Trust;
 /// re-initialised as a freshly built model of its architecture is, from a fixed seed. The layers are the model's direct
 /// children, a <c>Sequential</c> child opened into its items (a ResNet: conv1, bn1, layer1.0, …, layer4.1, fc), plus the
 /// model's own parameters (a ViT's class token and position embedding) as a first layer; parameters and buffers of a
-/// randomised layer are the fresh model's, every other tensor is the trained model's, bit for bit.
+/// randomised layer are the fresh model's, every other tensor is the trained model's, bit for bit. Dispose it to free
+/// the fresh weights it keeps (the copies it returns are disposed by their users).
 /// </summary>
-public sealed class LayerRandomisation
+public sealed class LayerRandomisation : IDisposable
 {
     readonly nn.Module<Tensor, Tensor> trained;
     readonly Func<nn.Module<Tensor, Tensor>> build;
@@ -71,6 +72,13 @@ public sealed class LayerRandomisation
         copy.eval();
         ExactReference.Register(copy, build);
         return copy;
+    }
+
+    /// <summary>Frees the fresh weights.</summary>
+    public void Dispose()
+    {
+        foreach (var tensor in initial.Values) tensor.Dispose();
+        initial.Clear();
     }
 
     /// <summary>Whether the tensor <paramref name="name"/> (a parameter or buffer) belongs to <paramref name="layer"/>.</summary>

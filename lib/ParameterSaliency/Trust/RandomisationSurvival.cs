@@ -75,7 +75,7 @@ public sealed record RandomisationSurvival(IReadOnlyList<UnitUnderRandomisation>
             double Mean(IReadOnlyList<int> group, int unit) => group.Average(i => (double)profiles[row[i]].Values[unit]);
             return finding => findings[finding].Units.Select(u => Mean(findings[finding].GroupA, u) - Mean(findings[finding].GroupB, u)).ToArray();
         }
-        var randomisation = new LayerRandomisation(model, seed);
+        using var randomisation = new LayerRandomisation(model, seed);
         var trained = Differences(model);
         using var randomModel = randomisation.Cascading(randomisation.Layers.Count);
         var randomised = Differences(randomModel);

@@ -85,7 +85,7 @@ public sealed class SanityCheck
         void Say(string line) => progress?.Report($"[{clock.Elapsed:mm\\:ss}] {line}");
 
         Say($"{images.Length} mistakes explained by {methods.Count} methods; μ, σ of every other model from the first {reference.Length} test images");
-        var randomisation = new LayerRandomisation(model, Options.Seed);
+        using var randomisation = new LayerRandomisation(model, Options.Seed);
         var grid = new ModelRandomisationTest(randomisation, methods).Run(model, test, images, measurements, Options.Independent, new Progress<string>(Say));
         Say($"saliency neighbours (§3.2) of the mistakes among the first {Options.NeighbourImages} images, trained and fully randomised");
         new NeighbourRandomisationTest(randomisation, muSigma).Run(model, methods[0], test, Math.Min(Options.NeighbourImages, test.Count), measurements);
