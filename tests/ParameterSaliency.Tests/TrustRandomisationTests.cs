@@ -56,6 +56,30 @@ public class TrustRandomisationTests
     }
 
     [Fact]
+    public void ASanityRunIsReproducible()
+    {
+        // A small ResNet on random images: every seed (layers, controls, SmoothGrad, random filters, classes, bootstrap) fixed,
+        // two runs give the same table, and another seed another one.
+        var config = ResNetConfig.CifarResNet18(1, 4, 10);
+        using var model = TinyModels.Build(config, seed: 11);
+        using var data = TinyModels.Dataset(48, 28, seed: 12);
+        var statistics = Saliency.SaliencyStatistics.Compute(new Saliency.SaliencyProfiler(model), data);
+        var options = new SanityOptions { Images = 4, ReferenceImages = 16, NeighbourImages = 24, Independent = false, DeletionSteps = 4 };
+        // Rows as (test, method, step, metric, images) → mean; float32 profiles and maps may differ in their last bits between
+        // runs (measured: 3.4e-7 in one ρ), so the means are compared within 1e-5.
+        Dictionary<string, double> Table(SanityOptions o) => new SanityCheck(model, statistics, data, o).Run().ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(Fields).ToDictionary(f => string.Join('|', f[0], f[1], f[2], f[3], f[7]), f => Number(f[4]));
+        var first = Table(options);
+        var again = Table(options);
+        Assert.Equal(first.Keys, again.Keys);
+        foreach (var (key, value) in first)
+            Assert.True(double.IsNaN(value) ? double.IsNaN(again[key]) : Math.Abs(value - again[key]) <= 1e-5, $"{key}: {value} then {again[key]}");
+        var otherSeed = Table(options with { Seed = 1 });
+        Assert.Contains(first, row => Math.Abs(row.Value - otherSeed[row.Key]) > 1e-3); // the seed does reach the results
+        Assert.Contains($"{ModelRandomisationTest.Cascading}|ŝ (parameter saliency)|11|spearman|4", first.Keys);
+    }
+
+    [Fact]
     public void TheRelabelledModelFitsItsPermutedLabelsAndNothingElse()
     {
         using var saved = ModelFile.Load(WorkbookPaths.PermutedLabelsModel);
