@@ -15,15 +15,22 @@ public class TrustRandomisationTests
         model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(model.named_buffers().Select(b => (b.name, b.buffer)))
             .ToDictionary(t => t.Item1, t => t.Item2.detach().clone());
 
-    [Fact]
-    public void RandomisationTouchesExactlyTheLayersItClaims()
+    /// <summary>Whether tensor <paramref name="name"/> belongs to <paramref name="layer"/>, written out for the test: a module's own parameters are named by "(own parameters)" after its prefix.</summary>
+    static bool InLayer(string layer, string name)
     {
-        var config = ResNetConfig.CifarResNet18(1, 4, 10);
-        using var trained = TinyModels.Build(config, seed: 5);
+        const string Own = "(own parameters)";
+        if (!layer.EndsWith(Own, StringComparison.Ordinal)) return name.StartsWith(layer + ".", StringComparison.Ordinal);
+        string module = layer[..^Own.Length];
+        return name.StartsWith(module, StringComparison.Ordinal) && name.Count(c => c == '.') == module.Count(c => c == '.');
+    }
+
+    static void AssertRandomisesExactlyItsLayers(nn.Module<Tensor, Tensor> trained, Func<nn.Module<Tensor, Tensor>> build, string[] expectedLayers)
+    {
         var before = State(trained);
         using var randomisation = new LayerRandomisation(trained, seed: 7);
-        Assert.Equal(["conv1", "bn1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"], randomisation.Layers);
-        using var freshModel = Runtime.GlobalRandom.Seeded(7, () => new ResNet(config));
+        Assert.Equal(expectedLayers, randomisation.Layers);
+        Assert.All(before.Keys, name => Assert.Single(expectedLayers, layer => InLayer(layer, name))); // the layers partition the tensors
+        using var freshModel = Runtime.GlobalRandom.Seeded(7, build);
         var fresh = State(freshModel);
 
         void Check(nn.Module<Tensor, Tensor> randomised, IReadOnlyCollection<string> layers, string what)
@@ -32,11 +39,11 @@ public class TrustRandomisationTests
             Assert.Equal(before.Keys, state.Keys);
             foreach (var (name, tensor) in state)
             {
-                bool owned = layers.Any(layer => name.StartsWith(layer + ".", StringComparison.Ordinal));
+                bool owned = layers.Any(layer => InLayer(layer, name));
                 Assert.True(tensor.equal(owned ? fresh[name] : before[name]).all().item<bool>(), $"{what}: {name} should be the {(owned ? "fresh" : "trained")} model's, bit for bit");
             }
             foreach (string layer in layers) // a randomisation that changed nothing would pass the loop above
-                Assert.Contains(state, t => t.Key.StartsWith(layer + ".", StringComparison.Ordinal) && !t.Value.equal(before[t.Key]).all().item<bool>());
+                Assert.Contains(state, t => InLayer(layer, t.Key) && !t.Value.equal(before[t.Key]).all().item<bool>());
             Assert.False(randomised.training, $"{what}: the copy is in eval mode");
         }
 
@@ -51,8 +58,37 @@ public class TrustRandomisationTests
             Check(independent, [layer], $"{layer} alone");
         }
         foreach (var (name, tensor) in State(trained)) Assert.True(tensor.equal(before[name]).all().item<bool>(), $"the trained model's {name} changed");
-        Assert.Throws<ArgumentOutOfRangeException>(() => randomisation.Cascading(12));
+        Assert.Throws<ArgumentOutOfRangeException>(() => randomisation.Cascading(expectedLayers.Length + 1));
         Assert.Throws<ArgumentException>(() => randomisation.Independent("layer5"));
+    }
+
+    [Fact]
+    public void RandomisationTouchesExactlyTheLayersItClaims()
+    {
+        var config = ResNetConfig.CifarResNet18(1, 4, 10);
+        using var resnet = TinyModels.Build(config, seed: 5);
+        AssertRandomisesExactlyItsLayers(resnet, () => new ResNet(config),
+            ["conv1", "bn1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"]);
+        var vit = VitConfig.Tiny();
+        // As if trained: every weight moved from its initial value (LayerNorm's ones and zeros, the zero class token too).
+        using var transformer = Runtime.GlobalRandom.Seeded(5, () =>
+        {
+            var model = new VisionTransformer(vit);
+            using (no_grad()) foreach (var parameter in model.parameters()) parameter.add_(randn_like(parameter) * 0.01);
+            return model;
+        });
+        AssertRandomisesExactlyItsLayers(transformer, () => new VisionTransformer(vit),
+            ["(own parameters)", "conv_proj", "encoder.(own parameters)", .. Enumerable.Range(0, 6).Select(i => $"encoder.layers.encoder_layer_{i}"), "encoder.ln", "heads.head"]);
+    }
+
+    [Fact]
+    public void ABuilderThatReturnsTheTrainedWeightsIsRefused()
+    {
+        var config = ResNetConfig.CifarResNet18(1, 4, 10);
+        using var model = TinyModels.Build(config, seed: 5);
+        Saliency.ExactReference.Register(model, () => TinyModels.Build(config, seed: 5)); // the same weights again, as re-reading a file would give
+        var error = Assert.Throws<ArgumentException>(() => new LayerRandomisation(model));
+        Assert.Contains("trained weights", error.Message);
     }
 
     [Fact]

@@ -8,8 +8,9 @@ namespace ParameterSaliency.Trust;
 /// <summary>
 /// Model-parameter randomisation (Adebayo et al. 2018, SPEC §9): copies of a trained model with some of its layers
 /// re-initialised as a freshly built model of its architecture is, from a fixed seed. The layers are the model's direct
-/// children, a <c>Sequential</c> child opened into its items (a ResNet: conv1, bn1, layer1.0, …, layer4.1, fc), plus the
-/// model's own parameters (a ViT's class token and position embedding) as a first layer; parameters and buffers of a
+/// children, a <c>Sequential</c> child opened into its items and a child holding a <c>Sequential</c> opened the same way
+/// (a ResNet: conv1, bn1, layer1.0, …, layer4.1, fc; a ViT: its class token, conv_proj, the encoder's position embedding,
+/// each encoder block, encoder.ln, heads.head), a module's own parameters forming a layer of their own; parameters and buffers of a
 /// randomised layer are the fresh model's, every other tensor is the trained model's, bit for bit. Dispose it to free
 /// the fresh weights it keeps (the copies it returns are disposed by their users).
 /// </summary>
@@ -33,6 +34,9 @@ public sealed class LayerRandomisation : IDisposable
         var expected = StateOf(model).Select(t => (t.Name, Shape: string.Join(",", t.Tensor.shape))).ToArray();
         var built = StateOf(fresh).Select(t => (t.Name, Shape: string.Join(",", t.Tensor.shape))).ToArray();
         if (!expected.SequenceEqual(built)) throw new ArgumentException("The registered builder makes another architecture: its parameter names or shapes differ from the model's.", nameof(model));
+        var trainedState = StateOf(model).ToDictionary(t => t.Name, t => t.Tensor);
+        if (fresh.named_parameters().All(p => p.parameter.equal(trainedState[p.name]).all().item<bool>()))
+            throw new ArgumentException("The registered builder returns the trained weights (e.g. it reads the model's file again): randomisation needs a builder of freshly initialised weights; register one with ExactReference.Register.", nameof(model));
         Layers = LayersOf(model);
     }
 
@@ -84,21 +88,32 @@ public sealed class LayerRandomisation : IDisposable
     /// <summary>Whether the tensor <paramref name="name"/> (a parameter or buffer) belongs to <paramref name="layer"/>.</summary>
     /// <param name="layer">A name from <see cref="Layers"/>.</param>
     /// <param name="name">A parameter or buffer name of the model.</param>
-    public static bool Owns(string layer, string name) => layer == OwnParameters ? !name.Contains('.') : name.StartsWith(layer + ".", StringComparison.Ordinal);
+    public static bool Owns(string layer, string name)
+    {
+        if (!layer.EndsWith(OwnParameters, StringComparison.Ordinal)) return name.StartsWith(layer + ".", StringComparison.Ordinal);
+        string prefix = layer[..^OwnParameters.Length]; // "" for the model's own, "encoder." for a child's
+        return name.StartsWith(prefix, StringComparison.Ordinal) && !name[prefix.Length..].Contains('.');
+    }
 
-    /// <summary>The name of the layer made of the model's own parameters (those of no child).</summary>
+    /// <summary>The name of the layer made of a module's own parameters (those of none of its children): alone for the model's, after the module's name and a dot for an opened child's.</summary>
     public const string OwnParameters = "(own parameters)";
 
     static List<string> LayersOf(nn.Module model)
     {
         var layers = new List<string>();
-        if (model.named_parameters(recurse: false).Any()) layers.Add(OwnParameters);
-        foreach (var (name, child) in model.named_children())
+        void Open(nn.Module module, string prefix)
         {
-            if (child is Sequential sequence)
-                layers.AddRange(sequence.named_children().Where(item => item.module.parameters().Any()).Select(item => $"{name}.{item.name}"));
-            else if (child.parameters().Any()) layers.Add(name);
+            if (module.named_parameters(recurse: false).Any()) layers.Add(prefix + OwnParameters);
+            foreach (var (name, child) in module.named_children())
+            {
+                if (!child.parameters().Any()) continue;
+                if (child is Sequential sequence)
+                    layers.AddRange(sequence.named_children().Where(item => item.module.parameters().Any()).Select(item => $"{prefix}{name}.{item.name}"));
+                else if (child.named_children().Any(c => c.module is Sequential)) Open(child, $"{prefix}{name}.");
+                else layers.Add(prefix + name);
+            }
         }
+        Open(model, "");
         return layers;
     }
 

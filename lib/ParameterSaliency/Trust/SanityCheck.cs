@@ -106,7 +106,8 @@ public sealed class SanityCheck
             cue = new CueLocalisationTest(cueMethods, plantedCue).Run(cueModel, test, Options.CueImages, measurements);
         }
         Say("done");
-        using var pixels = test.Normalization.Invert(test.Images[images[0]]).cpu();
+        using var first = test.Images[images[0]];
+        using var pixels = test.Normalization.Invert(first).cpu();
         return new SanityReport(methods, randomisation.Layers, images, pixels.reshape(-1).data<float>().ToArray(), test.ImageShape, grid, measurements,
             SanityVerdict.Judge(measurements, methods, randomisation.Layers.Count), cue, Options, clock.Elapsed);
     }
