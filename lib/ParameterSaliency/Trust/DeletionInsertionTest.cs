@@ -27,7 +27,7 @@ public sealed class DeletionInsertionTest(IReadOnlyList<ExplanationMethod> metho
     /// <summary>Test name of insertion.</summary>
     public const string Insertion = "insertion";
 
-    /// <summary>Runs both curves for every heatmap method on <paramref name="indices"/>.</summary>
+    /// <summary>Runs the three curves (deletion, deletion to black, insertion) for every heatmap method on <paramref name="indices"/>.</summary>
     /// <param name="model">The trained model.</param>
     /// <param name="data">Data set holding the images.</param>
     /// <param name="indices">Images explained.</param>
@@ -37,7 +37,8 @@ public sealed class DeletionInsertionTest(IReadOnlyList<ExplanationMethod> metho
         if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "At least 2 steps.");
         var maps = methods.Where(m => m.IsHeatmap).ToArray();
         var control = maps.FirstOrDefault(m => m.IsControl) ?? throw new ArgumentException("Deletion and insertion compare with a random heatmap: include a RandomControlMethod.", nameof(methods));
-        var predicted = Evaluator.Predict(model, data.Images.index_select(0, tensor(indices.Select(i => (long)i).ToArray()))).Predictions;
+        using var originals = data.Images.index_select(0, tensor(indices.Select(i => (long)i).ToArray()));
+        var predicted = Evaluator.Predict(model, originals).Predictions;
         var areas = new Dictionary<(string Test, string Method), double[]>();
         foreach (var method in maps)
         {
