@@ -10,7 +10,7 @@ public static class SanityCharts
     public static string RandomisationCurves(SanityReport report) =>
         LineChartSvg.Render("Cascading randomisation: does the explanation depend on the weights?", "layers randomised (from the top)", "mean Spearman ρ with the trained model's",
             report.Methods.Select(m => new ChartLine(m.Name, report.Curve(ModelRandomisationTest.Cascading, m.Name, "spearman").Select(r => ((double)r.Step, r.Value)).ToArray(), m.IsControl)).ToArray(),
-            StepNames(report));
+            Enumerable.Range(0, report.Layers.Count + 1).Select(report.StepName).ToArray());
 
     /// <summary>Deletion (top), deletion to black (middle) and insertion (bottom): mean p(predicted class) against the share of pixels removed or revealed, one line per heatmap method.</summary>
     /// <param name="report">A sanity run.</param>
@@ -31,16 +31,12 @@ public static class SanityCharts
     {
         var (channels, height, width) = report.ImageShape;
         var tiles = new List<ImageTile>();
-        var names = StepNames(report);
         for (int m = 0; m < report.Methods.Count; m++)
         {
             if (report.Grid[m].Any(e => e.Heatmap is null)) continue;
             tiles.Add(ImageTile.FromPixels(report.FirstImagePixels, channels, height, width, $"#{report.Images[0]}\n{report.Methods[m].Name}"));
-            tiles.AddRange(report.Grid[m].Select((e, step) => e.Heatmap!.Overlay(names[step])));
+            tiles.AddRange(report.Grid[m].Select((e, step) => e.Heatmap!.Overlay(report.StepName(step))));
         }
         return new ImageGrid($"Image #{report.Images[0]} explained as the layers are randomised from the top", tiles, scale: 3, columns: report.Layers.Count + 2);
     }
-
-    static string[] StepNames(SanityReport report) =>
-        Enumerable.Range(0, report.Layers.Count + 1).Select(s => s == 0 ? "trained" : "+" + report.Layers[report.Layers.Count - s]).ToArray();
 }

@@ -16,8 +16,9 @@ public static class TrustCharts
     /// <param name="test">Cascading (default) or independent.</param>
     public static GenericChart Randomisation(SanityReport report, string metric = "spearman", string test = ModelRandomisationTest.Cascading)
     {
+        // Cascading steps add a layer to those randomised ("+layer4.1"); an independent step randomises that layer alone.
         string[] steps = Enumerable.Range(0, report.Layers.Count + 1)
-            .Select(s => s == 0 ? "trained" : (test == ModelRandomisationTest.Cascading ? "+" : "") + report.Layers[report.Layers.Count - s]).ToArray();
+            .Select(s => test == ModelRandomisationTest.Cascading ? report.StepName(s) : report.StepName(s).TrimStart('+')).ToArray();
         var lines = report.Methods.Select(m => (Method: m, Rows: report.Curve(test, m.Name, metric)))
             .Where(l => l.Rows.Count > 0)
             .Select(l => Chart.Line<string, double, string>(l.Rows.Select(r => steps[r.Step]).ToArray(), l.Rows.Select(r => r.Value).ToArray(), Name: l.Method.Name,

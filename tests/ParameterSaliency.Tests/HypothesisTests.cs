@@ -138,16 +138,20 @@ public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<D
         Assert.True(perSplit.Sum(s => s.Discoveries) <= 1, $"{perSplit.Sum(s => s.Discoveries)} false discoveries over 20 splits: {string.Join(", ", perSplit)}");
     }
 
+    /// <summary>Hypothesis tests on the default model and its statistics, with the first sandals and ankle boots of the test split.</summary>
+    (SaliencyHypothesis Hypothesis, ImageDataset Test, int[] Sandals, int[] Boots) SandalsAndBoots(int permutations, int perClass)
+    {
+        var test = SharedData.TestSplit;
+        var hypothesis = new SaliencyHypothesis(new SaliencyProfiler(defaultModel.Model), SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics),
+            new HypothesisOptions { Permutations = permutations });
+        int[] FirstOf(int label) => Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == label).Take(perClass).ToArray();
+        return (hypothesis, test, FirstOf(5), FirstOf(9));
+    }
+
     [Fact]
     public void Two_classes_differ_in_many_filters_and_the_discoveries_need_a_small_q_and_a_real_effect()
     {
-        var model = defaultModel.Model;
-        var test = SharedData.TestSplit;
-        var profiler = new SaliencyProfiler(model);
-        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
-        var hypothesis = new SaliencyHypothesis(profiler, statistics, new HypothesisOptions { Permutations = 500 });
-        int[] sandals = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 5).Take(30).ToArray();
-        int[] boots = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 9).Take(30).ToArray();
+        var (hypothesis, test, sandals, boots) = SandalsAndBoots(permutations: 500, perClass: 30);
         var comparison = hypothesis.Compare(test, sandals, boots);
         Assert.True(comparison.Discoveries > 0, comparison.Summary);
         Assert.All(comparison.Rows.Where(r => r.Discovered), r => Assert.True(r.Q <= 0.05 && Math.Abs(r.EffectSize) >= 0.5));
@@ -157,13 +161,8 @@ public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<D
     [Fact]
     public void Discovered_filters_are_measured_again_with_every_layer_random()
     {
+        var (hypothesis, test, sandals, boots) = SandalsAndBoots(permutations: 200, perClass: 20);
         var model = defaultModel.Model;
-        var test = SharedData.TestSplit;
-        var profiler = new SaliencyProfiler(model);
-        var statistics = SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
-        var hypothesis = new SaliencyHypothesis(profiler, statistics, new HypothesisOptions { Permutations = 200 });
-        int[] sandals = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 5).Take(20).ToArray();
-        int[] boots = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] == 9).Take(20).ToArray();
         var comparison = hypothesis.Compare(test, sandals, boots);
         var survival = hypothesis.CheckRandomisation(comparison, test, sandals, boots, referenceImages: 200);
         Assert.Equal(comparison.Discoveries > 0 ? comparison.Discoveries : 10, survival.Units.Count);

@@ -74,9 +74,7 @@ public sealed class InputHeatmap
     public double PointingGame(RegionMask region)
     {
         CheckShape(region);
-        float max = Raw.Max();
-        var peaks = Enumerable.Range(0, Raw.Length).Where(p => Raw[p] == max).ToArray();
-        return (double)peaks.Count(p => region.Pixels[p]) / peaks.Length;
+        return Trust.Localisation.PeakShareInside(Raw, region);
     }
 
     /// <summary>Share of the mass of <see cref="Raw"/> inside <paramref name="region"/> (0 for an all-zero map).</summary>

@@ -30,13 +30,14 @@ public sealed class LayerRandomisation : IDisposable
             "Randomisation rebuilds the model's architecture: register a builder with ExactReference.Register (models built by this library and read by ModelFile.Load have one).", nameof(model));
         Seed = seed;
         using var fresh = Runtime.GlobalRandom.Seeded(seed, build);
-        initial = StateOf(fresh).ToDictionary(t => t.Name, t => t.Tensor.detach().clone());
-        var expected = StateOf(model).Select(t => (t.Name, Shape: string.Join(",", t.Tensor.shape))).ToArray();
-        var built = StateOf(fresh).Select(t => (t.Name, Shape: string.Join(",", t.Tensor.shape))).ToArray();
-        if (!expected.SequenceEqual(built)) throw new ArgumentException("The registered builder makes another architecture: its parameter names or shapes differ from the model's.", nameof(model));
+        var freshState = StateOf(fresh).ToArray();
         var trainedState = StateOf(model).ToDictionary(t => t.Name, t => t.Tensor);
-        if (fresh.named_parameters().All(p => p.parameter.equal(trainedState[p.name]).all().item<bool>()))
-            throw new ArgumentException("The registered builder returns the trained weights (e.g. it reads the model's file again): randomisation needs a builder of freshly initialised weights; register one with ExactReference.Register.", nameof(model));
+        static string Shapes(IEnumerable<(string Name, Tensor Tensor)> state) => string.Join(";", state.Select(t => $"{t.Name}[{string.Join(",", t.Tensor.shape)}]"));
+        if (Shapes(StateOf(model)) != Shapes(freshState)) throw new ArgumentException("The registered builder makes another architecture: its parameter names or shapes differ from the model's.", nameof(model));
+        using (NewDisposeScope())
+            if (fresh.named_parameters().All(p => p.parameter.equal(trainedState[p.name]).all().item<bool>()))
+                throw new ArgumentException("The registered builder returns the trained weights (e.g. it reads the model's file again): randomisation needs a builder of freshly initialised weights; register one with ExactReference.Register.", nameof(model));
+        initial = freshState.ToDictionary(t => t.Name, t => t.Tensor.detach().clone());
         Layers = LayersOf(model);
     }
 

@@ -17,10 +17,19 @@ public static class Localisation
     /// <param name="region">The region the map should point into.</param>
     public static (bool Optimistic, bool Pessimistic) PointingGame(IReadOnlyList<float> map, RegionMask region)
     {
+        double inside = PeakShareInside(map, region);
+        return (inside > 0, inside == 1);
+    }
+
+    /// <summary>The share of the pixels holding the largest value that lie inside <paramref name="region"/> (1 or 0 without a tie).</summary>
+    /// <param name="map">Heatmap values, row-major, the region's size.</param>
+    /// <param name="region">The region the map should point into.</param>
+    public static double PeakShareInside(IReadOnlyList<float> map, RegionMask region)
+    {
         Check(map, region);
         float max = map.Max();
         var peaks = Enumerable.Range(0, map.Count).Where(p => map[p] == max).ToArray();
-        return (peaks.Any(p => region.Pixels[p]), peaks.All(p => region.Pixels[p]));
+        return (double)peaks.Count(p => region.Pixels[p]) / peaks.Length;
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ public sealed class ModelStatistics
     readonly ImageDataset reference;
     readonly int[] referenceIndices;
     readonly ConditionalWeakTable<nn.Module<Tensor, Tensor>, SaliencyStatistics> estimated = new();
+    readonly ConditionalWeakTable<nn.Module<Tensor, Tensor>, SaliencyProfiler> profilers = new();
 
     /// <summary>Statistics for <paramref name="trainedModel"/> and models of its architecture.</summary>
     /// <param name="trainedModel">The trained model; <paramref name="trainedStatistics"/> must belong to it.</param>
@@ -25,9 +26,9 @@ public sealed class ModelStatistics
     public ModelStatistics(nn.Module<Tensor, Tensor> trainedModel, SaliencyStatistics trainedStatistics, ImageDataset reference, IReadOnlyList<int> referenceIndices)
     {
         if (referenceIndices.Count < 2) throw new ArgumentException("μ and σ need at least 2 reference images.", nameof(referenceIndices));
-        trainedStatistics.EnsureBelongsTo(new SaliencyProfiler(trainedModel, new ProfilerOptions { Aggregation = trainedStatistics.Aggregation }));
         this.trainedModel = trainedModel;
         trained = trainedStatistics;
+        trainedStatistics.EnsureBelongsTo(ProfilerFor(trainedModel));
         this.reference = reference;
         this.referenceIndices = referenceIndices.ToArray();
     }
@@ -45,5 +46,13 @@ public sealed class ModelStatistics
     /// <param name="model">The trained model or another of its architecture.</param>
     public SaliencyStatistics For(nn.Module<Tensor, Tensor> model) =>
         ReferenceEquals(model, trainedModel) ? trained
-        : estimated.GetValue(model, m => SaliencyStatistics.Compute(new SaliencyProfiler(m, new ProfilerOptions { Aggregation = Aggregation }), reference, referenceIndices, progress: Progress));
+        : estimated.GetValue(model, m => SaliencyStatistics.Compute(ProfilerFor(m), reference, referenceIndices, progress: Progress));
+
+    /// <summary>
+    /// The one profiler of <paramref name="model"/> (the statistics' aggregation, automatic engine), made once per model: its
+    /// engine choice and float64 twin serve the estimate of μ and σ, ŝ and the saliency index alike.
+    /// </summary>
+    /// <param name="model">The trained model or another of its architecture.</param>
+    public SaliencyProfiler ProfilerFor(nn.Module<Tensor, Tensor> model) =>
+        profilers.GetValue(model, m => new SaliencyProfiler(m, new ProfilerOptions { Aggregation = Aggregation }));
 }

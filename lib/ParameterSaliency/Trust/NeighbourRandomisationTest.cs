@@ -38,7 +38,7 @@ public sealed class NeighbourRandomisationTest(LayerRandomisation randomisation,
         using var pixels = SaliencyIndex.Pixels(subset);
         AgreementReport Agreement(nn.Module<Tensor, Tensor> model)
         {
-            using var index = SaliencyIndex.Build(new SaliencyProfiler(model, new ProfilerOptions { Aggregation = muSigma.Aggregation }), muSigma.For(model), subset);
+            using var index = SaliencyIndex.Build(muSigma.ProfilerFor(model), muSigma.For(model), subset);
             return NeighborAgreement.Measure(index, pixels, report);
         }
         var before = Agreement(trained);

@@ -24,7 +24,7 @@ public sealed class ProfileMethod(ModelStatistics statistics, string name = "ŝ 
         CheckTargets(data, indices, targets);
         var muSigma = statistics.For(model);
         using var scope = NewDisposeScope();
-        var profiler = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = muSigma.Aggregation });
+        var profiler = statistics.ProfilerFor(model);
         var images = data.Images.index_select(0, tensor(indices.Select(i => (long)i).ToArray()));
         var labels = tensor((targets ?? indices.Select(i => data.LabelArray[i]).ToArray()).Select(l => (long)l).ToArray());
         using var profiles = profiler.Profile(images, labels);

@@ -68,22 +68,19 @@ public sealed record RandomisationSurvival(IReadOnlyList<UnitUnderRandomisation>
         }
         int[] images = findings.SelectMany(f => f.GroupA.Concat(f.GroupB)).Distinct().Order().ToArray();
         var method = new ProfileMethod(muSigma);
-        Func<int, double[]> Differences(nn.Module<Tensor, Tensor> explained)
+        // Per finding, per unit: mean ŝ over group A minus mean ŝ over group B, each image profiled once per model.
+        double[][] Differences(nn.Module<Tensor, Tensor> explained)
         {
             var profiles = method.Explain(explained, data, images);
             var row = images.Select((image, r) => (image, r)).ToDictionary(t => t.image, t => t.r);
             double Mean(IReadOnlyList<int> group, int unit) => group.Average(i => (double)profiles[row[i]].Values[unit]);
-            return finding => findings[finding].Units.Select(u => Mean(findings[finding].GroupA, u) - Mean(findings[finding].GroupB, u)).ToArray();
+            return findings.Select(f => f.Units.Select(u => Mean(f.GroupA, u) - Mean(f.GroupB, u)).ToArray()).ToArray();
         }
         using var randomisation = new LayerRandomisation(model, seed);
-        var trained = Differences(model);
+        double[][] trained = Differences(model);
         using var randomModel = randomisation.Cascading(randomisation.Layers.Count);
-        var randomised = Differences(randomModel);
-        return findings.Select((f, n) =>
-        {
-            double[] before = trained(n), after = randomised(n);
-            return new RandomisationSurvival(f.Units.Select((u, i) => new UnitUnderRandomisation(u, names[u], before[i], after[i],
-                Math.Sign(after[i]) != Math.Sign(before[i]) || Math.Abs(after[i]) < Math.Abs(before[i]) / 2)).ToArray(), f.GroupA.Count, f.GroupB.Count, seed);
-        }).ToArray();
+        double[][] randomised = Differences(randomModel);
+        return findings.Select((f, n) => new RandomisationSurvival(f.Units.Select((u, i) => new UnitUnderRandomisation(u, names[u], trained[n][i], randomised[n][i],
+            Math.Sign(randomised[n][i]) != Math.Sign(trained[n][i]) || Math.Abs(randomised[n][i]) < Math.Abs(trained[n][i]) / 2)).ToArray(), f.GroupA.Count, f.GroupB.Count, seed)).ToArray();
     }
 }

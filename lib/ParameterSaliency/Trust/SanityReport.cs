@@ -27,6 +27,10 @@ public sealed record SanityReport(IReadOnlyList<ExplanationMethod> Methods, IRea
     /// <param name="method">A method's name.</param>
     public SanityVerdict? VerdictOf(string test, string method) => Verdicts.FirstOrDefault(v => v.Test == test && v.Method == method);
 
+    /// <summary>What cascading step <paramref name="step"/> shows: "trained" for 0, else "+" and the last layer it randomised (e.g. "+layer4.1").</summary>
+    /// <param name="step">A step in [0, <see cref="Layers"/>.Count].</param>
+    public string StepName(int step) => step == 0 ? "trained" : "+" + Layers[Layers.Count - step];
+
     /// <summary>The mean curve of <paramref name="metric"/> over the steps of <paramref name="test"/> for <paramref name="method"/>: (step, mean, CI low, CI high).</summary>
     /// <param name="test">E.g. <see cref="ModelRandomisationTest.Cascading"/> or <see cref="DeletionInsertionTest.Deletion"/>.</param>
     /// <param name="method">A method's name.</param>
@@ -75,7 +79,7 @@ public sealed record SanityReport(IReadOnlyList<ExplanationMethod> Methods, IRea
         text.Append("\n\n## Verdicts\n\n").Append(VerdictTable()).Append("\n\nRules:\n\n");
         foreach (string test in Tests) text.Append($"- **{test}**: {SanityVerdict.Rules[test]}.\n");
         text.Append("\n## Cascading randomisation: mean Spearman ρ against the trained model's explanation\n\n| method | floor | ")
-            .Append(string.Join(" | ", Enumerable.Range(0, Layers.Count + 1).Select(s => s == 0 ? "trained" : Layers[Layers.Count - s]))).Append(" |\n|---|")
+            .Append(string.Join(" | ", Enumerable.Range(0, Layers.Count + 1).Select(s => StepName(s).TrimStart('+')))).Append(" |\n|---|")
             .Append(string.Concat(Enumerable.Range(0, Layers.Count + 2).Select(_ => "---:|"))).Append('\n');
         foreach (var method in Methods)
         {
