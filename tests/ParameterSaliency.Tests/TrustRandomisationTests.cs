@@ -131,7 +131,8 @@ public class TrustRandomisationTests
         int[] predictions = Evaluator.Predict(saved.Model, train.Images.narrow(0, 0, 5000)).Predictions;
         double fit = (double)predictions.Where((p, i) => p == permuted[i]).Count() / 5000;
         Assert.True(fit >= 0.95, $"fit on the permuted labels {fit:P2}");
-        Assert.Equal(double.Parse(saved.Metadata[TrainingMetadata.FitAccuracy], CultureInfo.InvariantCulture), fit, 3);
+        // The fit recorded at training, within 10 of the 5,000 images: another processor's kernels may flip an image near a tie.
+        Assert.Equal(double.Parse(saved.Metadata[TrainingMetadata.FitAccuracy], CultureInfo.InvariantCulture), fit, 0.002);
         double accuracy = Evaluator.Evaluate(saved.Model, test).Accuracy;
         Assert.InRange(accuracy, 0.0, 0.2); // chance is 0.1: it learnt nothing about the classes
     }
@@ -155,7 +156,7 @@ public class TrustRandomisationTests
             var values = perImage[(row[0], row[1], row[2], row[3])];
             Assert.Equal(values.Length, int.Parse(row[7], CultureInfo.InvariantCulture));
             if (values.Length == 0) continue;
-            Assert.Equal(values.Average(), Number(row[4]), 12);
+            Assert.Equal(values.Average(), Number(row[4]), 1e-12);
             Assert.InRange(Number(row[4]), Number(row[5]) - 1e-12, Number(row[6]) + 1e-12);
         }
         // The random controls ignore the model: ρ = 1 at every step, so the test must fail them.
@@ -172,7 +173,7 @@ public class TrustRandomisationTests
         var deletionStart = images.Where(r => r[0] == "deletion" && r[3] == "probability" && r[2] == "0").ToDictionary(Key, r => Number(r[5]));
         var insertionEnd = images.Where(r => r[0] == "insertion" && r[3] == "probability" && r[2] == "16").ToArray();
         Assert.NotEmpty(insertionEnd);
-        Assert.All(insertionEnd, r => Assert.Equal(deletionStart[Key(r)], Number(r[5]), 6));
+        Assert.All(insertionEnd, r => Assert.Equal(deletionStart[Key(r)], Number(r[5]), 1e-6)); // measured: identical on this CPU
         Assert.Equal(0x89, File.ReadAllBytes(Path.Combine(output, "randomisation-grid.png"))[0]);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(output, "randomisation.svg")));
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(output, "deletion-insertion.svg")));
