@@ -29,26 +29,40 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
     }
 
     /// <summary>
-    /// Which of <paramref name="images"/> (float32, as the model saw them) have a candidate ReLU input
-    /// (<see cref="ReluKinks.Candidates"/>) that float32 let through and float64 does not, or the reverse.
+    /// Which of <paramref name="images"/> (float32, as the model saw them: the candidates' images, in the order of
+    /// <see cref="KinkCandidates.Images"/>) have a candidate ReLU input that float32 let through and float64 does not, or
+    /// the reverse: one float64 forward without a graph, reading only the candidates' entries.
     /// </summary>
-    public long[] MasksDiffer(Tensor images, IReadOnlyList<(Tensor Candidate, Tensor Open)> calls)
+    public long[] MasksDiffer(Tensor images, KinkCandidates candidates)
     {
         using var scope = NewDisposeScope();
-        var open = OpenMasks(images);
+        EnsureCurrent();
+        var byCall = candidates.Entries.ToLookup(entry => entry.Call);
+        var differ = new bool[images.shape[0]];
+        int call = 0;
+        var removers = ReluKinks.ReluModules(twin!).Select(relu => new ReluKinks.Remover(relu.register_forward_pre_hook((_, x) =>
+        {
+            int index = call++;
+            if (index >= candidates.ValuesPerImage.Length || x.numel() != x.shape[0] * candidates.ValuesPerImage[index])
+                throw new InvalidOperationException($"The float64 twin's ReLU call {index + 1} has input [{string.Join(", ", x.shape)}], unlike the model's: the builder given to ExactReference.Register builds another architecture.");
+            if (!byCall.Contains(index)) return x;
+            using var hostScope = NewDisposeScope();
+            var values = HostValues.Doubles(HostValues.Of(x, ScalarType.Float64));
+            foreach (var entry in byCall[index])
+                if (values[(int)(entry.Slot * candidates.ValuesPerImage[index] + entry.Offset)] > 0 != entry.Open) differ[entry.Slot] = true;
+            return x;
+        }).remove)).ToArray();
         try
         {
-            if (open.Count != calls.Count)
-                throw new InvalidOperationException($"The float64 twin ran {open.Count} ReLUs where the model ran {calls.Count}: the builder given to ExactReference.Register builds another architecture.");
-            var differ = zeros(images.shape[0], dtype: ScalarType.Bool, device: images.device);
-            for (int i = 0; i < calls.Count; i++)
-                differ = differ.logical_or(calls[i].Candidate.logical_and(calls[i].Open.logical_xor(open[i])).flatten(1).any(1));
-            return differ.nonzero().flatten().cpu().data<long>().ToArray();
+            using (no_grad()) twin!.call(images.to(ScalarType.Float64)).Dispose();
         }
         finally
         {
-            foreach (var mask in open) mask.Dispose();
+            foreach (var remover in removers) remover.Dispose();
         }
+        if (call != candidates.ValuesPerImage.Length)
+            throw new InvalidOperationException($"The float64 twin ran {call} ReLUs where the model ran {candidates.ValuesPerImage.Length}: the builder given to ExactReference.Register builds another architecture.");
+        return Enumerable.Range(0, differ.Length).Where(slot => differ[slot]).Select(slot => (long)slot).ToArray();
     }
 
     /// <summary>

@@ -35,16 +35,19 @@ internal sealed class LoopEngine(nn.Module<Tensor, Tensor> model, ProfileLayout 
         return cat(rows, 0).MoveToOuterDisposeScope();
     }
 
-    internal static Tensor GradientOrZero(Tensor gradient, Tensor parameter)
+    internal static Tensor GradientOrZero(Tensor gradient, Tensor parameter) => IsDefined(gradient) ? gradient : zeros_like(parameter);
+
+    /// <summary>Whether <paramref name="gradient"/> (from autograd.grad with allow_unused) holds a tensor: an unused input's is undefined.</summary>
+    internal static bool IsDefined(Tensor gradient)
     {
         try
         {
             _ = gradient.Handle;
-            return gradient;
+            return true;
         }
         catch (InvalidOperationException)
         {
-            return zeros_like(parameter);
+            return false;
         }
     }
 }

@@ -35,29 +35,70 @@ internal sealed class ReluKinks : IDisposable
     /// </summary>
     public const double GradientShare = 0.002;
 
-    readonly List<(Tensor Near, Tensor Output)> calls = [];
+    /// <summary>One ReLU call of the pass: its input entries in the rounding band (image, offset in the image, let through), and its output (kept only when there are such entries, for their gradients).</summary>
+    sealed record Call(long[] Shape, (int Image, long Offset, bool Open)[] Near, Tensor? Output);
+
+    readonly List<Call> calls = [];
     readonly List<IDisposable> removers = [];
 
     ReluKinks(nn.Module model)
     {
         foreach (var relu in ReluModules(model))
         {
-            Tensor? near = null;
+            (int, long, bool)[] near = [];
             removers.Add(new Remover(relu.register_forward_pre_hook((_, x) =>
             {
-                using var scope = NewDisposeScope();
-                var magnitude = x.detach().abs();
-                var largest = magnitude.flatten(1).amax([1]).reshape([-1, .. Enumerable.Repeat(1L, (int)x.dim() - 1)]);
-                near = magnitude.le(largest * RoundingBand).DetachFromDisposeScope();
+                near = NearZero(x);
                 return x;
             }).remove));
             removers.Add(new Remover(relu.register_forward_hook((_, _, output) =>
             {
-                calls.Add((near!, output.alias().DetachFromDisposeScope()));
-                near = null;
+                calls.Add(new Call(output.shape, near, near.Length == 0 ? null : output.alias().DetachFromDisposeScope()));
+                near = [];
                 return output;
             }).remove));
         }
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="input"/> [N, ...] with |x| ≤ <see cref="RoundingBand"/> · the largest |x| of their image,
+    /// read in place: two sweeps per image in C#, where tensor operations would make and sweep several full-size tensors
+    /// (on the default model they cost as much as the rest of the check).
+    /// </summary>
+    static (int Image, long Offset, bool Open)[] NearZero(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var host = HostValues.Of(input, ScalarType.Float32);
+        var values = HostValues.Floats(host);
+        int images = (int)input.shape[0];
+        int perImage = images == 0 ? 0 : values.Length / images;
+        var near = new List<(int, long, bool)>();
+        for (int image = 0; image < images; image++)
+        {
+            var own = values.Slice(image * perImage, perImage);
+            float band = (float)(LargestMagnitude(own) * RoundingBand);
+            var threshold = new System.Numerics.Vector<float>(band);
+            int width = System.Numerics.Vector<float>.Count, i = 0;
+            for (; i + width <= own.Length; i += width)
+                if (System.Numerics.Vector.LessThanOrEqualAny(System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(own.Slice(i, width))), threshold))
+                    for (int j = i; j < i + width; j++)
+                        if (Math.Abs(own[j]) <= band) near.Add((image, j, own[j] > 0));
+            for (; i < own.Length; i++)
+                if (Math.Abs(own[i]) <= band) near.Add((image, i, own[i] > 0));
+        }
+        return near.ToArray();
+    }
+
+    static float LargestMagnitude(ReadOnlySpan<float> values)
+    {
+        var largest = System.Numerics.Vector<float>.Zero;
+        int width = System.Numerics.Vector<float>.Count, i = 0;
+        for (; i + width <= values.Length; i += width)
+            largest = System.Numerics.Vector.Max(largest, System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(values.Slice(i, width))));
+        float result = 0;
+        for (int lane = 0; lane < width; lane++) result = Math.Max(result, largest[lane]);
+        for (; i < values.Length; i++) result = Math.Max(result, Math.Abs(values[i]));
+        return result;
     }
 
     /// <summary>
@@ -71,48 +112,55 @@ internal sealed class ReluKinks : IDisposable
     /// <summary>The model's ReLU modules, in the order <c>named_modules</c> lists them (functional ReLUs cannot be seen).</summary>
     public static IEnumerable<ReLU> ReluModules(nn.Module model) => model.named_modules().Select(m => m.module).OfType<ReLU>();
 
-    /// <summary>The ReLU outputs of the pass, whose gradients <see cref="Candidates"/> needs (in this order).</summary>
-    public Tensor[] Outputs => calls.Select(c => c.Output).ToArray();
+    /// <summary>The ReLU outputs of the pass whose gradients <see cref="Candidates"/> needs (in this order): those of the calls with an input in the rounding band.</summary>
+    public Tensor[] Outputs => calls.Where(c => c.Output is not null).Select(c => c.Output!).ToArray();
 
     /// <summary>
-    /// The images (rows of the pass) with a ReLU input in the rounding band that carries a gradient, from ∂L/∂out of each of
-    /// <see cref="Outputs"/> (null or undefined: unused), and for each ReLU call of the pass, restricted to those images,
-    /// which entries are such inputs and which inputs float32 let through (x &gt; 0, read from the output: the ReLU passes
-    /// exactly its positive inputs, in place or not).
+    /// The images (rows of the pass) with a ReLU input in the rounding band that carries a gradient, and every such input, from
+    /// ∂L/∂out of each of <see cref="Outputs"/> (null or undefined: unused). An input carries a gradient when its |∂L/∂out| is
+    /// positive and at least <see cref="GradientShare"/> of the sum over its image's channel (its image's features, for a 2-D
+    /// output). Whether float32 let it through is read from the input itself: the ReLU passes exactly its positive inputs.
     /// </summary>
-    public (long[] Images, (Tensor Candidate, Tensor Open)[] Calls) Candidates(IReadOnlyList<Tensor?> outputGradients)
+    public KinkCandidates Candidates(IReadOnlyList<Tensor?> outputGradients)
     {
         using var scope = NewDisposeScope();
-        var candidates = new Tensor[calls.Count];
-        Tensor? any = null;
-        for (int i = 0; i < calls.Count; i++)
+        var entries = new List<(int Call, int Image, long Offset, bool Open)>();
+        int watched = 0;
+        for (int call = 0; call < calls.Count; call++)
         {
-            var magnitude = outputGradients[i] is { } gradient ? LoopEngine.GradientOrZero(gradient, calls[i].Output).detach().abs() : zeros_like(calls[i].Near, ScalarType.Float32);
-            // What one entry's gradient weighs against all that flows through its channel (its feature, for a 2-D output).
-            var total = magnitude.dim() > 2 ? magnitude.flatten(2).sum([2]).reshape([.. magnitude.shape[..2], .. Enumerable.Repeat(1L, (int)magnitude.dim() - 2)])
-                                             : magnitude.sum([1], keepdim: true);
-            candidates[i] = calls[i].Near.logical_and(magnitude.ge(total * GradientShare));
-            var hit = candidates[i].flatten(1).any(1);
-            any = any is null ? hit : any.logical_or(hit);
+            if (calls[call].Output is null) continue;
+            var gradient = outputGradients[watched++];
+            if (gradient is null || !LoopEngine.IsDefined(gradient)) continue;
+            var host = HostValues.Of(gradient, ScalarType.Float32);
+            var values = HostValues.Floats(host);
+            long[] shape = calls[call].Shape;
+            long perImage = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            long group = shape.Length > 2 ? shape.Skip(2).Aggregate(1L, (a, b) => a * b) : perImage;
+            var totals = new Dictionary<(int, long), double>();
+            foreach (var (image, offset, open) in calls[call].Near)
+            {
+                long first = image * perImage + offset / group * group;
+                if (!totals.TryGetValue((image, first), out double total))
+                {
+                    foreach (float value in values.Slice((int)first, (int)group)) total += Math.Abs(value);
+                    totals[(image, first)] = total;
+                }
+                double magnitude = Math.Abs(values[(int)(image * perImage + offset)]);
+                if (magnitude > 0 && magnitude >= total * GradientShare) entries.Add((call, image, offset, open));
+            }
         }
-        if (any is null) return ([], []);
-        var images = any.nonzero().flatten();
-        if (images.shape[0] == 0) return ([], []);
-        var chosen = candidates.Select((candidate, i) => (
-            candidate.index_select(0, images).MoveToOuterDisposeScope(),
-            calls[i].Output.index_select(0, images).gt(0).MoveToOuterDisposeScope())).ToArray();
-        return (images.cpu().data<long>().ToArray(), chosen);
+        var perImageOfCalls = calls.Select(c => c.Shape.Skip(1).Aggregate(1L, (a, b) => a * b)).ToArray();
+        if (entries.Count == 0) return KinkCandidates.None(perImageOfCalls);
+        long[] images = entries.Select(e => (long)e.Image).Distinct().Order().ToArray();
+        var slot = images.Select((image, i) => (image, i)).ToDictionary(p => p.image, p => p.i);
+        return new KinkCandidates(images, entries.Select(e => new KinkEntry(e.Call, slot[e.Image], e.Offset, e.Open)).ToArray(), perImageOfCalls);
     }
 
     /// <summary>Removes the hooks and frees what they kept.</summary>
     public void Dispose()
     {
         foreach (var remover in removers) remover.Dispose();
-        foreach (var (near, output) in calls)
-        {
-            near.Dispose();
-            output.Dispose();
-        }
+        foreach (var call in calls) call.Output?.Dispose();
         calls.Clear();
     }
 

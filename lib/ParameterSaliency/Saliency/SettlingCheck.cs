@@ -31,11 +31,12 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin)
     public void Add(ReluKinks kinks, IReadOnlyList<Tensor?> reluOutputGradients, Tensor images, int firstRow)
     {
         using var scope = NewDisposeScope();
-        var (candidates, calls) = kinks.Candidates(reluOutputGradients);
+        var found = kinks.Candidates(reluOutputGradients);
+        long[] candidates = found.Images;
         if (candidates.Length == 0) return;
         Candidates += candidates.Length;
         var exact = twin();
-        long[] wrong = exact is null ? candidates : exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), calls).Select(i => candidates[i]).ToArray();
+        long[] wrong = exact is null ? candidates : exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found).Select(slot => candidates[slot]).ToArray();
         Rows.AddRange(wrong.Select(row => firstRow + (int)row));
     }
 }
