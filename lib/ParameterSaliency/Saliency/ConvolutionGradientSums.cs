@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Saliency;
+
+/// <summary>
+/// Σ_k |∂L_n/∂W[o, k]| for every sample n and filter o of a Conv2d (groups = 1, zero padding, float32 in host memory),
+/// without ever storing a per-sample gradient: ∂L_n/∂W[o, (i, a, b)] = Σ_(y, x) ∂L_n/∂out[n, o, y, x] · x_pad[n, i, y·s + a·d, x·s + b·d]
+/// is accumulated in vector registers for 8 weights (i, a, b) × one vector of filters o, read straight from the padded
+/// input (no im2col), and only its magnitude is added up. The batched matrix product it replaces writes every
+/// per-sample gradient to memory, then sweeps it twice more (|g|, the mean): on the default model's widest layers that
+/// traffic, not the arithmetic, was the cost. Summation order differs from the matrix product's, within float32 rounding.
+/// </summary>
+internal static class ConvolutionGradientSums
+{
+    /// <summary>Whether the sums of this layer's per-sample gradients can be computed here: float32 tensors in host memory.</summary>
+    public static bool Handles(Tensor input, Tensor outputGradient) =>
+        input.dtype == ScalarType.Float32 && outputGradient.dtype == ScalarType.Float32 &&
+        input.device_type == TorchSharp.DeviceType.CPU && outputGradient.device_type == TorchSharp.DeviceType.CPU;
+
+    /// <summary>[N, out] sums of |∂L_n/∂W[o, ·]| over each filter's in·kh·kw weights, from the layer's input [N, in, H, W] and ∂L/∂output [N, out, H', W'].</summary>
+    public static Tensor Of(Conv2d conv, Tensor input, Tensor outputGradient)
+    {
+        using var scope = NewDisposeScope();
+        long[] kernel = conv.kernel_size, stride = conv.stride, dilation = conv.dilation, padding = conv.padding!;
+        int samples = (int)input.shape[0], channels = (int)input.shape[1], filters = (int)conv.out_channels;
+        int outHeight = (int)outputGradient.shape[2], outWidth = (int)outputGradient.shape[3];
+        var paddedTensor = HostValues.Of(nn.functional.pad(input.detach(), [padding[1], padding[1], padding[0], padding[0]]), ScalarType.Float32);
+        int height = (int)paddedTensor.shape[2], width = (int)paddedTensor.shape[3];
+        int lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
+        int blocks = (filters + lanes - 1) / lanes, paddedFilters = blocks * lanes, positions = outHeight * outWidth;
+        // ∂L/∂out as [N, H'·W', filters padded to whole vectors with zeros]: one vector load per position.
+        var gradientTensor = HostValues.Of(nn.functional.pad(outputGradient.detach().reshape(samples, filters, positions).transpose(1, 2), [0, paddedFilters - filters]), ScalarType.Float32);
+
+        var weightOffsets = new int[channels * kernel[0] * kernel[1]];
+        for (int i = 0, k = 0; i < channels; i++)
+            for (int a = 0; a < kernel[0]; a++)
+                for (int b = 0; b < kernel[1]; b++)
+                    weightOffsets[k++] = (int)(i * height * width + a * dilation[0] * width + b * dilation[1]);
+        var positionOffsets = new int[positions];
+        for (int y = 0, l = 0; y < outHeight; y++)
+            for (int x = 0; x < outWidth; x++)
+                positionOffsets[l++] = (int)(y * stride[0] * width + x * stride[1]);
+
+        var sums = new float[samples * paddedFilters];
+        int paddedPerSample = channels * height * width, gradientPerSample = positions * paddedFilters;
+        Parallel.For(0, samples * blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, item =>
+        {
+            int sample = item / blocks, block = item % blocks;
+            // Spans cannot be captured by the lambda: each work item reads the tensors' memory afresh (no copy).
+            ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(paddedTensor)), sample * paddedPerSample);
+            ref float g = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(gradientTensor)), sample * gradientPerSample + block * lanes);
+            ref float sum = ref sums[(sample * blocks + block) * lanes];
+            if (Vector512.IsHardwareAccelerated) Block<Lanes512, Vector512<float>>(ref x, ref g, paddedFilters, weightOffsets, positionOffsets, ref sum);
+            else Block<Lanes256, Vector256<float>>(ref x, ref g, paddedFilters, weightOffsets, positionOffsets, ref sum);
+        });
+        return tensor(sums).reshape(samples, paddedFilters).narrow(1, 0, filters).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One sample's sums for one vector of filters: weights in groups of 8 rows (i, a, b), each group's 8 per-sample gradient
+    /// vectors accumulated over every output position in registers, then their magnitudes added to the vector of sums.
+    /// </summary>
+    static void Block<TOps, TVector>(ref float x, ref float g, int gradientStride, int[] weightOffsets, int[] positionOffsets, ref float sum)
+        where TOps : struct, ILanes<TVector>
+    {
+        ref int position = ref MemoryMarshal.GetArrayDataReference(positionOffsets);
+        int positions = positionOffsets.Length, rows = weightOffsets.Length, k = 0;
+        var total = TOps.Zero;
+        for (; k + 8 <= rows; k += 8)
+        {
+            ref float r0 = ref Unsafe.Add(ref x, weightOffsets[k]), r1 = ref Unsafe.Add(ref x, weightOffsets[k + 1]);
+            ref float r2 = ref Unsafe.Add(ref x, weightOffsets[k + 2]), r3 = ref Unsafe.Add(ref x, weightOffsets[k + 3]);
+            ref float r4 = ref Unsafe.Add(ref x, weightOffsets[k + 4]), r5 = ref Unsafe.Add(ref x, weightOffsets[k + 5]);
+            ref float r6 = ref Unsafe.Add(ref x, weightOffsets[k + 6]), r7 = ref Unsafe.Add(ref x, weightOffsets[k + 7]);
+            TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
+            for (int l = 0; l < positions; l++)
+            {
+                var gradients = TOps.Load(ref Unsafe.Add(ref g, l * gradientStride));
+                int p = Unsafe.Add(ref position, l);
+                a0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r0, p)), gradients, a0);
+                a1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r1, p)), gradients, a1);
+                a2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r2, p)), gradients, a2);
+                a3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r3, p)), gradients, a3);
+                a4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r4, p)), gradients, a4);
+                a5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r5, p)), gradients, a5);
+                a6 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r6, p)), gradients, a6);
+                a7 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r7, p)), gradients, a7);
+            }
+            total = TOps.Add(total, TOps.Add(TOps.Add(TOps.Add(TOps.Abs(a0), TOps.Abs(a1)), TOps.Add(TOps.Abs(a2), TOps.Abs(a3))),
+                                             TOps.Add(TOps.Add(TOps.Abs(a4), TOps.Abs(a5)), TOps.Add(TOps.Abs(a6), TOps.Abs(a7)))));
+        }
+        for (; k < rows; k++)
+        {
+            ref float r = ref Unsafe.Add(ref x, weightOffsets[k]);
+            var a = TOps.Zero;
+            for (int l = 0; l < positions; l++)
+                a = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r, Unsafe.Add(ref position, l))), TOps.Load(ref Unsafe.Add(ref g, l * gradientStride)), a);
+            total = TOps.Add(total, TOps.Abs(a));
+        }
+        TOps.Store(total, ref sum);
+    }
+
+    /// <summary>The vector operations <see cref="Block"/> needs, for one vector width (the JIT specialises it per width).</summary>
+    interface ILanes<TVector>
+    {
+        static abstract TVector Zero { get; }
+        static abstract TVector Load(ref float source);
+        static abstract TVector Broadcast(float value);
+        static abstract TVector MultiplyAdd(TVector a, TVector b, TVector addend);
+        static abstract TVector Add(TVector a, TVector b);
+        static abstract TVector Abs(TVector a);
+        static abstract void Store(TVector value, ref float destination);
+    }
+
+    struct Lanes512 : ILanes<Vector512<float>>
+    {
+        public static Vector512<float> Zero => Vector512<float>.Zero;
+        public static Vector512<float> Load(ref float source) => Vector512.LoadUnsafe(ref source);
+        public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+        public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
+        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+        public static Vector512<float> Abs(Vector512<float> a) => Vector512.Abs(a);
+        public static void Store(Vector512<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+    }
+
+    struct Lanes256 : ILanes<Vector256<float>>
+    {
+        public static Vector256<float> Zero => Vector256<float>.Zero;
+        public static Vector256<float> Load(ref float source) => Vector256.LoadUnsafe(ref source);
+        public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+        public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Vector256.FusedMultiplyAdd(a, b, addend);
+        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+        public static Vector256<float> Abs(Vector256<float> a) => Vector256.Abs(a);
+        public static void Store(Vector256<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+    }
+}
