@@ -65,6 +65,7 @@ internal sealed class ReluKinks : IDisposable
     /// read in place: two sweeps per image in C#, where tensor operations would make and sweep several full-size tensors
     /// (on the default model they cost as much as the rest of the check).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static (int Image, long Offset, bool Open)[] NearZero(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -89,6 +90,7 @@ internal sealed class ReluKinks : IDisposable
         return near.ToArray();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static float LargestMagnitude(ReadOnlySpan<float> values)
     {
         var largest = System.Numerics.Vector<float>.Zero;
