@@ -29,12 +29,12 @@ public sealed record ProfilerOptions
 
     /// <summary>
     /// Images per forward/backward pass of the batched engine (and per progress report). Per-sample weight
-    /// gradients are reduced in chunks of at most 4 MB whatever the batch, so memory grows with the batch only
-    /// through the activations. Measured on the default model (2 cores, medians of 4 interleaved runs): 8 per
-    /// pass 360 img/s, 16 per pass 420, 32 per pass 455, 64 per pass 390; 16 keeps the activations at half of
-    /// 32's for 8% less speed. Large images take fewer per pass (<see cref="SaliencyProfiler.InputValuesPerPass"/>).
+    /// gradients are never all held (their magnitudes are summed in registers, or reduced in chunks of at most 4 MB), so
+    /// memory grows with the batch only through the activations. Measured on the default model with the settling check
+    /// (2 cores, AVX-512, 1,024 images, 4 interleaved rounds): 16 per pass 203-275 img/s, 32 per pass 254-364, 64 per pass
+    /// 280-360, 128 per pass 293-366, 256 per pass 271-368. Large images take fewer per pass (<see cref="SaliencyProfiler.InputValuesPerPass"/>).
     /// </summary>
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init; } = 64;
 
     /// <summary>For <see cref="Aggregation.LayerWise"/>: one entry for every parameter tensor, not only the 4-D ones.</summary>
     public bool LayerWiseAllTensors { get; init; }

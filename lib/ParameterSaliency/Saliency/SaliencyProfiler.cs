@@ -21,7 +21,7 @@ public sealed class SaliencyProfiler
 
     /// <summary>Prepares a profiler for <paramref name="model"/>; fails when the model has none of the units the aggregation needs, or when the batched engine is asked for and cannot handle the model.</summary>
     /// <param name="model">Classifier f_θ to explain, mapping images [N, C, H, W] to logits.</param>
-    /// <param name="options">Aggregation, engine and images per pass; null: the defaults (filter-wise for convolutional networks and neuron-wise otherwise, <see cref="ProfileEngine.Auto"/>, 16 per pass).</param>
+    /// <param name="options">Aggregation, engine and images per pass; null: the defaults (filter-wise for convolutional networks and neuron-wise otherwise, <see cref="ProfileEngine.Auto"/>, 64 per pass).</param>
     public SaliencyProfiler(nn.Module<Tensor, Tensor> model, ProfilerOptions? options = null)
     {
         Runtime.NativeTorch.EnsureLoaded();
@@ -70,7 +70,7 @@ public sealed class SaliencyProfiler
 
     /// <summary>
     /// Row-relative L1 difference between the batched engine and the loop above which the batched engine is not trusted,
-    /// on any image of the first batch of two or more (rows either engine's <see cref="SettlingCheck"/> recomputes under float64's ReLU masks
+    /// on any of the first <see cref="SelfCheckImages"/> images of the first batch of two or more (rows either engine's <see cref="SettlingCheck"/> recomputes under float64's ReLU masks
     /// are left out: their float32 rows may differ by 1e-2). Both engines' other rows were within 7.3e-5 of float64 on the
     /// first 1,024 test images, under every oneDNN cap; the bound is the one the tests hold every row to.
     /// </summary>
@@ -132,11 +132,11 @@ public sealed class SaliencyProfiler
 
     /// <summary>
     /// The batched engine's first batch (of two or more images) is checked against the loop (the definition), image by
-    /// image: when any image the settling check leaves in float32 differs by more than <see cref="SelfCheckTolerance"/>,
-    /// an automatically chosen engine falls back to the loop and an explicitly requested one throws. Under
-    /// <see cref="ProfileEngine.Auto"/> the same batch also decides which engine is faster on this model and processor:
-    /// the batched engine runs twice more (warm) and is kept unless the loop's time on that batch beats the better of the
-    /// two by more than 10%.
+    /// image, on its first <see cref="SelfCheckImages"/> images: when any image the settling check leaves in float32 differs
+    /// by more than <see cref="SelfCheckTolerance"/>, an automatically chosen engine falls back to the loop and an
+    /// explicitly requested one throws. Under <see cref="ProfileEngine.Auto"/> the same batch also decides which engine is
+    /// faster on this model and processor: the batched engine runs twice more (warm) and is kept unless the loop's time
+    /// per image beats the better of the two by more than 10%.
     /// </summary>
     Tensor BatchedChecked(Tensor images, Tensor labels, SettlingCheck check, int firstRow)
     {
@@ -145,26 +145,30 @@ public sealed class SaliencyProfiler
             return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels, check, firstRow) : loop.Profile(images, labels, check, firstRow);
         using var scope = NewDisposeScope();
         SettlingCheck batchedCheck = check.Sibling(), loopCheck = check.Sibling(); // only the returned engine's findings count
+        long count = images.shape[0], comparedCount = Math.Min(count, SelfCheckImages);
         var values = batched!.Profile(images, labels, batchedCheck, firstRow);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var reference = loop.Profile(images, labels, loopCheck, firstRow);
-        double loopSeconds = clock.Elapsed.TotalSeconds;
+        var reference = loop.Profile(images.narrow(0, 0, comparedCount), labels.narrow(0, 0, comparedCount), loopCheck, firstRow);
+        double loopSecondsPerImage = clock.Elapsed.TotalSeconds / comparedCount;
         // Rows either engine's check recomputes in float64 are settled later, whatever float32 gave them.
         var settled = batchedCheck.Rows.Concat(loopCheck.Rows).Select(row => row - firstRow).ToHashSet();
-        var rowDifferences = ProfileDifferences.Rows(values, reference);
+        var rowDifferences = ProfileDifferences.Rows(values.narrow(0, 0, comparedCount), reference);
         var compared = Enumerable.Range(0, rowDifferences.Length).Where(row => !settled.Contains(row)).ToArray();
         int worst = compared.Length == 0 ? -1 : compared.MaxBy(row => rowDifferences[row]);
         double difference = worst < 0 ? 0 : rowDifferences[worst];
-        string agreement = $"its first {images.shape[0]} images matched the loop (largest relative difference {difference:E1}" + (settled.Count > 0 ? $", {settled.Count} recomputed under float64's ReLU masks" : "") + ")";
+        string agreement = $"its first {comparedCount} images matched the loop (largest relative difference {difference:E1}" + (settled.Count > 0 ? $", {settled.Count} recomputed under float64's ReLU masks" : "") + ")";
+        Tensor LoopForAll() => count == comparedCount ? reference
+            : cat([reference, loop.Profile(images.narrow(0, comparedCount, count - comparedCount), labels.narrow(0, comparedCount, count - comparedCount), loopCheck, firstRow + (int)comparedCount)], 0);
         if (difference > SelfCheckTolerance)
         {
             string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (relative L1) on image {firstRow + worst} of its first batch " +
                             $"on this model and processor under the oneDNN cap {Runtime.CpuKernels.Policy.Isa}";
             if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
             UseLoop($"loop: {reason}", reason);
+            var all = LoopForAll();
             check.Include(loopCheck);
             Runtime.Notices.Writer.WriteLine($"ParameterSaliency: using the loop engine: {reason}.");
-            return reference.MoveToOuterDisposeScope();
+            return all.MoveToOuterDisposeScope();
         }
         batchedVerified = true;
         if (Options.Engine == ProfileEngine.Batched)
@@ -174,25 +178,29 @@ public sealed class SaliencyProfiler
             return values.MoveToOuterDisposeScope();
         }
         // The batched engine's warm time, the better of two runs (a single run of a few tens of milliseconds can fall on
-        // a moment when other processes hold the cores); it is kept unless the loop is faster by more than 10%.
-        double batchedSeconds = double.MaxValue;
+        // a moment when other processes hold the cores); it is kept unless the loop is faster per image by more than 10%.
+        double batchedSecondsPerImage = double.MaxValue;
         for (int run = 0; run < 2; run++)
         {
             clock.Restart();
             batched.Profile(images, labels).Dispose();
-            batchedSeconds = Math.Min(batchedSeconds, clock.Elapsed.TotalSeconds);
+            batchedSecondsPerImage = Math.Min(batchedSecondsPerImage, clock.Elapsed.TotalSeconds / count);
         }
-        string speeds = $"{images.shape[0] / batchedSeconds:F0} img/s batched, {images.shape[0] / loopSeconds:F0} img/s in the loop on the first {images.shape[0]} images";
-        if (batchedSeconds <= loopSeconds * 1.1)
+        string speeds = $"{1 / batchedSecondsPerImage:F0} img/s batched on the first {count} images, {1 / loopSecondsPerImage:F0} img/s in the loop on the first {comparedCount}";
+        if (batchedSecondsPerImage <= loopSecondsPerImage * 1.1)
         {
-            EngineReason = $"batched: measured {(batchedSeconds <= loopSeconds ? "faster" : "within 10% of the loop")} ({speeds}); {agreement}";
+            EngineReason = $"batched: measured {(batchedSecondsPerImage <= loopSecondsPerImage ? "faster" : "within 10% of the loop")} ({speeds}); {agreement}";
             check.Include(batchedCheck);
             return values.MoveToOuterDisposeScope();
         }
         UseLoop($"loop: measured faster ({speeds}); {agreement}", fallback: null);
+        var profiles = LoopForAll();
         check.Include(loopCheck);
-        return reference.MoveToOuterDisposeScope();
+        return profiles.MoveToOuterDisposeScope();
     }
+
+    /// <summary>How many images of the first batch the loop profiles to check the batched engine and time it against: the loop is the slow one.</summary>
+    public const int SelfCheckImages = 16;
 
     /// <summary>
     /// <paramref name="values"/> [N, F] with the rows <paramref name="unsettled"/> recomputed, <paramref name="perPass"/>
