@@ -9,7 +9,9 @@ namespace ParameterSaliency.Saliency;
 /// input and output; one autograd.grad of the summed per-sample losses gives ∂L_n/∂output for
 /// every sample n (in eval mode samples do not interact); each layer's per-sample weight
 /// gradient is then a batched matrix product with its input patches (im2col), reduced to the
-/// profile's entries chunk by chunk (<see cref="PerSampleConvolution"/>, <see cref="PerSampleLinear"/>). Supports Conv2d
+/// profile's entries chunk by chunk (<see cref="PerSampleConvolution"/>, <see cref="PerSampleLinear"/>); a float32 pass's
+/// convolution weights instead have their magnitudes summed in registers, every layer of the pass in one parallel loop
+/// (<see cref="ConvolutionGradientSums"/>). Supports Conv2d
 /// (groups = 1), BatchNorm2d (eval mode), Linear parameters (on [N, in] or token inputs [N, T, in]) and the q, k, v
 /// projection of this library's attention (<see cref="Models.SelfAttention"/>), whose heads also take out_proj's gradients.
 /// </summary>
@@ -134,13 +136,19 @@ internal sealed class BatchedEngine
             for (int i = 0; i < layers.Length; i++) gradientOf[layers[i]] = LoopEngine.GradientOrZero(outputGradients[i], outputs[layers[i]]);
 
             long samples = images.shape[0];
+            // The convolution weights whose per-sample gradient magnitudes are summed in registers, all layers in one parallel loop.
+            var summed = plan.Where(step => step.Owner is Conv2d && step.IsWeight && gradientOf.ContainsKey(step.Owner) &&
+                                            PerSampleConvolution.Summable(layout, differentiable, inputs[step.Owner], gradientOf[step.Owner]))
+                             .Select(step => (Conv2d)step.Owner).Distinct().ToArray();
+            var sumsOf = summed.Zip(ConvolutionGradientSums.Of(summed.Select(conv => (conv, inputs[conv], gradientOf[conv])).ToArray())).ToDictionary(p => (nn.Module)p.First, p => p.Second);
             var parts = plan.Select(step =>
             {
                 var (segment, owner, isWeight, outProjection) = step;
                 if (!gradientOf.TryGetValue(owner, out var outputGradient)) // layer never ran: no part in the loss
                     return zeros(samples, segment.Length, dtype: images.dtype, device: images.device);
                 if (owner is Conv2d conv && isWeight)
-                    return PerSampleConvolution.Reduced(conv, inputs[owner], outputGradient, layout, differentiable);
+                    return sumsOf.TryGetValue(owner, out var sums) ? PerSampleConvolution.FromSums(conv, sums, layout.Aggregation)
+                        : PerSampleConvolution.Reduced(conv, inputs[owner], outputGradient, layout, differentiable);
                 if (owner is Linear or Models.SelfAttention && isWeight)
                     return PerSampleLinear.Reduced(layout, segment, inputs[owner], outputGradient,
                         outProjection is null ? null : (inputs[outProjection], gradientOf[outProjection]));

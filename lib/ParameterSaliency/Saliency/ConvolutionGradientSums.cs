@@ -22,49 +22,90 @@ internal static class ConvolutionGradientSums
         input.device_type == TorchSharp.DeviceType.CPU && outputGradient.device_type == TorchSharp.DeviceType.CPU;
 
     /// <summary>[N, out] sums of |∂L_n/∂W[o, ·]| over each filter's in·kh·kw weights, from the layer's input [N, in, H, W] and ∂L/∂output [N, out, H', W'].</summary>
-    public static Tensor Of(Conv2d conv, Tensor input, Tensor outputGradient)
+    public static Tensor Of(Conv2d conv, Tensor input, Tensor outputGradient) => Of([(conv, input, outputGradient)])[0];
+
+    /// <summary>
+    /// <see cref="Of(Conv2d, Tensor, Tensor)"/> for several layers of one pass at once: every layer's inputs are prepared
+    /// (libtorch operations) first, then one parallel loop runs all of their work. libtorch's OpenMP threads spin for a
+    /// while after each of its operations; a parallel loop started right after one shares the cores with that spinning
+    /// (measured: 2 threads 1.3-2x slower than 1 on a layer alone, 2 cores), so the pass's layers get one start between them.
+    /// </summary>
+    public static Tensor[] Of(IReadOnlyList<(Conv2d Conv, Tensor Input, Tensor OutputGradient)> layers)
     {
         using var scope = NewDisposeScope();
-        long[] kernel = conv.kernel_size, stride = conv.stride, dilation = conv.dilation, padding = conv.padding!;
-        int samples = (int)input.shape[0], channels = (int)input.shape[1], filters = (int)conv.out_channels;
-        int outHeight = (int)outputGradient.shape[2], outWidth = (int)outputGradient.shape[3];
-        var paddedTensor = HostValues.Of(nn.functional.pad(input.detach(), [padding[1], padding[1], padding[0], padding[0]]), ScalarType.Float32);
-        int height = (int)paddedTensor.shape[2], width = (int)paddedTensor.shape[3];
-        int lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
-        int blocks = (filters + lanes - 1) / lanes, paddedFilters = blocks * lanes, positions = outHeight * outWidth;
-        // ∂L/∂out as [N, H'·W', filters padded to whole vectors with zeros]: one vector load per position.
-        var gradientTensor = HostValues.Of(nn.functional.pad(outputGradient.detach().reshape(samples, filters, positions).transpose(1, 2), [0, paddedFilters - filters]), ScalarType.Float32);
+        var jobs = layers.Select(layer => new Layer(layer.Conv, layer.Input, layer.OutputGradient)).ToArray();
+        var firstItem = new int[jobs.Length + 1];
+        for (int i = 0; i < jobs.Length; i++) firstItem[i + 1] = firstItem[i] + jobs[i].Items;
+        Parallel.For(0, firstItem[^1], new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, item =>
+        {
+            int job = Array.BinarySearch(firstItem, item);
+            job = job >= 0 ? job : ~job - 1;
+            while (firstItem[job + 1] <= item) job++; // layers without work share a first item
+            jobs[job].Run(item - firstItem[job]);
+        });
+        return jobs.Select(job => job.Sums().MoveToOuterDisposeScope()).ToArray();
+    }
 
-        var weightOffsets = new int[channels * kernel[0] * kernel[1]];
-        for (int i = 0, k = 0; i < channels; i++)
-            for (int a = 0; a < kernel[0]; a++)
-                for (int b = 0; b < kernel[1]; b++)
-                    weightOffsets[k++] = (int)(i * height * width + a * dilation[0] * width + b * dilation[1]);
-        var positionOffsets = new int[positions];
-        for (int y = 0, l = 0; y < outHeight; y++)
-            for (int x = 0; x < outWidth; x++)
-                positionOffsets[l++] = (int)(y * stride[0] * width + x * stride[1]);
+    /// <summary>One layer's prepared work: its padded input and transposed output gradient in host memory, the offsets of its weights and positions, and the sums.</summary>
+    sealed class Layer
+    {
+        readonly Tensor padded, gradient;
+        readonly int[] weightOffsets, positionOffsets;
+        readonly int samples, filters, blocks, pairs, lanes, paddedPerSample, gradientPerSample;
+        readonly float[] sums;
 
-        var sums = new float[samples * paddedFilters];
-        int paddedPerSample = channels * height * width, gradientPerSample = positions * paddedFilters;
-        int pairs = (blocks + 1) / 2; // work items: a sample and two vectors of filters (one, for an odd last block)
-        Parallel.For(0, samples * pairs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, item =>
+        public Layer(Conv2d conv, Tensor input, Tensor outputGradient)
+        {
+            long[] kernel = conv.kernel_size, stride = conv.stride, dilation = conv.dilation, padding = conv.padding!;
+            samples = (int)input.shape[0];
+            filters = (int)conv.out_channels;
+            int channels = (int)input.shape[1], outHeight = (int)outputGradient.shape[2], outWidth = (int)outputGradient.shape[3];
+            padded = HostValues.Of(nn.functional.pad(input.detach(), [padding[1], padding[1], padding[0], padding[0]]), ScalarType.Float32);
+            int height = (int)padded.shape[2], width = (int)padded.shape[3];
+            lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
+            blocks = (filters + lanes - 1) / lanes;
+            pairs = (blocks + 1) / 2; // work items: a sample and two vectors of filters (one, for an odd last block)
+            int paddedFilters = blocks * lanes, positions = outHeight * outWidth;
+            // ∂L/∂out as [N, H'·W', filters padded to whole vectors with zeros]: one vector load per position.
+            gradient = HostValues.Of(nn.functional.pad(outputGradient.detach().reshape(samples, filters, positions).transpose(1, 2), [0, paddedFilters - filters]), ScalarType.Float32);
+            weightOffsets = new int[channels * kernel[0] * kernel[1]];
+            for (int i = 0, k = 0; i < channels; i++)
+                for (int a = 0; a < kernel[0]; a++)
+                    for (int b = 0; b < kernel[1]; b++)
+                        weightOffsets[k++] = (int)(i * height * width + a * dilation[0] * width + b * dilation[1]);
+            positionOffsets = new int[positions];
+            for (int y = 0, l = 0; y < outHeight; y++)
+                for (int x = 0; x < outWidth; x++)
+                    positionOffsets[l++] = (int)(y * stride[0] * width + x * stride[1]);
+            paddedPerSample = channels * height * width;
+            gradientPerSample = positions * paddedFilters;
+            sums = new float[samples * paddedFilters];
+        }
+
+        /// <summary>Work items: one per sample and pair of filter vectors.</summary>
+        public int Items => samples * pairs;
+
+        /// <summary>Computes work item <paramref name="item"/>'s sums (any thread; items write disjoint sums).</summary>
+        public void Run(int item)
         {
             int sample = item / pairs, block = item % pairs * 2;
-            // Spans cannot be captured by the lambda: each work item reads the tensors' memory afresh (no copy).
-            ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(paddedTensor)), sample * paddedPerSample);
-            ref float g = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(gradientTensor)), sample * gradientPerSample + block * lanes);
+            // Spans cannot be held across the parallel loop: each work item reads the tensors' memory afresh (no copy).
+            ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(padded)), sample * paddedPerSample);
+            ref float g = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(gradient)), sample * gradientPerSample + block * lanes);
             ref float sum = ref sums[(sample * blocks + block) * lanes];
+            int stride = blocks * lanes;
             bool two = block + 1 < blocks;
             if (Vector512.IsHardwareAccelerated)
             {
-                if (two) Pair<Lanes512, Vector512<float>>(ref x, ref g, paddedFilters, weightOffsets, positionOffsets, ref sum);
-                else Single<Lanes512, Vector512<float>>(ref x, ref g, paddedFilters, weightOffsets, positionOffsets, ref sum);
+                if (two) Pair<Lanes512, Vector512<float>>(ref x, ref g, stride, weightOffsets, positionOffsets, ref sum);
+                else Single<Lanes512, Vector512<float>>(ref x, ref g, stride, weightOffsets, positionOffsets, ref sum);
             }
-            else if (two) Pair<Lanes256, Vector256<float>>(ref x, ref g, paddedFilters, weightOffsets, positionOffsets, ref sum);
-            else Single<Lanes256, Vector256<float>>(ref x, ref g, paddedFilters, weightOffsets, positionOffsets, ref sum);
-        });
-        return tensor(sums).reshape(samples, paddedFilters).narrow(1, 0, filters).contiguous().MoveToOuterDisposeScope();
+            else if (two) Pair<Lanes256, Vector256<float>>(ref x, ref g, stride, weightOffsets, positionOffsets, ref sum);
+            else Single<Lanes256, Vector256<float>>(ref x, ref g, stride, weightOffsets, positionOffsets, ref sum);
+        }
+
+        /// <summary>The sums [N, out].</summary>
+        public Tensor Sums() => tensor(sums).reshape(samples, blocks * lanes).narrow(1, 0, filters).contiguous();
     }
 
     /// <summary>

@@ -25,8 +25,8 @@ internal static class PerSampleConvolution
     /// <summary>The layer's entries [N, entries] of <paramref name="layout"/>'s aggregation from its input [N, in, H, W] and ∂L/∂output [N, out, H', W'].</summary>
     public static Tensor Reduced(Conv2d conv, Tensor input, Tensor outputGradient, ProfileLayout layout, bool differentiable, long chunkElements = ChunkElements)
     {
-        if (!differentiable && layout.Aggregation != Aggregation.ParameterWise && ConvolutionGradientSums.Handles(input, outputGradient))
-            return FromSums(ConvolutionGradientSums.Of(conv, input, outputGradient), layout.Aggregation, input.shape[1] * conv.kernel_size[0] * conv.kernel_size[1]);
+        if (Summable(layout, differentiable, input, outputGradient))
+            return FromSums(conv, ConvolutionGradientSums.Of(conv, input, outputGradient), layout.Aggregation);
         long samples = input.shape[0], outChannels = conv.out_channels;
         long patchLength = input.shape[1] * conv.kernel_size[0] * conv.kernel_size[1];
         long positions = outputGradient.shape[2] * outputGradient.shape[3];
@@ -56,9 +56,19 @@ internal static class PerSampleConvolution
         return cat(rows, 0);
     }
 
-    /// <summary>The layer's entries from the sums [N, out] of |∂L_n/∂W| over each filter's <paramref name="patchLength"/> weights: their means per filter, or the layer's mean.</summary>
-    static Tensor FromSums(Tensor sums, Aggregation aggregation, long patchLength) =>
-        aggregation is Aggregation.FilterWise or Aggregation.NeuronWise ? sums / patchLength : sums.sum([1], keepdim: true) / (sums.shape[1] * patchLength);
+    /// <summary>
+    /// Whether the layer's entries come from <see cref="ConvolutionGradientSums"/> (the sums of |∂L_n/∂W| per filter,
+    /// float32 in host memory, not differentiable): every aggregation but the parameter-wise one needs only those sums.
+    /// </summary>
+    public static bool Summable(ProfileLayout layout, bool differentiable, Tensor input, Tensor outputGradient) =>
+        !differentiable && layout.Aggregation != Aggregation.ParameterWise && ConvolutionGradientSums.Handles(input, outputGradient);
+
+    /// <summary>The layer's entries from the sums [N, out] of |∂L_n/∂W| over each filter's weights: their means per filter, or the layer's mean.</summary>
+    public static Tensor FromSums(Conv2d conv, Tensor sums, Aggregation aggregation)
+    {
+        long patchLength = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1];
+        return aggregation is Aggregation.FilterWise or Aggregation.NeuronWise ? sums / patchLength : sums.sum([1], keepdim: true) / (sums.shape[1] * patchLength);
+    }
 
     /// <summary>Input patches [n, in·kh·kw, H'·W'] (the order of the weight's flattened dimensions, and of libtorch's unfold).</summary>
     static Tensor Patches(Conv2d conv, Tensor input, long outHeight, long outWidth, bool differentiable)
