@@ -46,28 +46,40 @@ internal static class ConvolutionGradientSums
         return jobs.Select(job => job.Sums().MoveToOuterDisposeScope()).ToArray();
     }
 
-    /// <summary>One layer's prepared work: its padded input and transposed output gradient in host memory, the offsets of its weights and positions, and the sums.</summary>
+    /// <summary>
+    /// One layer's prepared work: its input and transposed output gradient in host memory, the offsets of its weights and
+    /// positions in a padded sample, and the sums. Each work item pads its sample itself, into a buffer of its thread: a
+    /// padded copy of the whole batch made by libtorch cost about as much as the transposed gradient and a third of the
+    /// sums' time on the default model (its 20 layers: 17 ms of 55 per 64 images, both copies together).
+    /// </summary>
     sealed class Layer
     {
-        readonly Tensor padded, gradient;
+        readonly Tensor input, gradient;
         readonly int[] weightOffsets, positionOffsets;
-        readonly int samples, filters, blocks, pairs, lanes, paddedPerSample, gradientPerSample;
+        readonly int samples, filters, blocks, pairs, lanes, channels, inputHeight, inputWidth, top, left, height, width, gradientPerSample;
         readonly float[] sums;
+
+        [ThreadStatic] static float[]? paddedSample;
 
         public Layer(Conv2d conv, Tensor input, Tensor outputGradient)
         {
             long[] kernel = conv.kernel_size, stride = conv.stride, dilation = conv.dilation, padding = conv.padding!;
             samples = (int)input.shape[0];
             filters = (int)conv.out_channels;
-            int channels = (int)input.shape[1], outHeight = (int)outputGradient.shape[2], outWidth = (int)outputGradient.shape[3];
-            padded = HostValues.Of(nn.functional.pad(input.detach(), [padding[1], padding[1], padding[0], padding[0]]), ScalarType.Float32);
-            int height = (int)padded.shape[2], width = (int)padded.shape[3];
+            channels = (int)input.shape[1];
+            inputHeight = (int)input.shape[2];
+            inputWidth = (int)input.shape[3];
+            (top, left) = ((int)padding[0], (int)padding[1]);
+            (height, width) = (inputHeight + 2 * top, inputWidth + 2 * left);
+            int outHeight = (int)outputGradient.shape[2], outWidth = (int)outputGradient.shape[3];
+            this.input = HostValues.Of(input, ScalarType.Float32);
             lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
             blocks = (filters + lanes - 1) / lanes;
             pairs = (blocks + 1) / 2; // work items: a sample and two vectors of filters (one, for an odd last block)
             int paddedFilters = blocks * lanes, positions = outHeight * outWidth;
             // ∂L/∂out as [N, H'·W', filters padded to whole vectors with zeros]: one vector load per position.
-            gradient = HostValues.Of(nn.functional.pad(outputGradient.detach().reshape(samples, filters, positions).transpose(1, 2), [0, paddedFilters - filters]), ScalarType.Float32);
+            var transposed = outputGradient.detach().reshape(samples, filters, positions).transpose(1, 2);
+            gradient = HostValues.Of(paddedFilters == filters ? transposed : nn.functional.pad(transposed, [0, paddedFilters - filters]), ScalarType.Float32);
             weightOffsets = new int[channels * kernel[0] * kernel[1]];
             for (int i = 0, k = 0; i < channels; i++)
                 for (int a = 0; a < kernel[0]; a++)
@@ -77,7 +89,6 @@ internal static class ConvolutionGradientSums
             for (int y = 0, l = 0; y < outHeight; y++)
                 for (int x = 0; x < outWidth; x++)
                     positionOffsets[l++] = (int)(y * stride[0] * width + x * stride[1]);
-            paddedPerSample = channels * height * width;
             gradientPerSample = positions * paddedFilters;
             sums = new float[samples * paddedFilters];
         }
@@ -89,8 +100,8 @@ internal static class ConvolutionGradientSums
         public void Run(int item)
         {
             int sample = item / pairs, block = item % pairs * 2;
+            ref float x = ref MemoryMarshal.GetArrayDataReference(PadSample(sample));
             // Spans cannot be held across the parallel loop: each work item reads the tensors' memory afresh (no copy).
-            ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(padded)), sample * paddedPerSample);
             ref float g = ref Unsafe.Add(ref MemoryMarshal.GetReference(HostValues.Floats(gradient)), sample * gradientPerSample + block * lanes);
             ref float sum = ref sums[(sample * blocks + block) * lanes];
             int stride = blocks * lanes;
@@ -102,6 +113,20 @@ internal static class ConvolutionGradientSums
             }
             else if (two) Pair<Lanes256, Vector256<float>>(ref x, ref g, stride, weightOffsets, positionOffsets, ref sum);
             else Single<Lanes256, Vector256<float>>(ref x, ref g, stride, weightOffsets, positionOffsets, ref sum);
+        }
+
+        /// <summary>Sample <paramref name="sample"/>'s input with zeros around it [in, H + 2·top, W + 2·left], in this thread's buffer.</summary>
+        float[] PadSample(int sample)
+        {
+            int length = channels * height * width;
+            if (paddedSample is null || paddedSample.Length < length) paddedSample = new float[length];
+            var destination = paddedSample.AsSpan(0, length);
+            if (top > 0 || left > 0) destination.Clear();
+            var source = HostValues.Floats(input).Slice(sample * channels * inputHeight * inputWidth, channels * inputHeight * inputWidth);
+            for (int plane = 0; plane < channels; plane++)
+                for (int y = 0; y < inputHeight; y++)
+                    source.Slice((plane * inputHeight + y) * inputWidth, inputWidth).CopyTo(destination.Slice((plane * height + y + top) * width + left, inputWidth));
+            return paddedSample;
         }
 
         /// <summary>The sums [N, out].</summary>
