@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -65,7 +67,7 @@ internal sealed class ReluKinks : IDisposable
     /// read in place: two sweeps per image in C#, where tensor operations would make and sweep several full-size tensors
     /// (on the default model they cost as much as the rest of the check).
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static (int Image, long Offset, bool Open)[] NearZero(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -78,10 +80,10 @@ internal sealed class ReluKinks : IDisposable
         {
             var own = values.Slice(image * perImage, perImage);
             float band = (float)(LargestMagnitude(own) * RoundingBand);
-            var threshold = new System.Numerics.Vector<float>(band);
-            int width = System.Numerics.Vector<float>.Count, i = 0;
+            var threshold = new Vector<float>(band);
+            int width = Vector<float>.Count, i = 0;
             for (; i + width <= own.Length; i += width)
-                if (System.Numerics.Vector.LessThanOrEqualAny(System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(own.Slice(i, width))), threshold))
+                if (Vector.LessThanOrEqualAny(Vector.Abs(new Vector<float>(own.Slice(i, width))), threshold))
                     for (int j = i; j < i + width; j++)
                         if (Math.Abs(own[j]) <= band) near.Add((image, j, own[j] > 0));
             for (; i < own.Length; i++)
@@ -90,13 +92,13 @@ internal sealed class ReluKinks : IDisposable
         return near.ToArray();
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float LargestMagnitude(ReadOnlySpan<float> values)
     {
-        var largest = System.Numerics.Vector<float>.Zero;
-        int width = System.Numerics.Vector<float>.Count, i = 0;
+        var largest = Vector<float>.Zero;
+        int width = Vector<float>.Count, i = 0;
         for (; i + width <= values.Length; i += width)
-            largest = System.Numerics.Vector.Max(largest, System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(values.Slice(i, width))));
+            largest = Vector.Max(largest, Vector.Abs(new Vector<float>(values.Slice(i, width))));
         float result = 0;
         for (int lane = 0; lane < width; lane++) result = Math.Max(result, largest[lane]);
         for (; i < values.Length; i++) result = Math.Max(result, Math.Abs(values[i]));

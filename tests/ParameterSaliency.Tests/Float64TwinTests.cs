@@ -1,0 +1,97 @@
+using ParameterSaliency.Data;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>
+/// The float64 twin's forward runs in chunks of 16 images: the masks it gives and the wrong masks it finds must not
+/// depend on that. Both are held against one float64 forward of all the images at once through a float64 copy of the
+/// model (hooks on its ReLUs), over 40 images (three chunks, the last a partial one), and a twin that builds another
+/// architecture must be refused with a message, not read out of range.
+/// </summary>
+public class Float64TwinTests
+{
+    const int Count = 40;
+
+    /// <summary>x &gt; 0 of every ReLU call of one float64 forward of <paramref name="images"/>, in call order.</summary>
+    static List<Tensor> OneForward(nn.Module<Tensor, Tensor> model, Tensor images)
+    {
+        var copy = ExactReference.BuilderOf(model)!();
+        copy.to(ScalarType.Float64);
+        using (no_grad())
+            foreach (var (name, value) in model.state_dict()) copy.state_dict()[name].copy_(value);
+        copy.eval();
+        var open = new List<Tensor>();
+        var hooks = ReluKinks.ReluModules(copy).Select(relu => relu.register_forward_pre_hook((_, x) => { open.Add(x.gt(0).DetachFromDisposeScope()); return x; })).ToArray();
+        using (no_grad()) copy.call(images.to(ScalarType.Float64));
+        foreach (var hook in hooks) hook.remove();
+        return open;
+    }
+
+    [Fact]
+    public void Masks_of_a_chunked_forward_equal_one_forward_of_every_image()
+    {
+        using var scope = NewDisposeScope();
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        saved.Model.eval();
+        using var twin = Float64Twin.For(saved.Model, ProfileLayout.For(saved.Model, Aggregation.FilterWise))!;
+        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
+        var expected = OneForward(saved.Model, images);
+        var actual = twin.OpenMasks(images);
+        Assert.Equal(17, expected.Count);
+        Assert.Equal(expected.Count, actual.Count);
+        for (int call = 0; call < expected.Count; call++)
+        {
+            Assert.Equal(expected[call].shape, actual[call].shape);
+            Assert.True(expected[call].eq(actual[call]).all().item<bool>(), $"ReLU call {call}: the chunked masks differ from one forward's");
+        }
+    }
+
+    [Fact]
+    public void The_wrong_masks_found_are_exactly_the_planted_ones_in_every_chunk()
+    {
+        using var scope = NewDisposeScope();
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        saved.Model.eval();
+        using var twin = Float64Twin.For(saved.Model, ProfileLayout.For(saved.Model, Aggregation.FilterWise))!;
+        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
+        var open = OneForward(saved.Model, images);
+        long[] perImage = open.Select(mask => mask.numel() / Count).ToArray();
+        // Three entries of every image at calls spread over the network, with float64's own masks, except the planted
+        // images, whose entry at one call says the opposite: the first and last image of a chunk, and one of the last, partial chunk.
+        int[] planted = [0, 15, 16, 37];
+        var entries = new List<KinkEntry>();
+        for (int slot = 0; slot < Count; slot++)
+            foreach (int call in new[] { 1, 8, 16 })
+            {
+                long offset = (slot * 97 + call * 31) % perImage[call];
+                bool open64 = open[call].flatten(1)[slot, offset].item<bool>();
+                bool wrong = planted.Contains(slot) && call == (slot % 2 == 0 ? 8 : 16);
+                entries.Add(new KinkEntry(call, slot, offset, wrong ? !open64 : open64));
+            }
+        var found = twin.MasksDiffer(images, new KinkCandidates(Enumerable.Range(0, Count).Select(i => (long)i).ToArray(), entries.ToArray(), perImage));
+        Assert.Equal(planted.Select(slot => (long)slot), found);
+    }
+
+    [Fact]
+    public void A_twin_of_another_architecture_is_refused_with_a_message()
+    {
+        using var scope = NewDisposeScope();
+        // The same parameter names and shapes, one ReLU call more: the twin runs 2 ReLU calls where the model runs 1.
+        static nn.Module<Tensor, Tensor> Build(bool extraRelu) => extraRelu
+            ? nn.Sequential(("conv", nn.Conv2d(1, 2, 3)), ("relu", nn.ReLU()), ("again", nn.ReLU()), ("flatten", nn.Flatten()), ("fc", nn.Linear(2 * 26 * 26, 10)))
+            : nn.Sequential(("conv", nn.Conv2d(1, 2, 3)), ("relu", nn.ReLU()), ("flatten", nn.Flatten()), ("fc", nn.Linear(2 * 26 * 26, 10)));
+        var model = Build(extraRelu: false);
+        model.eval();
+        ExactReference.Register(model, () => Build(extraRelu: true));
+        using var twin = Float64Twin.For(model, ProfileLayout.For(model, Aggregation.NeuronWise))!;
+        var image = SharedData.TestSplit.Images.narrow(0, 0, 1);
+        var candidates = new KinkCandidates([0], [new KinkEntry(0, 0, 5, true)], [2 * 26 * 26]);
+        var error = Assert.Throws<InvalidOperationException>(() => twin.MasksDiffer(image, candidates));
+        Assert.Contains("builds another architecture", error.Message);
+        Assert.Contains("more ReLUs", error.Message);
+    }
+}
