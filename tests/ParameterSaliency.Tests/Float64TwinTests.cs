@@ -31,13 +31,19 @@ public class Float64TwinTests
         return open;
     }
 
+    /// <summary>The float64 twin of <paramref name="model"/> (put in eval mode), for filter-wise profiles.</summary>
+    static Float64Twin TwinOf(nn.Module<Tensor, Tensor> model)
+    {
+        model.eval();
+        return Float64Twin.For(model, ProfileLayout.For(model, Aggregation.FilterWise))!;
+    }
+
     [Fact]
     public void Masks_of_a_chunked_forward_equal_one_forward_of_every_image()
     {
         using var scope = NewDisposeScope();
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        saved.Model.eval();
-        using var twin = Float64Twin.For(saved.Model, ProfileLayout.For(saved.Model, Aggregation.FilterWise))!;
+        using var twin = TwinOf(saved.Model);
         var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
         var expected = OneForward(saved.Model, images);
         var actual = twin.OpenMasks(images);
@@ -55,8 +61,7 @@ public class Float64TwinTests
     {
         using var scope = NewDisposeScope();
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        saved.Model.eval();
-        using var twin = Float64Twin.For(saved.Model, ProfileLayout.For(saved.Model, Aggregation.FilterWise))!;
+        using var twin = TwinOf(saved.Model);
         var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
         var open = OneForward(saved.Model, images);
         long[] perImage = open.Select(mask => mask.numel() / Count).ToArray();

@@ -164,8 +164,7 @@ internal static class ConvolutionGradientSums
                 a6 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r6, p)), gradients, a6);
                 a7 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref r7, p)), gradients, a7);
             }
-            total = TOps.Add(total, TOps.Add(TOps.Add(TOps.Add(TOps.Abs(a0), TOps.Abs(a1)), TOps.Add(TOps.Abs(a2), TOps.Abs(a3))),
-                                             TOps.Add(TOps.Add(TOps.Abs(a4), TOps.Abs(a5)), TOps.Add(TOps.Abs(a6), TOps.Abs(a7)))));
+            total = Magnitudes<TOps, TVector>(total, a0, a1, a2, a3, a4, a5, a6, a7);
         }
         for (; k < rows; k++)
         {
@@ -213,10 +212,8 @@ internal static class ConvolutionGradientSums
                 v = TOps.Broadcast(Unsafe.Add(ref r6, p)); a6 = TOps.MultiplyAdd(v, ga, a6); b6 = TOps.MultiplyAdd(v, gb, b6);
                 v = TOps.Broadcast(Unsafe.Add(ref r7, p)); a7 = TOps.MultiplyAdd(v, ga, a7); b7 = TOps.MultiplyAdd(v, gb, b7);
             }
-            total = TOps.Add(total, TOps.Add(TOps.Add(TOps.Add(TOps.Abs(a0), TOps.Abs(a1)), TOps.Add(TOps.Abs(a2), TOps.Abs(a3))),
-                                             TOps.Add(TOps.Add(TOps.Abs(a4), TOps.Abs(a5)), TOps.Add(TOps.Abs(a6), TOps.Abs(a7)))));
-            total2 = TOps.Add(total2, TOps.Add(TOps.Add(TOps.Add(TOps.Abs(b0), TOps.Abs(b1)), TOps.Add(TOps.Abs(b2), TOps.Abs(b3))),
-                                             TOps.Add(TOps.Add(TOps.Abs(b4), TOps.Abs(b5)), TOps.Add(TOps.Abs(b6), TOps.Abs(b7)))));
+            total = Magnitudes<TOps, TVector>(total, a0, a1, a2, a3, a4, a5, a6, a7);
+            total2 = Magnitudes<TOps, TVector>(total2, b0, b1, b2, b3, b4, b5, b6, b7);
         }
         for (; k < rows; k++)
         {
@@ -234,6 +231,13 @@ internal static class ConvolutionGradientSums
         TOps.Store(total, ref sum);
         TOps.Store(total2, ref Unsafe.Add(ref sum, lanes));
     }
+
+    /// <summary><paramref name="total"/> + |a0| + … + |a7|: a group's 8 per-sample gradient vectors added to the sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TVector Magnitudes<TOps, TVector>(TVector total, TVector a0, TVector a1, TVector a2, TVector a3, TVector a4, TVector a5, TVector a6, TVector a7)
+        where TOps : struct, ILanes<TVector> =>
+        TOps.Add(total, TOps.Add(TOps.Add(TOps.Add(TOps.Abs(a0), TOps.Abs(a1)), TOps.Add(TOps.Abs(a2), TOps.Abs(a3))),
+                                 TOps.Add(TOps.Add(TOps.Abs(a4), TOps.Abs(a5)), TOps.Add(TOps.Abs(a6), TOps.Abs(a7)))));
 
     /// <summary>The vector operations <see cref="Single"/> and <see cref="Pair"/> need, for one vector width (the JIT specialises it per width).</summary>
     interface ILanes<TVector>
