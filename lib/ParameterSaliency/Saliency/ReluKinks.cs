@@ -129,6 +129,7 @@ internal sealed class ReluKinks : IDisposable
     {
         using var scope = NewDisposeScope();
         var entries = new List<(int Call, int Image, long Offset, bool Open)>();
+        long[] valuesPerImage = calls.Select(c => c.Shape.Skip(1).Aggregate(1L, (a, b) => a * b)).ToArray();
         int watched = 0;
         for (int call = 0; call < calls.Count; call++)
         {
@@ -138,7 +139,7 @@ internal sealed class ReluKinks : IDisposable
             var host = HostValues.Of(gradient, ScalarType.Float32);
             var values = HostValues.Floats(host);
             long[] shape = calls[call].Shape;
-            long perImage = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            long perImage = valuesPerImage[call];
             long group = shape.Length > 2 ? shape.Skip(2).Aggregate(1L, (a, b) => a * b) : perImage;
             var totals = new Dictionary<(int, long), double>();
             foreach (var (image, offset, open) in calls[call].Near)
@@ -153,11 +154,10 @@ internal sealed class ReluKinks : IDisposable
                 if (magnitude > 0 && magnitude >= total * GradientShare) entries.Add((call, image, offset, open));
             }
         }
-        var perImageOfCalls = calls.Select(c => c.Shape.Skip(1).Aggregate(1L, (a, b) => a * b)).ToArray();
-        if (entries.Count == 0) return KinkCandidates.None(perImageOfCalls);
+        if (entries.Count == 0) return KinkCandidates.None(valuesPerImage);
         long[] images = entries.Select(e => (long)e.Image).Distinct().Order().ToArray();
         var slot = images.Select((image, i) => (image, i)).ToDictionary(p => p.image, p => p.i);
-        return new KinkCandidates(images, entries.Select(e => new KinkEntry(e.Call, slot[e.Image], e.Offset, e.Open)).ToArray(), perImageOfCalls);
+        return new KinkCandidates(images, entries.Select(e => new KinkEntry(e.Call, slot[e.Image], e.Offset, e.Open)).ToArray(), valuesPerImage);
     }
 
     /// <summary>Removes the hooks and frees what they kept.</summary>
