@@ -10,11 +10,12 @@ using static TorchSharp.torch;
 // functorch vmap(grad)) and against the training step of both frameworks, as ratios measured in one run; the engine
 // Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
 // once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
-//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --vit]
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --conv-algorithms | --vit]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
 NativeTorch.EnsureLoaded();
+if (args.Contains("--train-step-verbose")) return ConvolutionAlgorithms.Child(args[Array.IndexOf(args, "--train-step-verbose") + 1]);
 bool quick = args.Contains("--quick");
 string folder = Path.Combine(WorkbookPaths.Artifacts, "benchmarks");
 if (args.Contains("--stats-vs-functorch"))
@@ -22,6 +23,14 @@ if (args.Contains("--stats-vs-functorch"))
     Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores");
     Console.WriteLine();
     Console.WriteLine(StatsAgainstFunctorch.Table(folder));
+    return 0;
+}
+if (args.Contains("--conv-algorithms"))
+{
+    // Which convolution algorithms the training step (every engine's ceiling) runs, ours against PyTorch's (about 2 minutes).
+    Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
+    Console.WriteLine();
+    Console.WriteLine(ConvolutionAlgorithms.Table(folder));
     return 0;
 }
 if (args.Contains("--vit"))

@@ -12,8 +12,13 @@ internal sealed record PyTorchRates(string Version, double Loop, double Vmap8, d
 
     public string BestName => Best == Vmap32 ? "vmap(grad), 32 per call" : Best == Vmap8 ? "vmap(grad), 8 per call" : "loop, batch 1";
 
-    /// <summary>Saves <paramref name="model"/> and the images as .pth files in <paramref name="folder"/> and runs the script on them; null (with the reason) without Debian's python3-torch.</summary>
-    public static PyTorchRates? Measure(string folder, string name, string arch, nn.Module model, Tensor images, Tensor labels, string modes, int repeats, out string? reason)
+    /// <summary>
+    /// Saves <paramref name="model"/> and the images as .pth files in <paramref name="folder"/> and runs the script on them,
+    /// with <paramref name="environment"/> added to its own; null (with the reason) without Debian's python3-torch.
+    /// <paramref name="transcript"/>, when given, receives every line the script printed.
+    /// </summary>
+    public static PyTorchRates? Measure(string folder, string name, string arch, nn.Module model, Tensor images, Tensor labels, string modes, int repeats, out string? reason,
+        IReadOnlyDictionary<string, string>? environment = null, List<string>? transcript = null)
     {
         Directory.CreateDirectory(folder);
         string weights = Path.Combine(folder, $"{name}.pth"), data = Path.Combine(folder, $"{name}-images.pth");
@@ -27,6 +32,7 @@ internal sealed record PyTorchRates(string Version, double Loop, double Vmap8, d
         // on 2 cores. Measured on the small ViT (2026-12-06): vmap32 73 and the training step 60 img/s with OpenBLAS's
         // threads, 137 and 176 with OPENBLAS_NUM_THREADS=1. The faster PyTorch is the anchor.
         start.Environment["OPENBLAS_NUM_THREADS"] = "1";
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>()) start.Environment[variable] = value;
         foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "pytorch_engines.py"), arch, weights, data, get_num_threads().ToString(), modes, repeats.ToString() })
             start.ArgumentList.Add(argument);
         try
@@ -40,6 +46,7 @@ internal sealed record PyTorchRates(string Version, double Loop, double Vmap8, d
                 reason = $"PyTorch failed: {error.Result.Trim().Split('\n')[^1]}";
                 return null;
             }
+            transcript?.AddRange(output.Split('\n'));
             using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
             var root = json.RootElement;
             double Get(string key) => root.TryGetProperty(key, out var value) ? value.GetDouble() : double.NaN;
