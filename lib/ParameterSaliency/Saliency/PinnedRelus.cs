@@ -35,8 +35,12 @@ internal sealed class PinnedRelus : IDisposable
                                                         "the builder given to ExactReference.Register builds another architecture.");
                 wanted = wanted.narrow(0, firstImage, x.shape[0]);
                 var value = x.detach();
+                var wrong = wanted.logical_xor(value.gt(0));
+                // Most calls already agree with float64 everywhere: they pass unchanged, without the full-size arithmetic
+                // below (on ResNet-50 it made a pinned pass 1.3x as slow as a plain one).
+                if (!wrong.any().item<bool>()) return x;
                 var across = wanted.to(x.dtype).mul(2).sub(1).mul(value.abs().add(Nudge)); // ±(|x| + nudge), the side float64 chose
-                return x + where(wanted.logical_xor(value.gt(0)), across - value, zeros_like(value));
+                return x + where(wrong, across - value, zeros_like(value));
             }).remove));
     }
 
