@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Tests;
 
 /// <summary>
-/// The float64 twin's forward runs in chunks of 16 images: the masks it gives and the wrong masks it finds must not
-/// depend on that. Both are held against one float64 forward of all the images at once through a float64 copy of the
+/// The float64 twin's forward runs in chunks of 16 images: the masks it gives, the wrong masks it finds and the masks it
+/// keeps for the wrong images must not depend on that. All are held against one float64 forward of all the images at once through a float64 copy of the
 /// model (hooks on its ReLUs), over 40 images (three chunks, the last a partial one), and a twin that builds another
 /// architecture must be refused with a message, not read out of range.
 /// </summary>
@@ -56,17 +56,14 @@ public class Float64TwinTests
         }
     }
 
-    [Fact]
-    public void The_wrong_masks_found_are_exactly_the_planted_ones_in_every_chunk()
+    /// <summary>
+    /// Three candidate entries of every image at calls spread over the network, with float64's own masks (<paramref name="open"/>),
+    /// except the planted images, whose entry at one call says the opposite: the first and last image of a chunk, and one
+    /// of the last, partial chunk.
+    /// </summary>
+    static (KinkCandidates Candidates, int[] Planted) PlantedCandidates(List<Tensor> open)
     {
-        using var scope = NewDisposeScope();
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var twin = TwinOf(saved.Model);
-        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
-        var open = OneForward(saved.Model, images);
         long[] perImage = open.Select(mask => mask.numel() / Count).ToArray();
-        // Three entries of every image at calls spread over the network, with float64's own masks, except the planted
-        // images, whose entry at one call says the opposite: the first and last image of a chunk, and one of the last, partial chunk.
         int[] planted = [0, 15, 16, 37];
         var entries = new List<KinkEntry>();
         for (int slot = 0; slot < Count; slot++)
@@ -77,8 +74,45 @@ public class Float64TwinTests
                 bool wrong = planted.Contains(slot) && call == (slot % 2 == 0 ? 8 : 16);
                 entries.Add(new KinkEntry(call, slot, offset, wrong ? !open64 : open64));
             }
-        var found = twin.MasksDiffer(images, new KinkCandidates(Enumerable.Range(0, Count).Select(i => (long)i).ToArray(), entries.ToArray(), perImage));
-        Assert.Equal(planted.Select(slot => (long)slot), found);
+        return (new KinkCandidates(Enumerable.Range(0, Count).Select(i => (long)i).ToArray(), entries.ToArray(), perImage), planted);
+    }
+
+    [Fact]
+    public void The_wrong_masks_found_are_exactly_the_planted_ones_in_every_chunk()
+    {
+        using var scope = NewDisposeScope();
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        using var twin = TwinOf(saved.Model);
+        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
+        var (candidates, planted) = PlantedCandidates(OneForward(saved.Model, images));
+        Assert.Equal(planted.Select(slot => (long)slot), twin.MasksDiffer(images, candidates));
+    }
+
+    [Fact]
+    public void The_masks_kept_for_the_wrong_images_are_one_forwards_masks_of_those_images()
+    {
+        // What the profiler settles a wrong image with, without a second float64 forward: each planted image's masks at
+        // every ReLU call, cut out of its chunk's forward, must be one forward's masks of that image, entry for entry.
+        using var scope = NewDisposeScope();
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        using var twin = TwinOf(saved.Model);
+        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
+        var open = OneForward(saved.Model, images);
+        var (candidates, planted) = PlantedCandidates(open);
+        var kept = new Dictionary<long, Tensor[]>();
+        twin.MasksDiffer(images, candidates, (slot, masks) => kept.Add(slot, masks));
+        Assert.Equal(planted.Select(slot => (long)slot), kept.Keys.Order());
+        foreach (var (slot, masks) in kept)
+        {
+            Assert.Equal(open.Count, masks.Length);
+            for (int call = 0; call < open.Count; call++)
+            {
+                var expected = open[call].narrow(0, slot, 1);
+                Assert.Equal(expected.shape, masks[call].shape);
+                Assert.True(expected.eq(masks[call]).all().item<bool>(), $"image {slot}, ReLU call {call}: the kept masks differ from one forward's");
+                masks[call].Dispose();
+            }
+        }
     }
 
     [Fact]

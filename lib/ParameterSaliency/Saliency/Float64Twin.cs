@@ -31,23 +31,45 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
     /// <summary>
     /// Which of <paramref name="images"/> (float32, as the model saw them: the candidates' images, in the order of
     /// <see cref="KinkCandidates.Images"/>) have a candidate ReLU input that float32 let through and float64 does not, or
-    /// the reverse: a float64 forward without a graph, reading only the candidates' entries.
+    /// the reverse: a float64 forward without a graph, reading only the candidates' entries. When
+    /// <paramref name="keepWrong"/> is given it receives, for each such image (by its slot), what
+    /// <see cref="OpenMasks"/> would give for it alone: the same forward's x &gt; 0 of every ReLU call, [1, ...] each (the
+    /// receiver disposes them), so that the image need not be run through the twin again to be settled.
     /// </summary>
-    public long[] MasksDiffer(Tensor images, KinkCandidates candidates)
+    public long[] MasksDiffer(Tensor images, KinkCandidates candidates, Action<long, Tensor[]>? keepWrong = null)
     {
         var byCall = candidates.Entries.ToLookup(entry => entry.Call);
         var differ = new bool[images.shape[0]];
-        Forward(images, candidates.ValuesPerImage.Length, (call, first, x) =>
+        var chunkMasks = new List<Tensor>();
+        void FreeChunkMasks()
         {
-            if (x.numel() != x.shape[0] * candidates.ValuesPerImage[call])
-                throw new InvalidOperationException($"The float64 twin's ReLU call {call + 1} has input [{string.Join(", ", x.shape)}], unlike the model's: the builder given to ExactReference.Register builds another architecture.");
-            var entries = byCall[call].Where(entry => entry.Slot >= first && entry.Slot < first + x.shape[0]).ToArray();
-            if (entries.Length == 0) return;
-            using var scope = NewDisposeScope();
-            var values = HostValues.Doubles(HostValues.Of(x, ScalarType.Float64));
-            foreach (var entry in entries)
-                if (values[(int)((entry.Slot - first) * candidates.ValuesPerImage[call] + entry.Offset)] > 0 != entry.Open) differ[entry.Slot] = true;
-        });
+            foreach (var mask in chunkMasks) mask.Dispose();
+            chunkMasks.Clear();
+        }
+        try
+        {
+            Forward(images, candidates.ValuesPerImage.Length, (call, first, x) =>
+            {
+                if (x.numel() != x.shape[0] * candidates.ValuesPerImage[call])
+                    throw new InvalidOperationException($"The float64 twin's ReLU call {call + 1} has input [{string.Join(", ", x.shape)}], unlike the model's: the builder given to ExactReference.Register builds another architecture.");
+                if (keepWrong is not null) chunkMasks.Add(x.gt(0).DetachFromDisposeScope()); // the model's own scopes would free it before the chunk ends
+                var entries = byCall[call].Where(entry => entry.Slot >= first && entry.Slot < first + x.shape[0]).ToArray();
+                if (entries.Length == 0) return;
+                using var scope = NewDisposeScope();
+                var values = HostValues.Doubles(HostValues.Of(x, ScalarType.Float64));
+                foreach (var entry in entries)
+                    if (values[(int)((entry.Slot - first) * candidates.ValuesPerImage[call] + entry.Offset)] > 0 != entry.Open) differ[entry.Slot] = true;
+            }, chunkDone: (first, count) =>
+            {
+                for (long slot = first; keepWrong is not null && slot < first + count; slot++)
+                    if (differ[slot]) keepWrong(slot, chunkMasks.Select(mask => mask.narrow(0, slot - first, 1).clone().DetachFromDisposeScope()).ToArray());
+                FreeChunkMasks();
+            });
+        }
+        finally
+        {
+            FreeChunkMasks();
+        }
         return Enumerable.Range(0, differ.Length).Where(slot => differ[slot]).Select(slot => (long)slot).ToArray();
     }
 
@@ -82,9 +104,10 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
     /// <summary>
     /// A float64 forward of <paramref name="images"/> through the twin without a graph, <see cref="ForwardChunk"/> images at a
     /// time, handing <paramref name="visit"/> each ReLU call's input with the call's index and the chunk's first image. When
-    /// <paramref name="expectedCalls"/> is given, the twin must make that many ReLU calls per chunk.
+    /// <paramref name="expectedCalls"/> is given, the twin must make that many ReLU calls per chunk. <paramref name="chunkDone"/>
+    /// is called with each chunk's first image and size after its forward, while what the visits made in it still lives.
     /// </summary>
-    void Forward(Tensor images, int? expectedCalls, Action<int, long, Tensor> visit)
+    void Forward(Tensor images, int? expectedCalls, Action<int, long, Tensor> visit, Action<long, long>? chunkDone = null)
     {
         EnsureCurrent();
         int call = 0;
@@ -102,9 +125,11 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
             {
                 using var scope = NewDisposeScope();
                 call = 0;
-                using (no_grad()) twin!.call(images.narrow(0, first, Math.Min(ForwardChunk, images.shape[0] - first)).to(ScalarType.Float64)).Dispose();
+                long size = Math.Min(ForwardChunk, images.shape[0] - first);
+                using (no_grad()) twin!.call(images.narrow(0, first, size).to(ScalarType.Float64)).Dispose();
                 if (expectedCalls is { } expected && call != expected)
                     throw new InvalidOperationException($"The float64 twin ran {call} ReLUs where the model ran {expected}: the builder given to ExactReference.Register builds another architecture.");
+                chunkDone?.Invoke(first, size);
             }
         }
         finally

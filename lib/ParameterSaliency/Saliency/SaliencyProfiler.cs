@@ -102,7 +102,7 @@ public sealed class SaliencyProfiler
             using var busy = Runtime.CoreShare.Busy();
             int perPass = ImagesPerPass(images.shape[1] * images.shape[2] * images.shape[3]);
             twin?.Invalidate(); // the model's weights may have changed since the last call
-            var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout));
+            using var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout), SettleMaskBudget);
             for (int start = 0; start < count; start += perPass)
             {
                 busy.Tick();
@@ -118,7 +118,7 @@ public sealed class SaliencyProfiler
             var profiles = cat(rows, 0);
             // A check that found candidates built the twin if the model has one: its rows are recomputed, else reported.
             List<int> float64Rows = twin is null ? [] : check.Rows, unsettledRows = twin is null ? check.Rows : [];
-            if (float64Rows.Count > 0) profiles = Settle(profiles, images, labels, float64Rows, perPass);
+            if (float64Rows.Count > 0) profiles = Settle(profiles, images, labels, float64Rows, perPass, check);
             if (unsettledRows.Count > 0)
                 Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
                                                  "(register a float64 twin with ExactReference.Register to have them recomputed): rows " + string.Join(", ", unsettledRows.Take(10)) + (unsettledRows.Count > 10 ? ", ..." : ""));
@@ -144,7 +144,7 @@ public sealed class SaliencyProfiler
         if (images.shape[0] < 2) // nothing to compare a batch of one with: Auto decides on a later batch
             return Options.Engine == ProfileEngine.Batched ? batched!.Profile(images, labels, check, firstRow) : loop.Profile(images, labels, check, firstRow);
         using var scope = NewDisposeScope();
-        SettlingCheck batchedCheck = check.Sibling(), loopCheck = check.Sibling(); // only the returned engine's findings count
+        using SettlingCheck batchedCheck = check.Sibling(), loopCheck = check.Sibling(); // only the returned engine's findings count
         long count = images.shape[0], comparedCount = Math.Min(count, SelfCheckImages);
         var values = batched!.Profile(images, labels, batchedCheck, firstRow);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -205,19 +205,29 @@ public sealed class SaliencyProfiler
     /// <summary>
     /// <paramref name="values"/> [N, F] with the rows <paramref name="unsettled"/> recomputed, <paramref name="perPass"/>
     /// images at a time, by the engine in force in float32 with every ReLU mask pinned to a float64 forward's
-    /// (<see cref="Float64Twin.OpenMasks"/>, <see cref="PinnedRelus"/>): float64's masks, float32's arithmetic, the cost
-    /// of a float32 pass.
+    /// (<see cref="PinnedRelus"/>): float64's masks, float32's arithmetic, the cost of a float32 pass. The masks are those
+    /// <paramref name="check"/>'s float64 forward found the rows wrong with, or, for a pass with a row whose masks it did
+    /// not keep, a new forward (<see cref="Float64Twin.OpenMasks"/>).
     /// </summary>
-    Tensor Settle(Tensor values, Tensor images, Tensor labels, List<int> unsettled, int perPass)
+    Tensor Settle(Tensor values, Tensor images, Tensor labels, List<int> unsettled, int perPass, SettlingCheck check)
     {
         values = values.clone();
         for (int start = 0; start < unsettled.Count; start += perPass)
         {
             using var passScope = NewDisposeScope();
-            var rows = tensor(unsettled.Skip(start).Take(perPass).Select(row => (long)row).ToArray());
+            var passRows = unsettled.Skip(start).Take(perPass).ToArray();
+            var rows = tensor(passRows.Select(row => (long)row).ToArray());
             var passImages = images.index_select(0, rows).to(inputs.DType).to(inputs.Device);
             var passLabels = labels.index_select(0, rows).to(ScalarType.Int64).to(inputs.Device);
-            var open = twin!.OpenMasks(passImages);
+            var kept = passRows.Select(check.TakeMasks).ToArray();
+            List<Tensor> open;
+            if (kept.All(masks => masks is not null))
+            {
+                open = Enumerable.Range(0, kept[0]!.Length).Select(call => kept.Length == 1 ? kept[0]![call].alias() : cat(kept.Select(masks => masks![call]).ToArray(), 0)).ToList();
+                RowsSettledWithKeptMasks += kept.Length;
+            }
+            else open = twin!.OpenMasks(passImages);
+            foreach (var mask in kept.Where(masks => masks is not null).SelectMany(masks => masks!)) mask.Dispose();
             try
             {
                 Tensor settled;
@@ -239,6 +249,16 @@ public sealed class SaliencyProfiler
     }
 
     Float64Twin? twin;
+
+    /// <summary>
+    /// Most bytes of float64 masks one call keeps for the rows float32 got wrong (<see cref="SettlingCheck.MaskBudgetBytes"/>),
+    /// so that settling them needs no second float64 forward; 0: every wrong row is run through the twin again (the tests
+    /// compare the two).
+    /// </summary>
+    internal long SettleMaskBudget { get; init; } = SettlingCheck.MaskBudgetBytes;
+
+    /// <summary>How many rows, over all calls, were settled with the masks their check kept (the others took a second float64 forward).</summary>
+    internal int RowsSettledWithKeptMasks { get; private set; }
 
     /// <summary>
     /// Goes on with the engine an interrupted statistics pass measured and used (<see cref="ProfileEngine.Auto"/> only; an

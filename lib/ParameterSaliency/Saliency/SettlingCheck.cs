@@ -7,24 +7,38 @@ namespace ParameterSaliency.Saliency;
 /// <see cref="ReluKinks"/>: images with a ReLU input in the rounding band that carries a gradient are candidates; a
 /// float64 forward of the candidates by the model's twin (<see cref="ExactReference"/>) tells which ReLU masks float32
 /// actually got wrong, and those images' rows are recomputed under float64's ReLU masks by <see cref="SaliencyProfiler"/>. Without a
-/// twin every candidate is reported unsettled.
+/// twin every candidate is reported unsettled. A check given a mask budget keeps the float64 masks of the wrong rows that
+/// forward gave (up to that many bytes), so that recomputing them needs no second float64 forward.
 /// </summary>
-internal sealed class SettlingCheck(Func<Float64Twin?> twin)
+internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetBytes = 0) : IDisposable
 {
+    /// <summary>
+    /// The profiler's mask budget: most bytes of float64 masks kept for the wrong rows of one call (one byte per ReLU
+    /// input). ResNet-50 at 3x224x224 has about 9 MB of them an image, and with random weights half of its images are
+    /// wrong. Rows beyond it are run through the twin again when they are settled.
+    /// </summary>
+    public const long MaskBudgetBytes = 256L << 20;
+
+    readonly Dictionary<int, Tensor[]> masks = [];
+    long maskBytes;
+
     /// <summary>Rows (of the whole call) whose float32 masks differ from float64's, or, without a twin, every candidate.</summary>
     public List<int> Rows { get; } = [];
 
     /// <summary>How many images were candidates (checked against a float64 forward when there is a twin).</summary>
     public int Candidates { get; private set; }
 
-    /// <summary>A check for a computation that may be discarded (the loop beside the batched engine on the first batch).</summary>
-    public SettlingCheck Sibling() => new(twin);
+    /// <summary>A check for a computation that may be discarded (the loop beside the batched engine on the first batch); dispose it.</summary>
+    public SettlingCheck Sibling() => new(twin, maskBudgetBytes);
 
-    /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling"/>) to its own.</summary>
+    /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling"/>) to its own, and takes over its kept masks.</summary>
     public void Include(SettlingCheck sibling)
     {
         Rows.AddRange(sibling.Rows);
         Candidates += sibling.Candidates;
+        foreach (var (row, open) in sibling.masks) Keep(row, open);
+        sibling.masks.Clear();
+        sibling.maskBytes = 0;
     }
 
     /// <summary>Judges one pass over <paramref name="images"/> (the rows <paramref name="firstRow"/> onwards of the call) from its ReLUs and their output gradients.</summary>
@@ -36,7 +50,42 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin)
         if (candidates.Length == 0) return;
         Candidates += candidates.Length;
         var exact = twin();
-        long[] wrong = exact is null ? candidates : exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found).Select(slot => candidates[slot]).ToArray();
+        long[] wrong = exact is null ? candidates
+            : exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found,
+                                maskBudgetBytes > 0 ? (slot, open) => Keep(firstRow + (int)candidates[slot], open) : null).Select(slot => candidates[slot]).ToArray();
         Rows.AddRange(wrong.Select(row => firstRow + (int)row));
+    }
+
+    /// <summary>
+    /// The float64 masks (x &gt; 0 of every ReLU call, [1, ...] each) kept for <paramref name="row"/>, handed over to the
+    /// caller (who disposes them), or null when none were kept.
+    /// </summary>
+    public Tensor[]? TakeMasks(int row)
+    {
+        if (!masks.Remove(row, out var open)) return null;
+        maskBytes -= Bytes(open);
+        return open;
+    }
+
+    void Keep(int row, Tensor[] open)
+    {
+        long bytes = Bytes(open);
+        if (maskBytes + bytes > maskBudgetBytes || masks.ContainsKey(row))
+        {
+            foreach (var mask in open) mask.Dispose();
+            return;
+        }
+        masks[row] = open;
+        maskBytes += bytes;
+    }
+
+    static long Bytes(Tensor[] open) => open.Sum(mask => mask.numel()); // bool: one byte each
+
+    /// <summary>Frees the masks nobody took.</summary>
+    public void Dispose()
+    {
+        foreach (var mask in masks.Values.SelectMany(open => open)) mask.Dispose();
+        masks.Clear();
+        maskBytes = 0;
     }
 }
