@@ -31,6 +31,12 @@ public class Float64TwinTests
         return open;
     }
 
+    static void AssertSameMasks(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(expected.eq(actual).all().item<bool>(), $"{what} differ from one forward's");
+    }
+
     /// <summary>The float64 twin of <paramref name="model"/> (put in eval mode), for filter-wise profiles.</summary>
     static Float64Twin TwinOf(nn.Module<Tensor, Tensor> model)
     {
@@ -49,11 +55,7 @@ public class Float64TwinTests
         var actual = twin.OpenMasks(images);
         Assert.Equal(17, expected.Count);
         Assert.Equal(expected.Count, actual.Count);
-        for (int call = 0; call < expected.Count; call++)
-        {
-            Assert.Equal(expected[call].shape, actual[call].shape);
-            Assert.True(expected[call].eq(actual[call]).all().item<bool>(), $"ReLU call {call}: the chunked masks differ from one forward's");
-        }
+        for (int call = 0; call < expected.Count; call++) AssertSameMasks(expected[call], actual[call], $"ReLU call {call}: the chunked masks");
     }
 
     /// <summary>
@@ -107,9 +109,7 @@ public class Float64TwinTests
             Assert.Equal(open.Count, masks.Length);
             for (int call = 0; call < open.Count; call++)
             {
-                var expected = open[call].narrow(0, slot, 1);
-                Assert.Equal(expected.shape, masks[call].shape);
-                Assert.True(expected.eq(masks[call]).all().item<bool>(), $"image {slot}, ReLU call {call}: the kept masks differ from one forward's");
+                AssertSameMasks(open[call].narrow(0, slot, 1), masks[call], $"image {slot}, ReLU call {call}: the kept masks");
                 masks[call].Dispose();
             }
         }
