@@ -60,7 +60,7 @@ public class ConvolutionGradientSumsTests(ITestOutputHelper output)
         }).ToArray()); // [N, out]
 
         Assert.True(ConvolutionGradientSums.Handles(input, outputGradient));
-        var actual = ConvolutionGradientSums.Of(conv, input, outputGradient);
+        var actual = ConvolutionGradientSums.Of([(conv, input, outputGradient)])[0];
         Assert.Equal(expected.shape, actual.shape);
         // Entry by entry, relative to the entry itself: every filter of every sample is held, not a summary of them.
         var relative = ((actual.to(ScalarType.Float64) - expected).abs() / expected.abs()).flatten();
@@ -69,10 +69,10 @@ public class ConvolutionGradientSumsTests(ITestOutputHelper output)
         Assert.True(worst < 1e-5, $"{name}: relative error {worst:E2} at sum {relative.argmax().item<long>()}");
 
         // Through the engine's reduction, float32 filter means and the layer mean.
-        var filterWise = PerSampleConvolution.Reduced(conv, input, outputGradient, ProfileLayout.For(conv, Aggregation.FilterWise), differentiable: false);
+        var filterWise = PerSampleConvolution.FromSums(conv, actual, Aggregation.FilterWise);
         double patchLength = conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3];
         Assert.True(((filterWise.to(ScalarType.Float64) - expected / patchLength).abs() / (expected / patchLength)).max().item<double>() < 1e-5);
-        var layerWise = PerSampleConvolution.Reduced(conv, input, outputGradient, ProfileLayout.For(conv, Aggregation.LayerWise), differentiable: false);
+        var layerWise = PerSampleConvolution.FromSums(conv, actual, Aggregation.LayerWise);
         var layerMean = expected.sum([1], keepdim: true) / (expected.shape[1] * patchLength);
         Assert.True(((layerWise.to(ScalarType.Float64) - layerMean).abs() / layerMean).max().item<double>() < 1e-5);
     }

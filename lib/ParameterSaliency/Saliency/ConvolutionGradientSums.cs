@@ -21,11 +21,9 @@ internal static class ConvolutionGradientSums
         input.dtype == ScalarType.Float32 && outputGradient.dtype == ScalarType.Float32 &&
         input.device_type == TorchSharp.DeviceType.CPU && outputGradient.device_type == TorchSharp.DeviceType.CPU;
 
-    /// <summary>[N, out] sums of |∂L_n/∂W[o, ·]| over each filter's in·kh·kw weights, from the layer's input [N, in, H, W] and ∂L/∂output [N, out, H', W'].</summary>
-    public static Tensor Of(Conv2d conv, Tensor input, Tensor outputGradient) => Of([(conv, input, outputGradient)])[0];
-
     /// <summary>
-    /// <see cref="Of(Conv2d, Tensor, Tensor)"/> for several layers of one pass at once: every layer's inputs are prepared
+    /// For each layer, the [N, out] sums of |∂L_n/∂W[o, ·]| over each filter's in·kh·kw weights, from the layer's input
+    /// [N, in, H, W] and ∂L/∂output [N, out, H', W']; all the layers of one pass at once: every layer's inputs are prepared
     /// (libtorch operations) first, then one parallel loop runs all of their work. libtorch's OpenMP threads spin for a
     /// while after each of its operations; a parallel loop started right after one shares the cores with that spinning
     /// (measured: 2 threads 1.3-2x slower than 1 on a layer alone, 2 cores), so the pass's layers get one start between them.

@@ -61,8 +61,9 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
                     if (values[(int)((entry.Slot - first) * candidates.ValuesPerImage[call] + entry.Offset)] > 0 != entry.Open) differ[entry.Slot] = true;
             }, chunkDone: (first, count) =>
             {
-                for (long slot = first; keepWrong is not null && slot < first + count; slot++)
-                    if (differ[slot]) keepWrong(slot, chunkMasks.Select(mask => mask.narrow(0, slot - first, 1).clone().DetachFromDisposeScope()).ToArray());
+                if (keepWrong is not null)
+                    for (long slot = first; slot < first + count; slot++)
+                        if (differ[slot]) keepWrong(slot, chunkMasks.Select(mask => mask.narrow(0, slot - first, 1).clone().DetachFromDisposeScope()).ToArray());
                 FreeChunkMasks();
             });
         }

@@ -22,11 +22,13 @@ internal static class PerSampleConvolution
     /// </summary>
     public const long ChunkElements = 1L << 20;
 
-    /// <summary>The layer's entries [N, entries] of <paramref name="layout"/>'s aggregation from its input [N, in, H, W] and ∂L/∂output [N, out, H', W'].</summary>
+    /// <summary>
+    /// The layer's entries [N, entries] of <paramref name="layout"/>'s aggregation from its input [N, in, H, W] and
+    /// ∂L/∂output [N, out, H', W'], by batched matrix products: for what <see cref="Summable"/> leaves (differentiable,
+    /// parameter-wise, float64 or not in host memory); the engine routes the rest to <see cref="ConvolutionGradientSums"/>.
+    /// </summary>
     public static Tensor Reduced(Conv2d conv, Tensor input, Tensor outputGradient, ProfileLayout layout, bool differentiable, long chunkElements = ChunkElements)
     {
-        if (Summable(layout, differentiable, input, outputGradient))
-            return FromSums(conv, ConvolutionGradientSums.Of(conv, input, outputGradient), layout.Aggregation);
         long samples = input.shape[0], outChannels = conv.out_channels;
         long patchLength = input.shape[1] * conv.kernel_size[0] * conv.kernel_size[1];
         long positions = outputGradient.shape[2] * outputGradient.shape[3];
