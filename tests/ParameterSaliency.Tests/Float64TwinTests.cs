@@ -12,9 +12,35 @@ namespace ParameterSaliency.Tests;
 /// model (hooks on its ReLUs), over 40 images (three chunks, the last a partial one), and a twin that builds another
 /// architecture must be refused with a message, not read out of range.
 /// </summary>
-public class Float64TwinTests
+public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClassFixture<Float64TwinTests.FirstImagesForward>
 {
     const int Count = 40;
+
+    /// <summary>The default model, its float64 twin, the first <see cref="Count"/> test images and one float64 forward's masks of them, shared by the tests that need them.</summary>
+    public sealed class FirstImagesForward : IDisposable
+    {
+        readonly SavedModel saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+
+        public FirstImagesForward()
+        {
+            saved.Model.eval();
+            Twin = Float64Twin.For(saved.Model, ProfileLayout.For(saved.Model, Aggregation.FilterWise))!;
+            Images = SharedData.TestSplit.Images.narrow(0, 0, Count);
+            Open = OneForward(saved.Model, Images);
+        }
+
+        internal Float64Twin Twin { get; }
+        public Tensor Images { get; }
+        /// <summary>x &gt; 0 of every ReLU call of one float64 forward of <see cref="Images"/>, in call order.</summary>
+        public List<Tensor> Open { get; }
+
+        public void Dispose()
+        {
+            foreach (var mask in Open) mask.Dispose();
+            Twin.Dispose();
+            saved.Dispose();
+        }
+    }
 
     /// <summary>x &gt; 0 of every ReLU call of one float64 forward of <paramref name="images"/>, in call order.</summary>
     static List<Tensor> OneForward(nn.Module<Tensor, Tensor> model, Tensor images)
@@ -37,22 +63,12 @@ public class Float64TwinTests
         Assert.True(expected.eq(actual).all().item<bool>(), $"{what} differ from one forward's");
     }
 
-    /// <summary>The float64 twin of <paramref name="model"/> (put in eval mode), for filter-wise profiles.</summary>
-    static Float64Twin TwinOf(nn.Module<Tensor, Tensor> model)
-    {
-        model.eval();
-        return Float64Twin.For(model, ProfileLayout.For(model, Aggregation.FilterWise))!;
-    }
-
     [Fact]
     public void Masks_of_a_chunked_forward_equal_one_forward_of_every_image()
     {
         using var scope = NewDisposeScope();
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var twin = TwinOf(saved.Model);
-        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
-        var expected = OneForward(saved.Model, images);
-        var actual = twin.OpenMasks(images);
+        var expected = first.Open;
+        var actual = first.Twin.OpenMasks(first.Images);
         Assert.Equal(17, expected.Count);
         Assert.Equal(expected.Count, actual.Count);
         for (int call = 0; call < expected.Count; call++) AssertSameMasks(expected[call], actual[call], $"ReLU call {call}: the chunked masks");
@@ -83,11 +99,8 @@ public class Float64TwinTests
     public void The_wrong_masks_found_are_exactly_the_planted_ones_in_every_chunk()
     {
         using var scope = NewDisposeScope();
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var twin = TwinOf(saved.Model);
-        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
-        var (candidates, planted) = PlantedCandidates(OneForward(saved.Model, images));
-        Assert.Equal(planted.Select(slot => (long)slot), twin.MasksDiffer(images, candidates));
+        var (candidates, planted) = PlantedCandidates(first.Open);
+        Assert.Equal(planted.Select(slot => (long)slot), first.Twin.MasksDiffer(first.Images, candidates));
     }
 
     [Fact]
@@ -96,13 +109,10 @@ public class Float64TwinTests
         // What the profiler settles a wrong image with, without a second float64 forward: each planted image's masks at
         // every ReLU call, cut out of its chunk's forward, must be one forward's masks of that image, entry for entry.
         using var scope = NewDisposeScope();
-        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
-        using var twin = TwinOf(saved.Model);
-        var images = SharedData.TestSplit.Images.narrow(0, 0, Count);
-        var open = OneForward(saved.Model, images);
+        var open = first.Open;
         var (candidates, planted) = PlantedCandidates(open);
         var kept = new Dictionary<long, Tensor[]>();
-        twin.MasksDiffer(images, candidates, (slot, masks) => kept.Add(slot, masks));
+        first.Twin.MasksDiffer(first.Images, candidates, (slot, masks) => kept.Add(slot, masks));
         Assert.Equal(planted.Select(slot => (long)slot), kept.Keys.Order());
         foreach (var (slot, masks) in kept)
         {
