@@ -80,9 +80,10 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
     {
         var profiles = first.Profiles;
         var worst = Enumerable.Range(0, errors.Length).OrderByDescending(i => errors[i]).Take(5).ToArray();
-        output.WriteLine($"under {Runtime.CpuKernels.Policy.Isa}, against {reference}: Auto engine {first.Seconds:F1} s, {profiles.Float32Candidates} checked against a float64 forward, " +
+        output.WriteLine($"under {Runtime.CpuKernels.Policy.Isa}, against {reference}: Auto engine {first.Seconds:F1} s ({first.PassesOnLanes} passes of 16 on lanes), {profiles.Float32Candidates} checked against a float64 forward, " +
                          $"{profiles.Float64MaskRows.Count} recomputed ([{string.Join(", ", profiles.Float64MaskRows)}]); worst {string.Join(", ", worst.Select(i => $"#{i} {errors[i]:E1}"))}");
         Assert.Empty(profiles.UnsettledRows);
+        Assert.Equal(FirstImages.Indices.Length / 64 - 1, first.PassesOnLanes);
         foreach (int i in worst) Assert.True(errors[i] <= 1e-3, $"image {i} is {errors[i]:E2} from {reference} (row-relative L1)");
     }
 

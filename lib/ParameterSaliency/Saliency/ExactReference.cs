@@ -10,7 +10,8 @@ namespace ParameterSaliency.Saliency;
 /// computed again with the ReLU masks of a float64 forward (the model's current weights, in float64). Models built by this library (every
 /// <see cref="Models.ResNet"/>, every model <see cref="Models.ModelFile.Load"/> reads) are registered already;
 /// register your own with <see cref="Register"/>. An unregistered model's unsettled rows are kept in float32 and
-/// named in <see cref="SaliencyProfiles.UnsettledRows"/>.
+/// named in <see cref="SaliencyProfiles.UnsettledRows"/>. For small images the same builder gives a float32 replica that
+/// profiles every other pass beside the model (<see cref="ProfileLanes"/>).
 /// </summary>
 public static class ExactReference
 {
@@ -26,4 +27,19 @@ public static class ExactReference
     public static bool IsRegistered(nn.Module<Tensor, Tensor> model) => Builders.TryGetValue(model, out _);
 
     internal static Func<nn.Module<Tensor, Tensor>>? BuilderOf(nn.Module<Tensor, Tensor> model) => Builders.TryGetValue(model, out var build) ? build : null;
+
+    /// <summary>Copies <paramref name="model"/>'s parameters and buffers into <paramref name="instance"/> (converting to its precision), which must have each of them by name and shape; <paramref name="instanceName"/> names it in the error.</summary>
+    internal static void CopyState(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> instance, string instanceName)
+    {
+        var target = instance.state_dict();
+        using (no_grad())
+        {
+            foreach (var (name, value) in model.state_dict())
+            {
+                if (!target.TryGetValue(name, out var destination) || !destination.shape.SequenceEqual(value.shape))
+                    throw new InvalidOperationException($"The {instanceName} of this model has no '{name}' of shape [{string.Join(", ", value.shape)}]: the builder given to ExactReference.Register builds another architecture.");
+                destination.copy_(value);
+            }
+        }
+    }
 }

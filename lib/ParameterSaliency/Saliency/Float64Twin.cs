@@ -149,16 +149,7 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
             twin.to(ScalarType.Float64).to(model.parameters().First().device);
             batched = BatchedEngine.TryCreate(twin, layout, out _);
         }
-        var target = twin.state_dict();
-        using (no_grad())
-        {
-            foreach (var (name, value) in model.state_dict())
-            {
-                if (!target.TryGetValue(name, out var destination) || !destination.shape.SequenceEqual(value.shape))
-                    throw new InvalidOperationException($"The float64 twin of this model has no '{name}' of shape [{string.Join(", ", value.shape)}]: the builder given to ExactReference.Register builds another architecture.");
-                destination.copy_(value);
-            }
-        }
+        ExactReference.CopyState(model, twin, "float64 twin");
         twin.eval();
         current = true;
     }

@@ -100,19 +100,39 @@ public sealed class SaliencyProfiler
             var rows = new List<Tensor>();
             using var scope = NewDisposeScope();
             using var busy = Runtime.CoreShare.Busy();
-            int perPass = ImagesPerPass(images.shape[1] * images.shape[2] * images.shape[3]);
+            long valuesPerImage = images.shape[1] * images.shape[2] * images.shape[3];
+            int perPass = ImagesPerPass(valuesPerImage);
             twin?.Invalidate(); // the model's weights may have changed since the last call
             using var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout), SettleMaskBudget);
-            for (int start = 0; start < count; start += perPass)
+            int passes = (count + perPass - 1) / perPass, done = 0;
+            (Tensor Images, Tensor Labels) PassInputs(int pass)
             {
+                int start = pass * perPass, size = Math.Min(perPass, count - start);
+                return (images.narrow(0, start, size).to(inputs.DType).to(inputs.Device), labels.narrow(0, start, size).to(ScalarType.Int64).to(inputs.Device));
+            }
+            // Once the batched engine is measured and checked, the passes left go on two lanes when that pays (small images, 2+ threads).
+            bool OnLanes(int passesLeft) => Engine == ProfileEngine.Batched && batchedVerified && passesLeft >= 2
+                                            && (LanesForced ?? ProfileLanes.Worthwhile(valuesPerImage, inputs.Device)) && (lanes ??= ProfileLanes.For(model, Layout)) is not null;
+            for (int pass = 0; pass < passes; pass++)
+            {
+                if (OnLanes(passes - pass))
+                {
+                    int firstPass = pass;
+                    var laneRows = lanes!.Run(passes - firstPass, batched!, check, (engine, laneCheck, index) =>
+                    {
+                        using var passScope = NewDisposeScope();
+                        var (passImages, passLabels) = PassInputs(firstPass + index);
+                        return engine.Profile(passImages, passLabels, laneCheck, (firstPass + index) * perPass).detach().cpu().DetachFromDisposeScope();
+                    }, index => progress?.Report((done += (int)Math.Min(perPass, count - (firstPass + index) * perPass), count)));
+                    foreach (var laneRow in laneRows) rows.Add(laneRow.MoveToOtherDisposeScope(scope));
+                    break;
+                }
                 busy.Tick();
                 using var batchScope = NewDisposeScope();
-                int size = Math.Min(perPass, count - start);
-                var batchImages = images.narrow(0, start, size).to(inputs.DType).to(inputs.Device);
-                var batchLabels = labels.narrow(0, start, size).to(ScalarType.Int64).to(inputs.Device);
-                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels, check, start) : loop.Profile(batchImages, batchLabels, check, start);
+                var (batchImages, batchLabels) = PassInputs(pass);
+                var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels, check, pass * perPass) : loop.Profile(batchImages, batchLabels, check, pass * perPass);
                 rows.Add(values.detach().cpu().MoveToOuterDisposeScope());
-                progress?.Report((start + size, count));
+                progress?.Report((done += (int)batchImages.shape[0], count));
             }
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
             var profiles = cat(rows, 0);
@@ -249,6 +269,13 @@ public sealed class SaliencyProfiler
     }
 
     Float64Twin? twin;
+    ProfileLanes? lanes;
+
+    /// <summary>How many passes, over all calls, ran on two lanes at once (<see cref="ProfileLanes"/>).</summary>
+    internal int PassesOnLanes => lanes?.PassesRun ?? 0;
+
+    /// <summary>Whether the passes after the first batch run on lanes (two or more of them, a replica): null, when <see cref="ProfileLanes.Worthwhile"/>; true, always (the tests, whose process has one libtorch thread); false, never.</summary>
+    internal bool? LanesForced { get; set; }
 
     /// <summary>
     /// Most bytes of float64 masks one call keeps for the rows float32 got wrong (<see cref="SettlingCheck.MaskBudgetBytes"/>),

@@ -31,7 +31,10 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
     /// <summary>A check for a computation that may be discarded (the loop beside the batched engine on the first batch); dispose it.</summary>
     public SettlingCheck Sibling() => new(twin, maskBudgetBytes);
 
-    /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling"/>) to its own, and takes over its kept masks.</summary>
+    /// <summary>A check with the same mask budget that asks <paramref name="otherTwin"/> (the twin of a replica of the model, for a pass that runs on it: <see cref="ProfileLanes"/>); dispose it.</summary>
+    public SettlingCheck Sibling(Func<Float64Twin?> otherTwin) => new(otherTwin, maskBudgetBytes);
+
+    /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling()"/>) to its own, and takes over its kept masks.</summary>
     public void Include(SettlingCheck sibling)
     {
         Rows.AddRange(sibling.Rows);
