@@ -7,14 +7,14 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Tests;
 
 /// <summary>
-/// The float64 twin's forward runs in chunks of 16 images: the masks it gives, the wrong masks it finds and the masks it
+/// The float64 twin's forward runs in chunks of a few images, and stops where nothing after is needed: the masks it gives, the wrong masks it finds and the masks it
 /// keeps for the wrong images must not depend on that. All are held against one float64 forward of all the images at once through a float64 copy of the
-/// model (hooks on its ReLUs), over 40 images (three chunks, the last a partial one), and a twin that builds another
+/// model (hooks on its ReLUs), over 43 images (chunks of 8, the last a partial one), and a twin that builds another
 /// architecture must be refused with a message, not read out of range.
 /// </summary>
 public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClassFixture<Float64TwinTests.FirstImagesForward>
 {
-    const int Count = 40;
+    const int Count = 43;
 
     /// <summary>The default model, its float64 twin, the first <see cref="Count"/> test images and one float64 forward's masks of them, shared by the tests that need them.</summary>
     public sealed class FirstImagesForward : IDisposable
@@ -75,25 +75,32 @@ public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClas
     }
 
     /// <summary>
-    /// Three candidate entries of every image at calls spread over the network, with float64's own masks (<paramref name="open"/>),
-    /// except the planted images, whose entry at one call says the opposite: the first and last image of a chunk, and one
-    /// of the last, partial chunk.
+    /// Candidate entries of every image at the ReLU calls <paramref name="callsOf"/> gives for it (default: 1, 8 and 16,
+    /// spread over the network), with float64's own masks (<paramref name="open"/>), except the planted images, whose entry
+    /// at one call says the opposite (their second call for even images, their last for odd ones): images 0, 15 and 16, and one of the last, partial chunk.
     /// </summary>
-    static (KinkCandidates Candidates, int[] Planted) PlantedCandidates(List<Tensor> open)
+    static (KinkCandidates Candidates, int[] Planted) PlantedCandidates(List<Tensor> open, Func<int, int[]>? callsOf = null)
     {
+        callsOf ??= _ => [1, 8, 16];
         long[] perImage = open.Select(mask => mask.numel() / Count).ToArray();
-        int[] planted = [0, 15, 16, 37];
+        int[] planted = [0, 15, 16, 41];
         var entries = new List<KinkEntry>();
         for (int slot = 0; slot < Count; slot++)
-            foreach (int call in new[] { 1, 8, 16 })
+        {
+            int[] calls = callsOf(slot);
+            foreach (int call in calls)
             {
                 long offset = (slot * 97 + call * 31) % perImage[call];
                 bool open64 = open[call].flatten(1)[slot, offset].item<bool>();
-                bool wrong = planted.Contains(slot) && call == (slot % 2 == 0 ? 8 : 16);
+                bool wrong = planted.Contains(slot) && call == (slot % 2 == 0 ? calls[1] : calls[^1]);
                 entries.Add(new KinkEntry(call, slot, offset, wrong ? !open64 : open64));
             }
+        }
         return (new KinkCandidates(Enumerable.Range(0, Count).Select(i => (long)i).ToArray(), entries.ToArray(), perImage), planted);
     }
+
+    /// <summary>Candidates whose deepest calls are early, in the middle and late in the network, by image: what lets the twin's forwards stop early.</summary>
+    static int[] ShallowAndDeep(int slot) => (slot % 3) switch { 0 => [1, 3, 4], 1 => [2, 6, 9], _ => [5, 11, 12] };
 
     [Fact]
     public void The_wrong_masks_found_are_exactly_the_planted_ones_in_every_chunk()
@@ -104,13 +111,28 @@ public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClas
     }
 
     [Fact]
-    public void The_masks_kept_for_the_wrong_images_are_one_forwards_masks_of_those_images()
+    public void Forwards_that_stop_after_their_deepest_candidate_find_exactly_the_planted_wrong_masks()
+    {
+        // Every image's deepest candidate is at call 4, 9 or 12 of 17: the images go through the twin in that order, and
+        // each chunk's forward ends after its deepest call, so the forwards make fewer ReLU calls than 17 a chunk.
+        using var scope = NewDisposeScope();
+        var (candidates, planted) = PlantedCandidates(first.Open, ShallowAndDeep);
+        long before = first.Twin.ReluCallsRun;
+        Assert.Equal(planted.Select(slot => (long)slot), first.Twin.MasksDiffer(first.Images, candidates));
+        long calls = first.Twin.ReluCallsRun - before, chunks = (Count + Float64Twin.ForwardChunk - 1) / Float64Twin.ForwardChunk;
+        Assert.InRange(calls, 1, chunks * 13); // no chunk needs more than 13 calls (0 to 12)
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_masks_kept_for_the_wrong_images_are_one_forwards_masks_of_those_images(bool shallowCandidates)
     {
         // What the profiler settles a wrong image with, without a second float64 forward: each planted image's masks at
         // every ReLU call, cut out of its chunk's forward, must be one forward's masks of that image, entry for entry.
         using var scope = NewDisposeScope();
         var open = first.Open;
-        var (candidates, planted) = PlantedCandidates(open);
+        var (candidates, planted) = PlantedCandidates(open, shallowCandidates ? ShallowAndDeep : null); // shallow: their chunks' forwards must go on to the end
         var kept = new Dictionary<long, Tensor[]>();
         first.Twin.MasksDiffer(first.Images, candidates, (slot, masks) => kept.Add(slot, masks));
         Assert.Equal(planted.Select(slot => (long)slot), kept.Keys.Order());
