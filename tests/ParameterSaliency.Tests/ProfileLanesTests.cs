@@ -149,6 +149,24 @@ public class ProfileLanesTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(1, Passes).Select(pass => (pass * PerPass, Passes * PerPass)), reports.OrderBy(r => r.Done));
     }
 
+    [Fact]
+    public void A_vision_transformer_on_lanes_keeps_its_parameter_fields_from_call_to_call()
+    {
+        // Its class token and position embedding are parameters held in fields, made in its constructor: a replica built
+        // inside a profiling call lost them when the call's dispose scope ended, and the next call failed.
+        using var scope = NewDisposeScope();
+        using var saved = ModelFile.Load(WorkbookPaths.VitModel, CPU);
+        var indices = Enumerable.Range(0, 3 * PerPass).ToArray();
+        var onLanes = new SaliencyProfiler(saved.Model) { LanesForced = true };
+        using var without = new SaliencyProfiler(saved.Model) { LanesForced = false }.Profile(SharedData.TestSplit, indices);
+        for (int call = 0; call < 2; call++)
+        {
+            using var withLanes = onLanes.Profile(SharedData.TestSplit, indices);
+            Assert.InRange(TinyModels.RowErrors(withLanes.Values, without.Values).Max(), 0, 1e-6);
+        }
+        Assert.Equal(2 + 3, onLanes.PassesOnLanes); // the first call checks the engine on its first batch
+    }
+
     sealed class SynchronousProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
     {
         public void Report((int Done, int Total) value) => report(value);

@@ -26,7 +26,22 @@ public static class ExactReference
     /// <param name="model">The model in question.</param>
     public static bool IsRegistered(nn.Module<Tensor, Tensor> model) => Builders.TryGetValue(model, out _);
 
-    internal static Func<nn.Module<Tensor, Tensor>>? BuilderOf(nn.Module<Tensor, Tensor> model) => Builders.TryGetValue(model, out var build) ? build : null;
+    /// <summary>
+    /// The builder registered for <paramref name="model"/>, or null; what it builds outlives the caller's dispose scopes. A
+    /// module's parameters held in fields (a Vision Transformer's class token and position embedding) are tensors made in its
+    /// constructor, which join the dispose scope in force: built inside a profiling call, they were freed when it ended,
+    /// and the next call found the instance without them.
+    /// </summary>
+    internal static Func<nn.Module<Tensor, Tensor>>? BuilderOf(nn.Module<Tensor, Tensor> model) =>
+        Builders.TryGetValue(model, out var build) ? () => OutsideDisposeScopes(build) : null;
+
+    static nn.Module<Tensor, Tensor> OutsideDisposeScopes(Func<nn.Module<Tensor, Tensor>> build)
+    {
+        using var scope = NewDisposeScope();
+        var instance = build();
+        scope.Detach(scope.DisposablesView.ToArray()); // the constructor's other temporaries are left to the garbage collector
+        return instance;
+    }
 
     /// <summary>Copies <paramref name="model"/>'s parameters and buffers into <paramref name="instance"/> (converting to its precision), which must have each of them by name and shape; <paramref name="instanceName"/> names it in the error.</summary>
     internal static void CopyState(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> instance, string instanceName)
