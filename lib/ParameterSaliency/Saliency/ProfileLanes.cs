@@ -37,7 +37,7 @@ internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayou
     /// Runs <paramref name="profilePass"/> for every pass (passes 0, 2, 4, … on the first lane with <paramref name="engine"/>,
     /// the others on the second with the replica's engine), each lane with its own check, whose findings are added to
     /// <paramref name="check"/> at the end (its rows in ascending order). <paramref name="passDone"/> is called on this thread
-    /// as passes finish. A failure on either lane stops both and is rethrown here.
+    /// as passes finish. A failure on either lane (or in <paramref name="passDone"/>) stops both and is rethrown here.
     /// </summary>
     /// <returns>Each pass's result, in pass order; detached from every dispose scope (the caller disposes them).</returns>
     public Tensor[] Run(int passes, BatchedEngine engine, SettlingCheck check, Func<BatchedEngine, SettlingCheck, int, Tensor> profilePass, Action<int> passDone)
@@ -76,12 +76,22 @@ internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayou
             {
                 int pass = finished.Take();
                 if (pass < 0) lanesLeft--;
-                else if (Volatile.Read(ref failure) is null) passDone(pass);
+                else if (Volatile.Read(ref failure) is null)
+                {
+                    try
+                    {
+                        passDone(pass);
+                    }
+                    catch (Exception e) // a progress report that throws stops the lanes too
+                    {
+                        Interlocked.CompareExchange(ref failure, e, null);
+                    }
+                }
             }
         }
         finally
         {
-            foreach (var thread in threads) thread.Join();
+            foreach (var thread in threads.Where(thread => thread.ThreadState != ThreadState.Unstarted)) thread.Join();
             set_num_threads(mainThreads); // libtorch's process-wide settings (its BLAS's threads) follow the last call
         }
         if (failure is not null)
