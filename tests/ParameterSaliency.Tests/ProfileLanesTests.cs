@@ -173,7 +173,7 @@ public class ProfileLanesTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_failure_on_a_lane_reaches_the_caller_as_it_was_thrown()
+    public void A_failure_on_a_lane_or_in_a_progress_report_reaches_the_caller_as_it_was_thrown()
     {
         using var setup = new Setup();
         using var check = new SettlingCheck(() => setup.Twin);
@@ -182,5 +182,10 @@ public class ProfileLanesTests(ITestOutputHelper output)
             pass == 3 ? throw new InvalidDataException("pass 3 failed") : zeros(1).DetachFromDisposeScope(), _ => { }));
         Assert.Equal("pass 3 failed", error.Message);
         Assert.Equal(threadsBefore, get_num_threads()); // this thread's libtorch threads are as they were
+        // A progress report that throws (on this thread) ends the lanes too, and is what the caller sees.
+        var reportError = Assert.Throws<OperationCanceledException>(() => setup.Lanes.Run(Passes, setup.Engine, check, (engine, laneCheck, pass) =>
+            zeros(1).DetachFromDisposeScope(), _ => throw new OperationCanceledException("stopped by the user")));
+        Assert.Equal("stopped by the user", reportError.Message);
+        Assert.Equal(threadsBefore, get_num_threads());
     }
 }
