@@ -143,6 +143,7 @@ public class ProfileLanesTests(ITestOutputHelper output)
         output.WriteLine($"{onLanes.PassesOnLanes} passes on lanes; recomputed [{string.Join(", ", withLanes.Float64MaskRows)}] (without lanes [{string.Join(", ", without.Float64MaskRows)}]); " +
                          $"largest row difference {largest:E1}; progress {string.Join(" ", reports.Select(r => r.Done))}");
         Assert.Equal(Passes - 1, onLanes.PassesOnLanes);
+        Assert.EndsWith("passes after the first batch run two at a time, on two threads (small images)", onLanes.EngineReason); // what `saliency stats` prints
         Assert.InRange(largest, 0, 1e-6); // the same passes by the same kernels, one libtorch thread each
         Assert.Equal(without.Float64MaskRows, withLanes.Float64MaskRows);
         Assert.Equal(without.Float32Candidates, withLanes.Float32Candidates);

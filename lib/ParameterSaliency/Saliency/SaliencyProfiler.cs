@@ -62,7 +62,7 @@ public sealed class SaliencyProfiler
     /// <summary>The engine this profiler uses (never <see cref="ProfileEngine.Auto"/>).</summary>
     public ProfileEngine Engine { get; private set; }
 
-    /// <summary>Which engine runs and why, e.g. "batched: every profiled parameter belongs to …; its first 8 images matched the loop …".</summary>
+    /// <summary>Which engine runs and why, e.g. "batched: measured faster (…); its first 16 images matched the loop (…)", and whether later passes run two at a time.</summary>
     public string EngineReason { get; private set; }
 
     /// <summary>Why an automatically chosen batched engine was replaced by the loop, if it was.</summary>
@@ -125,6 +125,7 @@ public sealed class SaliencyProfiler
                         return engine.Profile(passImages, passLabels, laneCheck, (firstPass + index) * perPass).detach().cpu().DetachFromDisposeScope();
                     }, index => progress?.Report((done += (int)Math.Min(perPass, count - (firstPass + index) * perPass), count)));
                     foreach (var laneRow in laneRows) rows.Add(laneRow.MoveToOtherDisposeScope(scope));
+                    if (!EngineReason.EndsWith(LanesNote, StringComparison.Ordinal)) EngineReason += LanesNote;
                     break;
                 }
                 busy.Tick();
@@ -270,6 +271,9 @@ public sealed class SaliencyProfiler
 
     Float64Twin? twin;
     ProfileLanes? lanes;
+
+    /// <summary>What <see cref="EngineReason"/> ends with once passes have run on lanes.</summary>
+    const string LanesNote = "; passes after the first batch run two at a time, on two threads (small images)";
 
     /// <summary>How many passes, over all calls, ran on two lanes at once (<see cref="ProfileLanes"/>).</summary>
     internal int PassesOnLanes => lanes?.PassesRun ?? 0;
