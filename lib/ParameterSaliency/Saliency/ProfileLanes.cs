@@ -12,9 +12,10 @@ namespace ParameterSaliency.Saliency;
 /// <see cref="SettlingCheck"/> and float64 twin. Small images leave libtorch's threads waiting on each other in every
 /// operation (a fifth of a checked pass sat in OpenMP's wait on the default model); two passes side by side keep the cores busy.
 /// Measured on 2 cores (Intel Xeon, the default model, 2,048 test images, passes of 64, each checked): one pass at a time
-/// with 2 threads 268-346 img/s, two lanes of 1 thread 317-390 img/s in the same runs (1.08-1.18x). ResNet-50 at 224x224
-/// gained nothing (0.94-1.07x) and would hold two passes' activations, so lanes are used only for small images
-/// (<see cref="MostInputValuesPerImage"/>). On the CPUs measured, a pass gave the same bits with 1 thread as with 2.
+/// with 2 threads 268-346 img/s, two lanes of 1 thread 317-390 img/s in the same runs (1.08-1.18x); through the profiler,
+/// 1.04-1.28x. ResNet-50 at 224x224 gained nothing (0.94-1.07x) and would hold two passes' activations, so lanes are used
+/// only for small images (<see cref="MostInputValuesPerImage"/>). On that processor a pass gave the same bits with 1 thread
+/// as with 2, under the oneDNN caps ALL, AVX512_CORE and AVX2.
 /// </summary>
 internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayout layout, Func<nn.Module<Tensor, Tensor>> build)
 {
