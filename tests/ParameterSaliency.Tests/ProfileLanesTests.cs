@@ -67,7 +67,6 @@ public class ProfileLanesTests(ITestOutputHelper output)
             var copy = ExactReference.BuilderOf(Saved.Model)!();
             copy.to(ScalarType.Float64);
             ExactReference.CopyState(Saved.Model, copy, "float64 copy");
-            copy.eval();
             return BatchedEngine.TryCreate(copy, ProfileLayout.For(copy, Aggregation.FilterWise), out _)!.Profile(Images.to(ScalarType.Float64), Labels);
         }
 

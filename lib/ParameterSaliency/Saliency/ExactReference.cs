@@ -43,7 +43,15 @@ public static class ExactReference
         return instance;
     }
 
-    /// <summary>Copies <paramref name="model"/>'s parameters and buffers into <paramref name="instance"/> (converting to its precision), which must have each of them by name and shape; <paramref name="instanceName"/> names it in the error.</summary>
+    /// <summary>A new instance of <paramref name="model"/>'s architecture by <paramref name="build"/> (its initialisation's draws leave the default generator where it was), in <paramref name="dtype"/> on the model's device.</summary>
+    internal static nn.Module<Tensor, Tensor> NewInstance(nn.Module<Tensor, Tensor> model, Func<nn.Module<Tensor, Tensor>> build, ScalarType dtype)
+    {
+        var instance = Runtime.GlobalRandom.Preserving(build);
+        instance.to(dtype).to(model.parameters().First().device);
+        return instance;
+    }
+
+    /// <summary>Copies <paramref name="model"/>'s parameters and buffers into <paramref name="instance"/> (converting to its precision), which must have each of them by name and shape (<paramref name="instanceName"/> names it in the error), and puts it in eval mode.</summary>
     internal static void CopyState(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> instance, string instanceName)
     {
         var target = instance.state_dict();
@@ -56,5 +64,6 @@ public static class ExactReference
                 destination.copy_(value);
             }
         }
+        instance.eval();
     }
 }

@@ -181,12 +181,10 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
         if (current) return;
         if (twin is null)
         {
-            twin = Runtime.GlobalRandom.Preserving(build);
-            twin.to(ScalarType.Float64).to(model.parameters().First().device);
+            twin = ExactReference.NewInstance(model, build, ScalarType.Float64);
             batched = BatchedEngine.TryCreate(twin, layout, out _);
         }
         ExactReference.CopyState(model, twin, "float64 twin");
-        twin.eval();
         current = true;
     }
 

@@ -48,7 +48,7 @@ internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayou
         var results = new Tensor?[passes];
         using var finished = new BlockingCollection<int>();
         Exception? failure = null;
-        using SettlingCheck firstCheck = check.Sibling(), secondCheck = check.Sibling(() => replicaTwin ??= Float64Twin.For(replica!, layout));
+        using SettlingCheck firstCheck = check.Sibling(), secondCheck = check.Sibling(() => replicaTwin ??= new Float64Twin(replica!, layout, build));
         var lanes = new[] { (Engine: engine, Check: firstCheck), (Engine: second, Check: secondCheck) };
         var threads = lanes.Select((lane, index) => new Thread(() =>
         {
@@ -115,14 +115,11 @@ internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayou
     {
         if (replica is null)
         {
-            var parameter = model.parameters().First();
-            replica = Runtime.GlobalRandom.Preserving(build);
-            replica.to(parameter.dtype).to(parameter.device);
+            replica = ExactReference.NewInstance(model, build, model.parameters().First().dtype);
             replicaEngine = BatchedEngine.TryCreate(replica, layout, out string? reason)
                             ?? throw new InvalidOperationException($"The replica of the model has no batched engine ({reason}): the builder given to ExactReference.Register builds another architecture.");
         }
         ExactReference.CopyState(model, replica, "replica");
-        replica.eval();
         replicaTwin?.Invalidate();
         return replicaEngine!;
     }

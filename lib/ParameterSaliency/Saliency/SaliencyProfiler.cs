@@ -105,11 +105,9 @@ public sealed class SaliencyProfiler
             twin?.Invalidate(); // the model's weights may have changed since the last call
             using var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout), SettleMaskBudget);
             int passes = (count + perPass - 1) / perPass, done = 0;
-            (Tensor Images, Tensor Labels) PassInputs(int pass)
-            {
-                int start = pass * perPass, size = Math.Min(perPass, count - start);
-                return (images.narrow(0, start, size).to(inputs.DType).to(inputs.Device), labels.narrow(0, start, size).to(ScalarType.Int64).to(inputs.Device));
-            }
+            int PassSize(int pass) => Math.Min(perPass, count - pass * perPass);
+            (Tensor Images, Tensor Labels) PassInputs(int pass) =>
+                (images.narrow(0, pass * perPass, PassSize(pass)).to(inputs.DType).to(inputs.Device), labels.narrow(0, pass * perPass, PassSize(pass)).to(ScalarType.Int64).to(inputs.Device));
             // Once the batched engine is measured and checked, the passes left go on two lanes when that pays (small images, 2+ threads).
             bool OnLanes(int passesLeft) => Engine == ProfileEngine.Batched && batchedVerified && passesLeft >= 2
                                             && (LanesForced ?? ProfileLanes.Worthwhile(valuesPerImage, inputs.Device)) && (lanes ??= ProfileLanes.For(model, Layout)) is not null;
@@ -123,7 +121,7 @@ public sealed class SaliencyProfiler
                         using var passScope = NewDisposeScope();
                         var (passImages, passLabels) = PassInputs(firstPass + index);
                         return engine.Profile(passImages, passLabels, laneCheck, (firstPass + index) * perPass).detach().cpu().DetachFromDisposeScope();
-                    }, index => progress?.Report((done += (int)Math.Min(perPass, count - (firstPass + index) * perPass), count)));
+                    }, index => progress?.Report((done += PassSize(firstPass + index), count)));
                     foreach (var laneRow in laneRows) rows.Add(laneRow.MoveToOtherDisposeScope(scope));
                     if (!EngineReason.EndsWith(LanesNote, StringComparison.Ordinal)) EngineReason += LanesNote;
                     break;
@@ -133,7 +131,7 @@ public sealed class SaliencyProfiler
                 var (batchImages, batchLabels) = PassInputs(pass);
                 var values = Engine == ProfileEngine.Batched ? BatchedChecked(batchImages, batchLabels, check, pass * perPass) : loop.Profile(batchImages, batchLabels, check, pass * perPass);
                 rows.Add(values.detach().cpu().MoveToOuterDisposeScope());
-                progress?.Report((done += (int)batchImages.shape[0], count));
+                progress?.Report((done += PassSize(pass), count));
             }
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
             var profiles = cat(rows, 0);
