@@ -2,6 +2,7 @@ using System.CommandLine;
 using ParameterSaliency.Cli;
 
 ParameterSaliency.Runtime.Notices.Writer = Console.Error;
+ParameterSaliency.Runtime.CpuKernels.Announce(Console.Error);
 ParameterSaliency.Data.WorkbookPaths.RegisterData();
 var root = new RootCommand("Parameter-space saliency maps (Levin et al., 2022) on TorchSharp: train, evaluate and explain image classifiers.");
 root.Subcommands.Add(TrainCommand.Create());

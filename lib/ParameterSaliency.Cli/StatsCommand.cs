@@ -53,7 +53,7 @@ internal static class StatsCommand
                 recompute: result.GetValue(force), checkpointEvery: TimeSpan.FromSeconds(Math.Max(0, result.GetValue(checkpointSeconds))), computing: () =>
                 {
                     computed = true;
-                    Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine; {CpuKernels.Policy.Isa} kernels).");
+                    Console.Error.WriteLine($"Profiling {indices.Length:N0} images of {name} ({profiler.Layout.Length} filters, {profiler.Engine} engine; {CpuKernels.Policy.Kernels} kernels).");
                 });
             if (computed) Console.Error.WriteLine($"Engine: {profiler.EngineReason}.");
             if (data is ImageFolderSource folder)

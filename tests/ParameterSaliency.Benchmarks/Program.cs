@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 // functorch vmap(grad)) and against the training step of both frameworks, as ratios measured in one run; the engine
 // Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
 // once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
-//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --conv-algorithms | --vit]
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --conv-algorithms | --kernel-routes | --vit]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
@@ -31,6 +31,14 @@ if (args.Contains("--conv-algorithms"))
     Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
     Console.WriteLine();
     Console.WriteLine(ConvolutionAlgorithms.Table(folder));
+    return 0;
+}
+if (args.Contains("--kernel-routes"))
+{
+    // What the routes around faulty CPU kernels cost on each model (about 3 minutes).
+    Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine(KernelRoutes.Table());
     return 0;
 }
 if (args.Contains("--vit"))

@@ -62,7 +62,7 @@ public class EngineAgreementTests(ITestOutputHelper output)
         using var profiles = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine }).Profile(test, chosen);
         using var exact = new SaliencyProfiler(exactModel.Model, new ProfilerOptions { Engine = ProfileEngine.Loop }).Profile(test, chosen);
         var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
-        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: {TinyModels.Describe(errors)}");
+        output.WriteLine($"{engine} on {Runtime.CpuKernels.Policy.Kernels}: {TinyModels.Describe(errors)}");
         TinyModels.AssertFloat32Rows(errors, $"{engine} engine, float32 vs float64");
     }
 

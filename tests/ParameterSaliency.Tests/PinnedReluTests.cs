@@ -37,7 +37,7 @@ public class PinnedReluTests(ITestOutputHelper output)
         var pinned = Pinned(model, layout, engine, images, open, out long calls);
         Assert.Equal(open.Count * (engine == ProfileEngine.Batched ? 1 : Images.Length), calls);
         var errors = TinyModels.RowErrors(pinned, exact.Values);
-        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}, float64 masks: " + string.Join(", ", Images.Select((image, i) => $"#{image} {errors[i]:E1}")));
+        output.WriteLine($"{engine} on {Runtime.CpuKernels.Policy.Kernels}, float64 masks: " + string.Join(", ", Images.Select((image, i) => $"#{image} {errors[i]:E1}")));
         Assert.All(errors, e => Assert.InRange(e, 0, 1e-5));
 
         // The control: image 141 (row 0) with its one knife-edge entry on the other side.
@@ -65,7 +65,7 @@ public class PinnedReluTests(ITestOutputHelper output)
         var recomputing = new SaliencyProfiler(saved.Model, options) { SettleMaskBudget = 0 };
         using var kept = keeping.Profile(SharedData.TestSplit, Images);
         using var again = recomputing.Profile(SharedData.TestSplit, Images);
-        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: settled rows [{string.Join(", ", kept.Float64MaskRows)}] with kept masks, [{string.Join(", ", again.Float64MaskRows)}] by a second forward");
+        output.WriteLine($"{engine} on {Runtime.CpuKernels.Policy.Kernels}: settled rows [{string.Join(", ", kept.Float64MaskRows)}] with kept masks, [{string.Join(", ", again.Float64MaskRows)}] by a second forward");
         // Under every cap measured so far at least one of these images is wrong in float32 (141 beside another under
         // ALL and AVX512_CORE, 0 and 428 under AVX2); without one this test would compare nothing.
         Assert.NotEmpty(kept.Float64MaskRows);

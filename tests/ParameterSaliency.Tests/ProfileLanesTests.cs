@@ -90,7 +90,7 @@ public class ProfileLanesTests(ITestOutputHelper output)
             var errors = TinyModels.RowErrors(lanes, setup.Float64());
             var judged = Enumerable.Range(0, errors.Length).Where(row => !laneCheck.Rows.Contains(row)).ToArray(); // the profiler recomputes those under float64's masks
             int worst = judged.MaxBy(row => errors[row]);
-            output.WriteLine($"{Passes} passes of {PerPass} on lanes under {Runtime.CpuKernels.Policy.Isa}: worst row #{worst} {errors[worst]:E1} from float64; " +
+            output.WriteLine($"{Passes} passes of {PerPass} on lanes on {Runtime.CpuKernels.Policy.Kernels}: worst row #{worst} {errors[worst]:E1} from float64; " +
                              $"{laneCheck.Candidates} candidates, wrong masks at [{string.Join(", ", laneCheck.Rows)}]; " +
                              $"largest difference from one pass at a time {TinyModels.RowErrors(lanes, serial).Max():E1}");
             Assert.True(errors[worst] <= 1e-3, $"row {worst} from the lanes is {errors[worst]:E2} from float64 (row-relative L1)");

@@ -45,7 +45,7 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
         using var profiles = new SaliencyProfiler(saved.Model, new ProfilerOptions { Engine = engine, BatchSize = 2 }).Profile(SharedData.TestSplit, [141, 5]);
         using var exact = Float64Profiles([141, 5]);
         var errors = TinyModels.RowErrors(profiles.Values, exact.Values);
-        output.WriteLine($"{engine} under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}; {profiles.Float32Candidates} checked against float64, recomputed: [{string.Join(", ", profiles.Float64MaskRows)}]");
+        output.WriteLine($"{engine} on {Runtime.CpuKernels.Policy.Kernels}: rows {errors[0]:E1}, {errors[1]:E1}; {profiles.Float32Candidates} checked against float64, recomputed: [{string.Join(", ", profiles.Float64MaskRows)}]");
         // 141 is a candidate whatever the kernels made of it; it is recomputed where they put its ReLU input on the wrong side.
         Assert.True(profiles.Float32Candidates >= 1, "image 141 was not checked against float64");
         Assert.All(errors, e => Assert.InRange(e, 0, 1e-4));
@@ -80,7 +80,7 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
     {
         var profiles = first.Profiles;
         var worst = Enumerable.Range(0, errors.Length).OrderByDescending(i => errors[i]).Take(5).ToArray();
-        output.WriteLine($"under {Runtime.CpuKernels.Policy.Isa}, against {reference}: Auto engine {first.Seconds:F1} s ({first.PassesOnLanes} passes of 16 on lanes), {profiles.Float32Candidates} checked against a float64 forward, " +
+        output.WriteLine($"on {Runtime.CpuKernels.Policy.Kernels}, against {reference}: Auto engine {first.Seconds:F1} s ({first.PassesOnLanes} passes of 16 on lanes), {profiles.Float32Candidates} checked against a float64 forward, " +
                          $"{profiles.Float64MaskRows.Count} recomputed ([{string.Join(", ", profiles.Float64MaskRows)}]); worst {string.Join(", ", worst.Select(i => $"#{i} {errors[i]:E1}"))}");
         Assert.Empty(profiles.UnsettledRows);
         Assert.Equal(FirstImages.Indices.Length / 64 - 1, first.PassesOnLanes);
@@ -100,7 +100,7 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
         var mean = tensor(statistics.Mean.ToArray());
         var std = tensor(statistics.Std.Select(s => s <= StandardizedProfiles.MinStd ? 1.0 : s).ToArray());
         var errors = TinyModels.RowErrors(z, (exact.Values - mean) / std);
-        output.WriteLine($"ŝ under {Runtime.CpuKernels.Policy.Isa}: rows {errors[0]:E1}, {errors[1]:E1}");
+        output.WriteLine($"ŝ on {Runtime.CpuKernels.Policy.Kernels}: rows {errors[0]:E1}, {errors[1]:E1}");
         Assert.All(errors, e => Assert.InRange(e, 0, 1e-4));
     }
 

@@ -181,7 +181,7 @@ public sealed class SaliencyProfiler
         if (difference > SelfCheckTolerance)
         {
             string reason = $"the batched engine disagreed with the per-image loop by {difference:E1} (relative L1) on image {firstRow + worst} of its first batch " +
-                            $"on this model and processor under the oneDNN cap {Runtime.CpuKernels.Policy.Isa}";
+                            $"on this model and processor on the CPU kernels {Runtime.CpuKernels.Policy.Kernels}";
             if (Options.Engine == ProfileEngine.Batched) throw new InvalidOperationException($"Batched profiling is unreliable here: {reason}. Use ProfileEngine.Loop or Auto.");
             UseLoop($"loop: {reason}", reason);
             var all = LoopForAll();
