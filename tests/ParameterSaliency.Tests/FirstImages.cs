@@ -10,12 +10,14 @@ namespace ParameterSaliency.Tests;
 /// engine, default batch, passes after the first on two lanes as on 2 cores), once per test process (so once per oneDNN ISA cap), and PyTorch's float64 and float32
 /// profiles of the same images from <c>tests/reference/first_images_reference.py</c>.
 /// </summary>
-public sealed class FirstImages : IDisposable
+public sealed class FirstImages
 {
     /// <summary>Test images 0-1023.</summary>
     public static readonly int[] Indices = Enumerable.Range(0, 1024).ToArray();
 
-    readonly Lazy<(SaliencyProfiles Profiles, double Seconds, int PassesOnLanes)> ours = new(() =>
+    // One profile per test process, shared by every class that uses the fixture (UnsettledReluTests, PinnedReluTests), kept
+    // until the process ends (5 MB).
+    static readonly Lazy<(SaliencyProfiles Profiles, double Seconds, int PassesOnLanes)> ours = new(() =>
     {
         using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -34,9 +36,4 @@ public sealed class FirstImages : IDisposable
     public int PassesOnLanes => ours.Value.PassesOnLanes;
     /// <summary>PyTorch's profiles (first-images.safetensors: float64, float32, labels), or why they are missing.</summary>
     public PythonReference PyTorch => pytorch.Value;
-
-    public void Dispose()
-    {
-        if (ours.IsValueCreated) ours.Value.Profiles.Dispose();
-    }
 }

@@ -20,8 +20,21 @@ public class FolderStatisticsTests
         var streamed = Saliency.SaliencyStatistics.Load(output);
         Assert.Equal(300, streamed.Count);
         Assert.Equal(inMemory.Data, streamed.Data); // the same images, fingerprinted chunk by chunk
-        Assert.Equal(inMemory.Mean, streamed.Mean); // the same chunks of the same profiles: bit for bit
-        Assert.Equal(inMemory.Std, streamed.Std);
+        if (Runtime.CpuKernels.Policy.Backend == Runtime.ConvolutionBackend.OneDnn)
+        {
+            Assert.Equal(inMemory.Mean, streamed.Mean); // the same chunks of the same profiles: bit for bit
+            Assert.Equal(inMemory.Std, streamed.Std);
+        }
+        else
+        {
+            // ATen's kernels (the route around faulty oneDNN kernels) round a profile's last bits differently in another
+            // process (measured: 8.4e-8 of μ's entry); one image of the 300 missing or counted twice moves μ by about 1e-3.
+            foreach (var (name, expected, actual) in new[] { ("μ", inMemory.Mean, streamed.Mean), ("σ", inMemory.Std, streamed.Std) })
+            {
+                double largest = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+                Assert.True(worst <= 1e-6 * largest, $"{name}: an entry differs by {worst / largest:E2} of the largest on {Runtime.CpuKernels.Policy.Kernels}");
+            }
+        }
 
         (exitCode, stdout, stderr) = Workbook.Run(CommandLineTests.Saliency, arguments);
         Assert.True(exitCode == 0, stdout + stderr);
