@@ -63,6 +63,7 @@ public static class Workbook
     {
         NativeTorch.EnsureLoaded();
         Notices.Writer = Console.Error; // recomputed caches, waits, fallbacks: shown under the cell
+        CpuKernels.Announce(Console.Error); // a kernel probe this process ran, or kernels found wrong
         Data.WorkbookPaths.RegisterData();
         Formatters.Register();
         ChartOutput.WriteLocalPlotly(Directory.GetCurrentDirectory()); // for front-ends that draw charts from text/html (the classic Notebook)

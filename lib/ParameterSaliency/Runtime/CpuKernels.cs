@@ -55,9 +55,9 @@ public static class CpuKernels
                 {
                     decided = CpuKernelPolicy.Decide(userIsa, Notices.Writer); // silent at load: no caller has chosen a writer yet
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+                catch (Exception e) when (e is not OutOfMemoryException) // this runs as the library loads: it must never take the process down
                 {
-                    decided = CpuKernelPolicy.NotProbed(userIsa ?? "ALL", $"the kernel probe could not run ({e.Message})");
+                    decided = CpuKernelPolicy.NotProbed(userIsa ?? "ALL", $"the kernel probe could not run ({e.GetType().Name}: {e.Message})");
                 }
             }
             if (userIsa is null && decided.Isa != "ALL")
