@@ -36,6 +36,9 @@ public class KernelRouteTests(ITestOutputHelper output) : IDisposable
 
     static readonly Dictionary<string, string> OneDnnLog = new() { ["ONEDNN_VERBOSE"] = "1" };
 
+    /// <summary>Whether this test process found oneDNN's uncapped kernels right (no real fault on this processor).</summary>
+    static bool RightWithoutCap => CpuKernels.Policy is { Backend: ConvolutionBackend.OneDnn, Isa: "ALL", Right: true };
+
     [SkippableFact]
     public void Wrong_values_and_a_crash_under_every_cap_send_every_path_to_ATen_s_kernels()
     {
@@ -48,7 +51,7 @@ public class KernelRouteTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("kernels in force: no oneDNN (Probed", first);
         Assert.Contains("asked from libtorch: oneDNN off, NNPACK off", first);
         foreach (string cap in caps)
-            Assert.Contains(cap == "AVX2" ? "oneDNN AVX2: FAILED (killed by SIGFPE" : $"oneDNN {cap}: WRONG, worst NaN at 3x3/1 8→8 14x14 ×5", first);
+            Assert.Contains(cap == "AVX2" ? "oneDNN AVX2: FAILED (killed by SIGFPE" : $"oneDNN {cap}: WRONG, worst NaN at ", first); // the planted NaN, or a real one first
         Assert.Contains("no oneDNN: right", first);
         Assert.Contains("Probed libtorch's CPU kernels on this processor", announced);
         Assert.Contains("kernels in force: no oneDNN (Cached", Saliency("cpu", faults).Output);
@@ -84,6 +87,9 @@ public class KernelRouteTests(ITestOutputHelper output) : IDisposable
     {
         var caps = CpuKernelPolicy.SupportedCaps();
         Skip.IfNot(OperatingSystem.IsLinux() && caps.Count >= 2, "needs a processor with a cap narrower than ALL");
+        // Only where the uncapped kernels are right can a fault under ALL alone be imitated (on a processor with real
+        // faults the narrower caps may be faulty too: the other tests plant every fault themselves).
+        Skip.IfNot(RightWithoutCap, $"this processor's own kernels are not right uncapped ({CpuKernels.Policy.Kernels})");
         string next = caps[1];
         var (_, report, _) = Saliency("cpu", "ALL=wrong");
         Assert.Contains($"kernels in force: oneDNN {next} (Probed", report);
@@ -110,9 +116,9 @@ public class KernelRouteTests(ITestOutputHelper output) : IDisposable
         Skip.IfNot(OperatingSystem.IsLinux() && CpuKernelPolicy.SupportedCaps().Contains("AVX2"), "needs an AVX2 processor");
         var user = new Dictionary<string, string> { ["ONEDNN_MAX_CPU_ISA"] = "AVX2" };
         var (_, right, _) = Saliency("cpu", "", user);
-        Assert.Contains("kernels in force: oneDNN AVX2 (Probed", right);
         Assert.Contains("oneDNN ISA cap: AVX2 (set by the user", right);
         Assert.DoesNotContain("oneDNN ALL", right); // only the user's cap is probed
+        if (RightWithoutCap) Assert.Contains("kernels in force: oneDNN AVX2 (Probed", right); // else AVX2 may be faulty here for real
 
         var (_, wrong, _) = Saliency("cpu", "AVX2=wrong", user);
         Assert.Contains("kernels in force: no oneDNN (Probed", wrong);
