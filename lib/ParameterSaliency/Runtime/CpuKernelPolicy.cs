@@ -183,7 +183,10 @@ public sealed record CpuKernelPolicy(string Isa, ConvolutionBackend Backend, Cpu
     /// Fingerprint of what a verdict depends on: the processor (model name, family, model, stepping, flags), TorchSharp and
     /// libtorch, the probe's version, the user's cap, and the test seam's setting (so a planted fault never meets a real verdict).
     /// </summary>
-    static string Key(string? userIsa)
+    static string Key(string? userIsa) => keys.GetOrAdd(userIsa ?? "-", _ => ComputeKey(userIsa));
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keys = new(StringComparer.Ordinal);
+
+    static string ComputeKey(string? userIsa)
     {
         string libtorch = Path.Combine(TorchNativeLibraries.LibTorchFolder ?? "", "libtorch_cpu.so");
         string identity = string.Join("\n",
@@ -213,16 +216,21 @@ public sealed record CpuKernelPolicy(string Isa, ConvolutionBackend Backend, Cpu
     static HashSet<string> ProcessorFlags() => processorFlags.Value;
     static readonly Lazy<HashSet<string>> processorFlags = new(() => (CpuInfo("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal));
 
-    static string? CpuInfo(string field)
+    static string? CpuInfo(string field) => cpuInfo.Value.TryGetValue(field, out string? value) ? value : null;
+
+    /// <summary>The first processor's fields in /proc/cpuinfo, read once per process (every process start computes the verdict's key).</summary>
+    static readonly Lazy<Dictionary<string, string>> cpuInfo = new(() =>
     {
-        if (!File.Exists("/proc/cpuinfo")) return null;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists("/proc/cpuinfo")) return fields;
         foreach (string line in File.ReadLines("/proc/cpuinfo"))
         {
+            if (line.Length == 0) break; // the first processor's block ends here
             int colon = line.IndexOf(':');
-            if (colon > 0 && line[..colon].Trim() == field) return line[(colon + 1)..].Trim();
+            if (colon > 0) fields.TryAdd(line[..colon].Trim(), line[(colon + 1)..].Trim());
         }
-        return null;
-    }
+        return fields;
+    });
 
     /// <summary>One line: the kernels, where the verdict came from and why.</summary>
     public override string ToString() => $"{Kernels} ({Source.ToString().ToLowerInvariant()}, {Processor}): {Reason}";
