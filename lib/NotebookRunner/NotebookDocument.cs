@@ -38,5 +38,21 @@ internal sealed class NotebookDocument
         _ => "",
     };
 
+    /// <summary>The tag of the cell that declares a notebook's parameters, as papermill names it.</summary>
+    public const string ParametersTag = "parameters";
+
+    public static bool IsParameterCell(JsonNode cell) =>
+        CellType(cell) == "code" && (cell["metadata"]?["tags"] as JsonArray)?.Any(t => t?.GetValue<string>() == ParametersTag) == true;
+
+    /// <summary>The cell the runner inserts after the parameters cell: one assignment per given value, tagged as papermill tags it.</summary>
+    public static JsonObject InjectedParameters(IEnumerable<NotebookParameter> parameters) => new()
+    {
+        ["cell_type"] = "code",
+        ["metadata"] = new JsonObject { ["tags"] = new JsonArray("injected-parameters") },
+        ["source"] = "// Parameters given to the runner (--parameter)\n" + string.Join("\n", parameters.Select(p => $"{p.Name} = {p.Value};")),
+        ["outputs"] = new JsonArray(),
+        ["execution_count"] = null,
+    };
+
     public string ToJson() => root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }

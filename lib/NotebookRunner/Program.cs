@@ -4,7 +4,12 @@ using NotebookRunner;
 var targets = new Argument<string[]>("notebooks") { Description = "Notebooks (.ipynb) or folders of notebooks, run in name order.", Arity = ArgumentArity.OneOrMore };
 var outFolder = new Option<string>("--out") { Description = "Where executed notebooks (.ipynb) and HTML pages go.", DefaultValueFactory = _ => Path.Combine("artifacts", "notebooks") };
 var cellTimeout = new Option<int>("--cell-timeout") { Description = "Seconds a single cell may run.", DefaultValueFactory = _ => 1800 };
-var root = new RootCommand("Execute .NET Interactive (C#) notebooks headlessly; write executed .ipynb and HTML copies.") { targets, outFolder, cellTimeout };
+var parameterValues = new Option<string[]>("--parameter", "-p")
+{
+    Description = "NAME=VALUE: set a variable of the notebook's cell tagged \"parameters\" (papermill's convention) to a C# expression; repeatable.",
+    AllowMultipleArgumentsPerToken = false,
+};
+var root = new RootCommand("Execute .NET Interactive (C#) notebooks headlessly; write executed .ipynb and HTML copies.") { targets, outFolder, cellTimeout, parameterValues };
 root.SetAction(async (result, cancel) =>
 {
     var notebooks = new List<string>();
@@ -16,13 +21,16 @@ root.SetAction(async (result, cancel) =>
     }
     if (notebooks.Count == 0) { Console.Error.WriteLine("notebook-runner: no .ipynb files found."); return 2; }
 
+    NotebookParameter[] parameters;
+    try { parameters = (result.GetValue(parameterValues) ?? []).Select(NotebookParameter.Parse).ToArray(); }
+    catch (FormatException e) { Console.Error.WriteLine($"notebook-runner: {e.Message}"); return 2; }
     string output = Path.GetFullPath(result.GetValue(outFolder)!);
     Directory.CreateDirectory(output);
     var failures = new List<CellFailure>();
     foreach (string notebook in notebooks)
     {
         Console.WriteLine($"Running {notebook}");
-        var run = await NotebookExecutor.RunAsync(notebook, Console.Out, TimeSpan.FromSeconds(result.GetValue(cellTimeout)));
+        var run = await NotebookExecutor.RunAsync(notebook, Console.Out, TimeSpan.FromSeconds(result.GetValue(cellTimeout)), parameters);
         string name = Path.GetFileNameWithoutExtension(notebook);
         File.WriteAllText(Path.Combine(output, name + ".ipynb"), run.Executed.ToJson());
         File.WriteAllText(Path.Combine(output, name + ".html"), HtmlPage.Render(run.Executed, name));

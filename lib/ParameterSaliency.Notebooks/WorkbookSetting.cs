@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
 using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
 using ParameterSaliency.Serialization;
@@ -75,6 +76,14 @@ public sealed class WorkbookSetting
     /// <param name="progress">Receives the progress of the pass over <see cref="Data"/> when μ, σ are computed; null: none.</param>
     public SaliencyStatistics Statistics(SaliencyProfiler profiler, IProgress<PassProgress>? progress = null) =>
         SaliencyStatistics.LoadOrCompute(StatisticsPathFor(profiler.Layout.Aggregation), profiler, Data, progress);
+
+    /// <summary>Where the classification of <see cref="Data"/> by <see cref="Model"/> is cached (<see cref="Evaluation"/>).</summary>
+    public string EvaluationPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.evaluation.safetensors");
+
+    /// <summary>How <see cref="Model"/> classifies <see cref="Data"/>: from the cache when it belongs to these weights and these images, else classified once and cached (<see cref="EvaluationCache"/>).</summary>
+    /// <param name="progress">Receives (images done, images in all) while classifying; null: none.</param>
+    public EvaluationReport Evaluation(IProgress<(int Done, int Total)>? progress = null) =>
+        EvaluationCache.LoadOrEvaluate(EvaluationPath, Model.Model, Data, progress);
 
     static string CacheFolder => WorkbookPaths.RootIfFound is not null ? Path.Combine(WorkbookPaths.Artifacts, "cache") : Path.Combine(UserCache.Folder, "notebooks");
 

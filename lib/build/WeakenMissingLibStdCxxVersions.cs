@@ -59,16 +59,22 @@ internal static class LibStdCxxVersionNeeds
     const uint ShtGnuVerneed = 0x6ffffffe;
     const ushort VerFlagWeak = 0x2;
 
-    /// <summary>Rewrites <paramref name="path"/> (through a temporary file) when it has GLIBCXX needs the system lacks; returns them.</summary>
+    /// <summary>
+    /// Rewrites <paramref name="path"/> when it has GLIBCXX needs the system lacks; returns them. The new file replaces
+    /// the old in one rename (a process loading it meanwhile sees one or the other), and keeps the old one's time: the
+    /// patch changes no size, so the next build's copy step finds the output unchanged and leaves the patched library
+    /// alone, rather than copying the original over it while another process may be loading it.
+    /// </summary>
     public static List<string> WeakenFile(string path, ISet<string> definedVersions)
     {
         byte[] elf = File.ReadAllBytes(path);
         List<string> weakened = Weaken(elf, definedVersions);
         if (weakened.Count == 0) return weakened;
+        DateTime written = File.GetLastWriteTimeUtc(path);
         string temporary = path + ".weakening.tmp";
         File.WriteAllBytes(temporary, elf);
-        File.Delete(path);
-        File.Move(temporary, path);
+        File.SetLastWriteTimeUtc(temporary, written);
+        File.Replace(temporary, path, null);
         return weakened;
     }
 

@@ -6,9 +6,10 @@ namespace ParameterSaliency.Tests;
 /// Charts drawn where readers open the notebooks, with no network beyond this machine: Jupyter's classic Notebook
 /// (Debian's python3-notebook) through its UI, and nbconvert's page made by environment/share-notebook.sh. VS Code's
 /// and JupyterLab's way (the plotly MIME type) is checked on every executed notebook by the notebook tests
-/// (<see cref="BrowserCharts.AssertEveryFigureDraws"/>). Runs alone: its scripts rebuild the notebook library.
+/// (<see cref="BrowserCharts.AssertEveryFigureDraws"/>). Its scripts build the notebook library, which leaves an
+/// up-to-date build untouched (the patched libLibTorchSharp.so keeps its time), so it runs beside other tests.
 /// </summary>
-[Collection(nameof(MemoryTests))]
+[ExpectedSeconds(73)]
 public class BrowserChartTests(ITestOutputHelper output)
 {
     [SkippableFact]

@@ -10,19 +10,21 @@ namespace ParameterSaliency.Tests;
 /// <see cref="Category"/>: engine agreement, statistics, heatmaps, convolution gradients) run again in a
 /// child test process under each other oneDNN ISA cap this processor supports (oneDNN reads the cap once
 /// per process), and must pass under each: the library sets no cap, and a user may set any. Under AVX2 .NET's
-/// AVX-512 is switched off too, so the library's own vector kernels take their 256-bit path.
+/// AVX-512 is switched off too, so the library's own vector kernels take their 256-bit path. One test class per cap
+/// (below), so that two caps run side by side, each child on one thread as every test process here.
 /// </summary>
-public class CpuIsaMatrixTests(ITestOutputHelper output)
+public abstract class CpuIsaMatrixTests(ITestOutputHelper output)
 {
     /// <summary>The trait value of the tests that run under every cap.</summary>
     public const string Category = "CpuIsaMatrix";
 
-    [SkippableTheory]
-    [InlineData("ALL")]
-    [InlineData("AVX512_CORE")]
-    [InlineData("AVX2")]
-    public void Kernel_dependent_tests_pass_under(string isa)
+    /// <summary>The oneDNN ISA cap this class imitates.</summary>
+    public abstract string Isa { get; }
+
+    [SkippableFact]
+    public void Kernel_dependent_tests_pass_under_the_cap()
     {
+        string isa = Isa;
         Skip.IfNot(OperatingSystem.IsLinux(), "oneDNN ISA caps are imitated on Linux x86-64");
         Skip.IfNot(CpuKernelPolicy.SupportedCaps().Contains(isa), $"this processor ({CpuKernelPolicy.ProcessorName()}) does not support {isa}");
         Skip.If(CpuKernels.Policy.Isa == isa, $"{isa} is the cap this test process runs under: the tests ran here");
@@ -55,3 +57,10 @@ public class CpuIsaMatrixTests(ITestOutputHelper output)
         Assert.True(int.Parse(summary.Groups[2].Value) >= 20, $"only {summary.Groups[2].Value} tests ran under {isa}:\n{log}");
     }
 }
+
+[ExpectedSeconds(150)]
+public sealed class CpuIsaMatrixAllTests(ITestOutputHelper output) : CpuIsaMatrixTests(output) { public override string Isa => "ALL"; }
+[ExpectedSeconds(150)]
+public sealed class CpuIsaMatrixAvx512CoreTests(ITestOutputHelper output) : CpuIsaMatrixTests(output) { public override string Isa => "AVX512_CORE"; }
+[ExpectedSeconds(150)]
+public sealed class CpuIsaMatrixAvx2Tests(ITestOutputHelper output) : CpuIsaMatrixTests(output) { public override string Isa => "AVX2"; }

@@ -2,30 +2,41 @@ using System.Text.Json.Nodes;
 
 namespace ParameterSaliency.Tests;
 
-/// <summary>Notebooks are code: each one runs once, headlessly, through the workbook's runner, as the main job runs it.</summary>
-public class NotebookTests(Xunit.Abstractions.ITestOutputHelper log)
+/// <summary>
+/// Notebooks are code: each one runs once, headlessly, through the workbook's runner, as the main job runs it. One
+/// test class per notebook (below), so that xunit can run two notebooks at a time and start the longest first;
+/// <see cref="NotebookTests.Every_notebook_has_its_own_test_class"/> keeps the list complete.
+/// </summary>
+public abstract class NotebookExecution(Xunit.Abstractions.ITestOutputHelper log)
 {
-    static string Runner => Workbook.Output("NotebookRunner", "NotebookRunner.dll");
+    internal static string Runner => Workbook.Output("NotebookRunner", "NotebookRunner.dll");
 
-    public static TheoryData<string> Notebooks()
-    {
-        var data = new TheoryData<string>();
-        foreach (string path in Directory.GetFiles(Path.Combine(Workbook.Root, "notebooks"), "*.ipynb").Order(StringComparer.Ordinal))
-            data.Add(Path.GetFileName(path));
-        return data;
-    }
+    /// <summary>The file name in notebooks/.</summary>
+    public abstract string Notebook { get; }
 
-    [SkippableTheory]
-    [MemberData(nameof(Notebooks))]
-    public void Notebook_executes_without_error(string notebook)
+    /// <summary>
+    /// Smaller values for the variables of the notebook's parameters cell, where its full setting would cost minutes:
+    /// every cell still runs, on fewer images, seeds or trials. The main job runs the full setting.
+    /// </summary>
+    public virtual string[] Parameters => [];
+
+    [SkippableFact]
+    public void Executes_without_error()
     {
+        string notebook = Notebook;
         string output = Directory.CreateTempSubdirectory().FullName;
-        var (exitCode, stdout, stderr) = Workbook.Run(Runner, $"notebooks/{notebook} --out \"{output}\"");
+        string parameters = string.Concat(Parameters.Select(p => $" --parameter \"{p}\""));
+        var (exitCode, stdout, stderr) = Workbook.Run(Runner, $"notebooks/{notebook} --out \"{output}\"{parameters}");
+        log.WriteLine(stdout); // each cell's seconds, in the trx log: where a slow notebook spends its time
         Assert.True(exitCode == 0, $"{notebook} failed:\n{stdout}\n{stderr}");
         var executed = JsonNode.Parse(File.ReadAllText(Path.Combine(output, notebook)))!;
         var codeCells = executed["cells"]!.AsArray().Where(c => c!["cell_type"]!.GetValue<string>() == "code").ToArray();
         Assert.All(codeCells, c => Assert.NotNull(c!["execution_count"]?.GetValue<int?>()));
         Assert.True(File.Exists(Path.Combine(output, Path.ChangeExtension(notebook, ".html"))));
+        // The smaller values were really set: the runner's injected cell holds each assignment.
+        string injected = string.Concat(executed["cells"]!.AsArray().Where(c => c!["metadata"]?["tags"]?.ToJsonString().Contains("injected-parameters") == true)
+            .Select(c => c!["source"]!.ToJsonString()));
+        Assert.All(Parameters, p => Assert.Contains(p.Replace("=", " = "), injected));
         ExecutedNotebooks.AssertLight(Path.Combine(output, notebook));
         // The exercises are unsolved here: every check cell says "not yet" (and runs no answer key).
         var verdicts = ExecutedNotebooks.Verdicts(Path.Combine(output, notebook));
@@ -40,6 +51,84 @@ public class NotebookTests(Xunit.Abstractions.ITestOutputHelper log)
         // Last, as it may be skipped where there is no browser: every chart is a MIME bundle whose figure draws offline.
         int figures = BrowserCharts.AssertEveryFigureDraws(Path.Combine(output, notebook));
         log.WriteLine($"{notebook}: {figures} plotly figures drawn offline");
+    }
+}
+
+[ExpectedSeconds(40)]
+public sealed class Notebook00Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "00-getting-started.ipynb"; }
+[ExpectedSeconds(40)]
+public sealed class Notebook01Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "01-profiling.ipynb"; }
+[ExpectedSeconds(40)]
+public sealed class Notebook02Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "02-standardization.ipynb"; }
+[ExpectedSeconds(70)]
+public sealed class Notebook03Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "03-case-study.ipynb"; }
+[ExpectedSeconds(40)]
+public sealed class Notebook04Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "04-neighbors.ipynb"; }
+[ExpectedSeconds(200)]
+public sealed class Notebook05Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
+{
+    public override string Notebook => "05-fine-tuning.ipynb";
+    // 2 random draws instead of 10 (Table 1) and of 3 (the sweep), ΔA on 200 images instead of 1,000: 222 s of trials become about 40.
+    public override string[] Parameters => ["evaluated=200", "randomSeeds=2", "sweepSeeds=2"];
+}
+[ExpectedSeconds(20)]
+public sealed class Notebook06Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "06-your-own-model.ipynb"; }
+[ExpectedSeconds(70)]
+public sealed class Notebook07Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "07-failure-atlas.ipynb"; }
+[ExpectedSeconds(90)]
+public sealed class Notebook08Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "08-beyond-convolutions.ipynb"; }
+[ExpectedSeconds(130)]
+public sealed class Notebook09Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
+{
+    public override string Notebook => "09-can-it-be-trusted.ipynb";
+    // 4 mistakes instead of 12, 40 reference images for each randomised model's μ and σ instead of 200, and fewer cue and neighbour images.
+    public override string[] Parameters => ["mistakes=4", "referenceImages=40", "cueImages=4", "neighbourImages=100"];
+}
+
+/// <summary>The runner itself, and the list of notebook tests.</summary>
+public class NotebookTests
+{
+    static string Runner => NotebookExecution.Runner;
+
+    [Fact]
+    public void Every_notebook_has_its_own_test_class()
+    {
+        var tested = typeof(NotebookExecution).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(NotebookExecution)) && !t.IsAbstract)
+            .Select(t => ((NotebookExecution)Activator.CreateInstance(t, new object?[] { null })!).Notebook).Order(StringComparer.Ordinal).ToArray();
+        var notebooks = Directory.GetFiles(Path.Combine(Workbook.Root, "notebooks"), "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(notebooks, tested);
+    }
+
+    [Fact]
+    public void Runner_sets_the_variables_of_the_parameters_cell_as_papermill_does_and_refuses_a_notebook_without_one()
+    {
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        JsonNode Code(string source, params string[] tags) => new JsonObject
+        {
+            ["cell_type"] = "code", ["metadata"] = new JsonObject { ["tags"] = new JsonArray(tags.Select(t => (JsonNode?)t).ToArray()) },
+            ["source"] = source, ["outputs"] = new JsonArray(), ["execution_count"] = null,
+        };
+        string Write(string name, params JsonNode[] cells)
+        {
+            string path = Path.Combine(folder, name);
+            File.WriteAllText(path, new JsonObject { ["cells"] = new JsonArray(cells), ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5 }.ToJsonString());
+            return path;
+        }
+        string tagged = Write("tagged.ipynb", Code("int images = 1000;\nint seeds = 10;", "parameters"), Code("images * seeds"));
+        var (exitCode, stdout, stderr) = Workbook.Run(Runner, $"\"{tagged}\" --out \"{folder}/out\" --parameter images=20 -p \"seeds = 3\"");
+        Assert.True(exitCode == 0, stdout + stderr);
+        var cells = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "out", "tagged.ipynb")))!["cells"]!.AsArray();
+        Assert.Equal(3, cells.Count); // the injected cell sits right after the parameters cell
+        Assert.Contains("injected-parameters", cells[1]!["metadata"]!.ToJsonString());
+        Assert.Equal("60", cells[2]!["outputs"]![0]!["data"]!["text/plain"]!.GetValue<string>());
+
+        string untagged = Write("untagged.ipynb", Code("int images = 1000;"));
+        (exitCode, _, stderr) = Workbook.Run(Runner, $"\"{untagged}\" --out \"{folder}/out\" -p images=20");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("no code cell is tagged \"parameters\"", stderr);
+        (exitCode, _, stderr) = Workbook.Run(Runner, $"\"{tagged}\" --out \"{folder}/out\" -p 20");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is not NAME=VALUE", stderr);
     }
 
     [Fact]

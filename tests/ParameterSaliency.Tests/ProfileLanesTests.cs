@@ -14,6 +14,7 @@ namespace ParameterSaliency.Tests;
 /// Run under every oneDNN ISA cap by <see cref="CpuIsaMatrixTests"/>: each lane runs libtorch with one thread.
 /// </summary>
 [Trait("Category", CpuIsaMatrixTests.Category)]
+[ExpectedSeconds(42)]
 public class ProfileLanesTests(ITestOutputHelper output)
 {
     const int PerPass = 64, Passes = 5;
