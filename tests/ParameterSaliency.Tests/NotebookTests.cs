@@ -76,7 +76,12 @@ public sealed class Notebook06Tests(Xunit.Abstractions.ITestOutputHelper log) : 
 [ExpectedSeconds(70)]
 public sealed class Notebook07Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "07-failure-atlas.ipynb"; }
 [ExpectedSeconds(90)]
-public sealed class Notebook08Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "08-beyond-convolutions.ipynb"; }
+public sealed class Notebook08Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
+{
+    public override string Notebook => "08-beyond-convolutions.ipynb";
+    // The first 500 test images instead of 2,000 for the ViT's and the ResNet's indexes and the heads' Table 1, and 2 random draws instead of 10.
+    public override string[] Parameters => ["Images=500", "randomSeeds=2"];
+}
 [ExpectedSeconds(130)]
 public sealed class Notebook09Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {

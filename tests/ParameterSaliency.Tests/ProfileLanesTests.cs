@@ -11,9 +11,10 @@ namespace ParameterSaliency.Tests;
 /// Passes on two lanes (<see cref="ProfileLanes"/>): the model on one thread, its replica on another. Every row is held
 /// against the float64 engine (native double kernels), the checks' findings against those of the same passes run one at
 /// a time, the replica against a change of the model's weights, and a failure on a lane must reach the caller.
-/// Run under every oneDNN ISA cap by <see cref="CpuIsaMatrixTests"/>: each lane runs libtorch with one thread.
+/// The two tests whose rows the kernels round (trait <see cref="CpuIsaMatrixTests.Category"/>) run again under every oneDNN
+/// ISA cap by <see cref="CpuIsaMatrixTests"/>, each lane with one libtorch thread; the replica's, the ViT's and the
+/// failures' tests check the lanes' bookkeeping, which no cap changes, and run once.
 /// </summary>
-[Trait("Category", CpuIsaMatrixTests.Category)]
 [ExpectedSeconds(42)]
 public class ProfileLanesTests(ITestOutputHelper output)
 {
@@ -79,6 +80,7 @@ public class ProfileLanesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Category", CpuIsaMatrixTests.Category)]
     public void Every_row_from_the_lanes_is_within_1e3_of_float64_and_the_checks_find_what_one_pass_at_a_time_finds()
     {
         using var scope = NewDisposeScope();
@@ -128,6 +130,7 @@ public class ProfileLanesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Category", CpuIsaMatrixTests.Category)]
     public void A_profiler_on_lanes_gives_the_rows_settles_and_progress_of_one_without()
     {
         // The profiler's own use of the lanes: the first batch alone (it measures and checks the engine), the other four

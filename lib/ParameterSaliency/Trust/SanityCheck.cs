@@ -79,8 +79,7 @@ public sealed class SanityCheck
         int units = statistics.EntryNames.Count;
         var methods = MethodsFor(muSigma, units, Options.Seed);
         var measurements = new TrustMeasurements(Options.Seed);
-        var evaluation = Evaluator.Evaluate(model, test);
-        int[] images = evaluation.Misclassified.Take(Options.Images).ToArray();
+        int[] images = Evaluator.FirstMistakes(model, test, Options.Images);
         if (images.Length < 2) throw new ArgumentException($"The model makes {images.Length} mistake(s) on {test.Name}: the tests explain at least 2.");
         void Say(string line) => progress?.Report($"[{clock.Elapsed:mm\\:ss}] {line}");
 
