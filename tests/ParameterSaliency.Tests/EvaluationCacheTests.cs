@@ -37,7 +37,10 @@ public class EvaluationCacheTests
             {
                 using var logits = model.call(data.Images.narrow(0, i, 1)).to(ScalarType.Float64);
                 using var softmax = nn.functional.softmax(logits, 1);
-                Assert.Equal(logits.argmax(1).item<long>(), (long)read.Predictions[i]);
+                using var top2 = logits.topk(2, 1).values;
+                // A near-tie may fall either way between a batch of 24 and one image, on any processor's kernels.
+                if (top2[0, 0].item<double>() - top2[0, 1].item<double>() > 1e-4)
+                    Assert.Equal(logits.argmax(1).item<long>(), (long)read.Predictions[i]);
                 for (int c = 0; c < data.ClassNames.Count; c++)
                     Assert.Equal(softmax[0, c].item<double>(), read.Probability(i, c), 1e-5);
             }
