@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace ParameterSaliency.Tests;
 
-[ExpectedSeconds(140)]
+[ExpectedSeconds(123)]
 public class CommandLineTests
 {
     internal static string Saliency => Workbook.Output("ParameterSaliency.Cli", "saliency.dll");

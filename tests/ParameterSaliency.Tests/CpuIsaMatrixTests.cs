@@ -58,9 +58,9 @@ public abstract class CpuIsaMatrixTests(ITestOutputHelper output)
     }
 }
 
-[ExpectedSeconds(150)]
+[ExpectedSeconds(117)]
 public sealed class CpuIsaMatrixAllTests(ITestOutputHelper output) : CpuIsaMatrixTests(output) { public override string Isa => "ALL"; }
-[ExpectedSeconds(150)]
+[ExpectedSeconds(117)]
 public sealed class CpuIsaMatrixAvx512CoreTests(ITestOutputHelper output) : CpuIsaMatrixTests(output) { public override string Isa => "AVX512_CORE"; }
-[ExpectedSeconds(150)]
+[ExpectedSeconds(117)]
 public sealed class CpuIsaMatrixAvx2Tests(ITestOutputHelper output) : CpuIsaMatrixTests(output) { public override string Isa => "AVX2"; }

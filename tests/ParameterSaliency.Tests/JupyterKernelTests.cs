@@ -6,7 +6,6 @@ namespace ParameterSaliency.Tests;
 /// failing a notebook that loaded it at that moment; an up-to-date build now leaves it untouched (the patch keeps the
 /// file's time), so this runs beside other tests.
 /// </summary>
-[ExpectedSeconds(40)]
 public class JupyterKernelTests
 {
     [SkippableFact]

@@ -6,7 +6,7 @@ namespace ParameterSaliency.Tests;
 /// of 300 RGB PNGs, as notebook 06 uses them. Run as the main job runs notebooks; the caches go to a
 /// temporary statistics path, so the workbook's artifacts are not touched.
 /// </summary>
-[ExpectedSeconds(100)]
+[ExpectedSeconds(64)]
 public class NotebookRepointTests
 {
     public static TheoryData<string> Notebooks() =>
@@ -43,7 +43,7 @@ public class NotebookRepointTests
 /// Notebook 05 re-pointed as above: a class of its own, so that it runs beside the other notebooks rather than after
 /// them, with the smaller sizes the default notebook's test gives it (<see cref="Notebook05Tests"/>).
 /// </summary>
-[ExpectedSeconds(90)]
+[ExpectedSeconds(43)]
 public class NotebookRepoint05Tests
 {
     [Fact]

@@ -54,35 +54,30 @@ public abstract class NotebookExecution(Xunit.Abstractions.ITestOutputHelper log
     }
 }
 
-[ExpectedSeconds(40)]
 public sealed class Notebook00Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "00-getting-started.ipynb"; }
-[ExpectedSeconds(40)]
 public sealed class Notebook01Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "01-profiling.ipynb"; }
-[ExpectedSeconds(40)]
 public sealed class Notebook02Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "02-standardization.ipynb"; }
-[ExpectedSeconds(70)]
+[ExpectedSeconds(51)]
 public sealed class Notebook03Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "03-case-study.ipynb"; }
-[ExpectedSeconds(40)]
 public sealed class Notebook04Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "04-neighbors.ipynb"; }
-[ExpectedSeconds(200)]
+[ExpectedSeconds(195)]
 public sealed class Notebook05Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "05-fine-tuning.ipynb";
     // 2 random draws instead of 10 (Table 1) and of 3 (the sweep), ΔA on 200 images instead of 1,000: 222 s of trials become about 40.
     public override string[] Parameters => ["evaluated=200", "randomSeeds=2", "sweepSeeds=2"];
 }
-[ExpectedSeconds(20)]
 public sealed class Notebook06Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "06-your-own-model.ipynb"; }
-[ExpectedSeconds(70)]
+[ExpectedSeconds(39)]
 public sealed class Notebook07Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "07-failure-atlas.ipynb"; }
-[ExpectedSeconds(90)]
+[ExpectedSeconds(40)]
 public sealed class Notebook08Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "08-beyond-convolutions.ipynb";
     // The first 500 test images instead of 2,000 for the ViT's and the ResNet's indexes and the heads' Table 1, and 2 random draws instead of 10.
     public override string[] Parameters => ["Images=500", "randomSeeds=2"];
 }
-[ExpectedSeconds(130)]
+[ExpectedSeconds(65)]
 public sealed class Notebook09Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "09-can-it-be-trusted.ipynb";

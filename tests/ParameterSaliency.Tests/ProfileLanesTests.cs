@@ -15,7 +15,6 @@ namespace ParameterSaliency.Tests;
 /// ISA cap by <see cref="CpuIsaMatrixTests"/>, each lane with one libtorch thread; the replica's, the ViT's and the
 /// failures' tests check the lanes' bookkeeping, which no cap changes, and run once.
 /// </summary>
-[ExpectedSeconds(42)]
 public class ProfileLanesTests(ITestOutputHelper output)
 {
     const int PerPass = 64, Passes = 5;

@@ -4,7 +4,7 @@ namespace ParameterSaliency.Tests;
 /// The worked solutions of the notebooks' exercises (notebooks/solutions/): all run in one runner process, each check
 /// cell's answer key (computed from the model and data) agrees with the solution's answer, computed another way.
 /// </summary>
-[ExpectedSeconds(170)]
+[ExpectedSeconds(94)]
 public class SolutionNotebookTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [SkippableFact]
