@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.Atlas;
@@ -102,7 +103,11 @@ public static class CosineKMeans
     static Tensor Centroids(Tensor unit, int[] assignment, int k, Random random)
     {
         int d = (int)unit.shape[1];
-        var sums = zeros(k, d, ScalarType.Float64).index_add_(0, tensor(assignment.Select(a => (long)a).ToArray()), unit, 1.0);
+        // index_add_'s alpha is a native Scalar: held here until the call returns. As an implicit temporary it could be
+        // finalised during the call (seen once: libtorch's "INTERNAL ASSERT FAILED at Scalar.h:279" in notebook 07).
+        using var one = 1.0.ToScalar();
+        using var rows = tensor(assignment.Select(a => (long)a).ToArray());
+        var sums = zeros(k, d, ScalarType.Float64).index_add_(0, rows, unit, one);
         // An empty cluster restarts at a random row.
         var counts = new int[k];
         foreach (int a in assignment) counts[a]++;
