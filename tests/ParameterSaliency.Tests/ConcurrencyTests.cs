@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ParameterSaliency.Tests;
 
 /// <summary>Two processes that want the same cache at once: one computes, the other waits and reads. Runs alone (timed).</summary>
-[Collection(nameof(MemoryTests))]
+[Collection(Alone.Name)]
 public class ConcurrencyTests
 {
     [Fact]

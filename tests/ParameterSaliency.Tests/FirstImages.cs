@@ -7,8 +7,9 @@ namespace ParameterSaliency.Tests;
 
 /// <summary>
 /// The default model's float32 profiles of the first 1,024 test images as <c>saliency stats</c> computes them (Auto
-/// engine, default batch, passes after the first on two lanes as on 2 cores), once per test process (so once per oneDNN ISA cap), and PyTorch's float64 and float32
-/// profiles of the same images from <c>tests/reference/first_images_reference.py</c>.
+/// engine, default batch, passes after the first on two lanes as on 2 cores), once per test process (so once per oneDNN ISA cap), our float64 engine's
+/// profiles of them (native double kernels, which no cap touches), also once per process, and PyTorch's float64 and float32 profiles of the same images from
+/// <c>tests/reference/first_images_reference.py</c>.
 /// </summary>
 public sealed class FirstImages
 {
@@ -26,6 +27,9 @@ public sealed class FirstImages
         return (profiles, clock.Elapsed.TotalSeconds, profiler.PassesOnLanes);
     });
 
+    // Both 1,024-image tests compare with them: computed once per process instead of once per test (about 8 s each).
+    static readonly Lazy<SaliencyProfiles> float64 = new(() => UnsettledReluTests.Float64Profiles(Indices));
+
     readonly Lazy<PythonReference> pytorch = new(() => PythonReference.Make("first_images_reference.py"));
 
     /// <summary>Our float32 profiles.</summary>
@@ -34,6 +38,8 @@ public sealed class FirstImages
     public double Seconds => ours.Value.Seconds;
     /// <summary>How many of their passes ran on two lanes (<see cref="ProfileLanes"/>): all but the first, as with 2 or more libtorch threads.</summary>
     public int PassesOnLanes => ours.Value.PassesOnLanes;
+    /// <summary>Our float64 batched engine's profiles of the same images (kept until the process ends, 10 MB): the tests must not dispose them.</summary>
+    public SaliencyProfiles Float64 => float64.Value;
     /// <summary>PyTorch's profiles (first-images.safetensors: float64, float32, labels), or why they are missing.</summary>
     public PythonReference PyTorch => pytorch.Value;
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Tests;
 
 /// <summary>The multi-step schedule (issue 15) and the one-cycle end point, checked against hand-written rates and against the steps the weights actually took.</summary>
-[Collection(nameof(MemoryTests))] // trains: libtorch's process-wide generator (see TrainerTests)
+[Collection(Alone.Name)] // trains: libtorch's process-wide generator (see TrainerTests)
 public class LearningRateScheduleTests
 {
     [Fact]

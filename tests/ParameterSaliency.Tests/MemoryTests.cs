@@ -1,21 +1,30 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using ParameterSaliency.Models;
+using ParameterSaliency.Runtime;
 using ParameterSaliency.Saliency;
 
 namespace ParameterSaliency.Tests;
 
-/// <summary>Runs alone, after the parallel tests: the resident set is the whole process's, so other tests must not allocate meanwhile.</summary>
-[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
-public sealed class MemoryTestsCollection;
-
-/// <summary>Native memory stays flat over repeated calls: every TorchSharp loop runs in a dispose scope.</summary>
-[Collection(nameof(MemoryTests))]
+/// <summary>
+/// Native memory stays flat over repeated calls: every TorchSharp loop runs in a dispose scope. The resident set is the
+/// whole process's, so each measurement runs in a child process of its own (<see cref="Growth"/>), where no other test
+/// allocates meanwhile, and this class runs beside the others.
+/// </summary>
+[ExpectedSeconds(44)]
 public class MemoryTests
 {
     [Theory]
     [InlineData(ProfileEngine.Loop)]
     [InlineData(ProfileEngine.Batched)]
     public void A_thousand_profile_calls_do_not_grow_native_memory(ProfileEngine engine)
+    {
+        long growth = GrowthInAProcessOfItsOwn($"profiles-{engine}");
+        // Without dispose scopes each call leaks its activations (~1 MB here): 500 calls would add about 500 MB.
+        Assert.True(growth < 48L << 20, $"resident memory grew by {growth >> 20} MB over 500 calls after 1,000 warm-up calls");
+    }
+
+    static long ProfileCalls(ProfileEngine engine)
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 3);
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Engine = engine });
@@ -26,13 +35,18 @@ public class MemoryTests
         }
         // The warm-up fills libtorch's and the allocator's caches: on an Intel Xeon the resident set grows by
         // about 110 MB over the first 1,100 batched calls and then stays flat (measured: -4..+6 MB per further 1,000).
-        long growth = ResidentGrowth(Calls, warmUp: 1000, measured: 500);
-        // Without dispose scopes each call leaks its activations (~1 MB here): 500 calls would add about 500 MB.
-        Assert.True(growth < 48L << 20, $"resident memory grew by {growth >> 20} MB over 500 calls after 1,000 warm-up calls");
+        return ResidentGrowth(Calls, warmUp: 1000, measured: 500);
     }
 
     [Fact]
     public void Heatmaps_batched_heatmaps_and_fine_tuning_steps_do_not_grow_native_memory()
+    {
+        long growth = GrowthInAProcessOfItsOwn("heatmaps-and-steps");
+        // A leaked double-backward graph is several MB per call: 100 calls would add hundreds of MB.
+        Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 100 heatmaps and steps");
+    }
+
+    static long HeatmapAndStepCalls()
     {
         using var model = TinyModels.Build(ResNetConfig.CifarResNet18(width: 8), seed: 4);
         using var data = TinyModels.Dataset(8, 28, seed: 2);
@@ -48,9 +62,49 @@ public class MemoryTests
                 tuner.WithStep(data, i % 8, [1, 50, 400], 1e-3, () => 0);
             }
         }
-        long growth = ResidentGrowth(Calls, warmUp: 20, measured: 100);
-        // A leaked double-backward graph is several MB per call: 100 calls would add hundreds of MB.
-        Assert.True(growth < 64L << 20, $"resident memory grew by {growth >> 20} MB over 100 heatmaps and steps");
+        return ResidentGrowth(Calls, warmUp: 20, measured: 100);
+    }
+
+    [Fact]
+    public void A_planted_leak_is_measured_in_the_child()
+    {
+        // The measurement itself can fail: 100 tensors of 1 MB kept alive over the measured calls.
+        long growth = GrowthInAProcessOfItsOwn("planted-leak");
+        Assert.True(growth > 64L << 20, $"a leak of 100 MB was measured as {growth >> 20} MB");
+    }
+
+    static long PlantedLeak()
+    {
+        var kept = new List<TorchSharp.torch.Tensor>();
+        void Calls(int count)
+        {
+            for (int i = 0; i < count; i++) kept.Add(TorchSharp.torch.ones(1 << 18).DetachFromDisposeScope());
+        }
+        return ResidentGrowth(Calls, warmUp: 10, measured: 100);
+    }
+
+    /// <summary>Runs <see cref="Growth"/> in a fresh process (one libtorch thread, as here) and reads its answer.</summary>
+    static long GrowthInAProcessOfItsOwn(string scenario)
+    {
+        var result = ChildProcess.Run(typeof(MemoryTests), nameof(Growth), [scenario], new Dictionary<string, string>(), TimeSpan.FromMinutes(10));
+        var growth = Regex.Match(result.Output, @"^resident growth (-?\d+) bytes$", RegexOptions.Multiline);
+        Assert.True(result.ExitCode == 0 && growth.Success, $"the {scenario} child failed ({result.ExitCode}):\n{result.Output}\n{result.Error}");
+        return long.Parse(growth.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Child entry point: measures one scenario's resident growth and prints it.</summary>
+    internal static int Growth(string[] arguments)
+    {
+        long growth = arguments.Single() switch
+        {
+            "profiles-Loop" => ProfileCalls(ProfileEngine.Loop),
+            "profiles-Batched" => ProfileCalls(ProfileEngine.Batched),
+            "heatmaps-and-steps" => HeatmapAndStepCalls(),
+            "planted-leak" => PlantedLeak(),
+            var other => throw new ArgumentException($"no memory scenario {other}"),
+        };
+        Console.WriteLine($"resident growth {growth} bytes");
+        return 0;
     }
 
     /// <summary>Resident-set growth over <paramref name="measured"/> calls after <paramref name="warmUp"/> calls (allocator caches, JIT).</summary>

@@ -5,7 +5,7 @@ using ParameterSaliency.Saliency;
 namespace ParameterSaliency.Tests;
 
 /// <summary>The library says what it does through <see cref="Notices"/>, never on the console. Runs alone: it redirects the process's standard error.</summary>
-[Collection(nameof(MemoryTests))]
+[Collection(Alone.Name)]
 public class NoticesTests
 {
     [Fact]

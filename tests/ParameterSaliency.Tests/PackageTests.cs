@@ -13,7 +13,7 @@ namespace ParameterSaliency.Tests;
 /// the same computation done here through the project reference. Runs alone: the seeded draws use libtorch's
 /// process-wide generator.
 /// </summary>
-[Collection(nameof(MemoryTests))]
+[Collection(Alone.Name)]
 public class PackageTests
 {
     const string PackedVersion = "0.11.0"; // what the consumer files name; replaced by this build's test version

@@ -10,7 +10,7 @@ namespace ParameterSaliency.Tests;
 /// generator, so a test drawing random numbers on another thread at the same time made two runs with the same seed
 /// differ (seen once in eight full runs).
 /// </summary>
-[Collection(nameof(MemoryTests))]
+[Collection(Alone.Name)]
 public class TrainerTests
 {
     static (ResNet Model, IReadOnlyList<EpochSummary> History) TrainSmall(ImageDataset data, int seed)
