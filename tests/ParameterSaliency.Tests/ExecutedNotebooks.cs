@@ -37,4 +37,14 @@ internal static class ExecutedNotebooks
         JsonArray lines => string.Concat(lines.Select(line => line!.GetValue<string>())),
         _ => node.GetValue<string>(),
     };
+
+    /// <summary>The runner's lines about <paramref name="notebook"/> when it ran several: from its "Running .../notebook" line to the next notebook's.</summary>
+    public static string RunnerSection(string stdout, string notebook)
+    {
+        string[] lines = stdout.Split('\n');
+        int start = Array.FindIndex(lines, l => l.StartsWith("Running ", StringComparison.Ordinal) && l.TrimEnd().EndsWith("/" + notebook, StringComparison.Ordinal));
+        if (start < 0) return "";
+        int end = Array.FindIndex(lines, start + 1, l => l.StartsWith("Running ", StringComparison.Ordinal));
+        return string.Join('\n', lines[start..(end < 0 ? lines.Length : end)]);
+    }
 }
