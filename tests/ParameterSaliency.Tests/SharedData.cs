@@ -13,6 +13,19 @@ internal static class SharedData
 
     /// <summary>The test split; do not dispose.</summary>
     public static ImageDataset TestSplit => Test.Value;
+
+    /// <summary>
+    /// How the setting's model classifies its data: the classification the notebooks cache in artifacts/cache
+    /// (<see cref="Evaluation.EvaluationCache"/>, whose own tests hold it against each image's argmax), computed now if no
+    /// notebook or test has yet. One 10,000-image classification per model and run instead of one per test.
+    /// </summary>
+    public static Evaluation.EvaluationReport CachedEvaluation(Notebooks.WorkbookSetting setting)
+    {
+        var report = setting.Evaluation();
+        setting.Model.Dispose();
+        setting.Data.Dispose();
+        return report;
+    }
 }
 
 /// <summary>The committed default model, loaded once per test class (xunit class fixture: the class's tests run one at a time). Tests must not change it.</summary>
