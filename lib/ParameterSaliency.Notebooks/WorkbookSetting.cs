@@ -35,6 +35,29 @@ public sealed class WorkbookSetting
         data = new(() => DatasetCatalog.Load(dataset, new ImageFolderOptions(resize, crop, Model.Normalization)));
     }
 
+    WorkbookSetting(WorkbookSetting whole, int count)
+    {
+        ModelPath = whole.ModelPath;
+        Dataset = $"{whole.Dataset}[0:{count}]";
+        IsDefault = whole.IsDefault;
+        statisticsPath = whole.statisticsPath;
+        statisticsPaths = whole.statisticsPaths;
+        model = whole.model;
+        data = new(() => whole.Data.Subset(Enumerable.Range(0, count).ToArray(), $"{whole.Data.Name}[0:{count}]"));
+    }
+
+    /// <summary>
+    /// The same model on the first <paramref name="count"/> images of <see cref="Data"/>, or this setting itself when
+    /// the data set has no more: a smaller run of a notebook (a test, a first look), with classification and index caches of its
+    /// own. μ and σ stay the committed ones of the whole data set where the setting has them; otherwise they are computed over these images.
+    /// </summary>
+    /// <param name="count">How many images, from the first, at least 1.</param>
+    public WorkbookSetting FirstImages(int count)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "At least one image.");
+        return count >= Data.Count ? this : new WorkbookSetting(this, count);
+    }
+
     /// <summary>The model's weights file.</summary>
     public string ModelPath { get; }
     /// <summary>The data set's name (<see cref="DatasetCatalog"/>): fashion-mnist:test, cifar10:test, folder:PATH, ….</summary>
