@@ -34,12 +34,13 @@ internal static class AtlasCommand
         dataset.AddTo(command);
         command.SetAction(result =>
         {
+            string modelPath = model.PathOf(result);
             using var saved = model.Load(result);
             using var data = dataset.Load(result, saved);
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
             var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = stats.Aggregation }); // the units the statistics describe
             stats.EnsureBelongsTo(profiler);
-            var report = Evaluator.Evaluate(saved.Model, data);
+            var report = CommonOptions.CachedEvaluation(modelPath, saved, data);
             var options = defaults with { Clusters = result.GetValue(clusters), Permutations = result.GetValue(permutations) };
             var atlas = FailureAtlas.Build(profiler, stats, data, report, options, new Progress<string>(step => Console.Error.WriteLine($"atlas: {step}")));
             string folder = result.GetValue(output)!;

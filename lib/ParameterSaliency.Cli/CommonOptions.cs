@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ParameterSaliency.Data;
+using ParameterSaliency.Evaluation;
 using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
 
@@ -11,6 +12,15 @@ internal static class CommonOptions
     public static Option<string> Statistics(bool required) => new("--stats") { Description = "Saliency statistics (μ, σ) file from 'saliency stats'.", Required = required };
 
     public static ConsoleProgress<PassProgress> PassProgress() => new(p => p.ToString(), p => p.Done == p.Total);
+
+    /// <summary>
+    /// How the model classifies the data set, from the cache beside the saliency index when it belongs to these weights
+    /// and these images (<see cref="EvaluationCache"/>), else classified once, with progress, and cached: a second
+    /// <c>neighbors</c>, <c>finetune</c> or <c>atlas</c> on the same model and data does not classify every image again.
+    /// </summary>
+    public static EvaluationReport CachedEvaluation(string modelPath, SavedModel saved, ImageDataset data) =>
+        EvaluationCache.LoadOrEvaluate(WorkbookPaths.EvaluationCache(modelPath, data.Name), saved.Model, data,
+            new ConsoleProgress<(int Done, int Total)>(p => $"classifying {p.Done}/{p.Total}", p => p.Done == p.Total));
 }
 
 /// <summary>

@@ -61,7 +61,7 @@ internal static class FineTuneCommand
                 SweepStepSizes = sweepSteps ?? defaults.SweepStepSizes,
             };
             options.Validate(profiler.Layout.Length); // a bad step or seed count stops here, before the saliency index is built
-            var report = Evaluator.Evaluate(saved.Model, data);
+            var report = CommonOptions.CachedEvaluation(modelPath, saved, data);
             int[] chosen = [];
             if (result.GetValue(samples) is string list)
             {

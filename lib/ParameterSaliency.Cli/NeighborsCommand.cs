@@ -39,7 +39,7 @@ internal static class NeighborsCommand
             var stats = SaliencyStatistics.Load(result.GetValue(statistics)!);
             var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Aggregation = stats.Aggregation }); // the units the statistics describe
             stats.EnsureBelongsTo(profiler);
-            var report = Evaluator.Evaluate(saved.Model, data);
+            var report = CommonOptions.CachedEvaluation(modelPath, saved, data);
             using var saliencyIndex = SaliencyIndex.LoadOrBuild(WorkbookPaths.SaliencyIndexCache(modelPath, data.Name), profiler, stats, data, CommonOptions.PassProgress());
             using var pixelIndex = SaliencyIndex.Pixels(data);
             if (query is int single)

@@ -69,6 +69,13 @@ public static class WorkbookPaths
     public static string SaliencyIndexCache(string modelPath, string dataset) =>
         Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{dataset.Replace(':', '-')}.saliency-index.safetensors");
 
+    /// <summary>
+    /// Where the classification of <paramref name="dataset"/> by <paramref name="modelPath"/>'s model is cached
+    /// (<c>artifacts/cache/</c>, beside the saliency index; the file the notebooks use for the same model and data).
+    /// </summary>
+    public static string EvaluationCache(string modelPath, string dataset) =>
+        Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{dataset.Replace(':', '-')}.evaluation.safetensors");
+
     /// <summary>The committed Fashion-MNIST files (<c>data/fashion-mnist/</c>: the test split; the train split when fetched).</summary>
     public static string FashionMnistFolder => Path.Combine(Data, "fashion-mnist");
 
