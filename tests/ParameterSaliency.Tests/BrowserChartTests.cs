@@ -9,7 +9,7 @@ namespace ParameterSaliency.Tests;
 /// (<see cref="BrowserCharts.AssertEveryFigureDraws"/>). Its scripts build the notebook library, which leaves an
 /// up-to-date build untouched (the patched libLibTorchSharp.so keeps its time), so it runs beside other tests.
 /// </summary>
-[ExpectedSeconds(59)]
+[ExpectedSeconds(63)]
 public class BrowserChartTests(ITestOutputHelper output)
 {
     [SkippableFact]

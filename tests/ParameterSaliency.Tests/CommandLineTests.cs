@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace ParameterSaliency.Tests;
 
-[ExpectedSeconds(123)]
+[ExpectedSeconds(149)]
 public class CommandLineTests
 {
     internal static string Saliency => Workbook.Output("ParameterSaliency.Cli", "saliency.dll");

@@ -9,7 +9,7 @@ namespace ParameterSaliency.Tests;
 /// The published API documents every argument (every public parameter has a &lt;param&gt;, as captum documents every
 /// argument), and the docs site builds with every DocFX warning (a broken link, an unresolved reference) an error.
 /// </summary>
-[ExpectedSeconds(35)]
+[ExpectedSeconds(39)]
 public class DocumentationTests(ITestOutputHelper output)
 {
     static readonly string[] Libraries = ["ParameterSaliency", "ParameterSaliency.Imaging", "ParameterSaliency.Notebooks"];

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace ParameterSaliency.Tests;
 
 /// <summary>Permutation p-values, Benjamini-Hochberg, cosine k-means and the saliency-space hypothesis tests.</summary>
-[ExpectedSeconds(62)]
+[ExpectedSeconds(69)]
 public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<DefaultModelFixture>
 {
     static Tensor Values(int rows, int columns, int seed) => Runtime.GlobalRandom.Seeded(seed, () => randn(rows, columns, dtype: ScalarType.Float64));

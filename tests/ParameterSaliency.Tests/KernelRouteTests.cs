@@ -14,7 +14,7 @@ namespace ParameterSaliency.Tests;
 /// from oneDNN's own log (<c>ONEDNN_VERBOSE=1</c>: the ISA it dispatches for, and every primitive it executes) and from
 /// libtorch's switches, never from the library's word alone.
 /// </summary>
-[ExpectedSeconds(59)]
+[ExpectedSeconds(66)]
 public class KernelRouteTests(ITestOutputHelper output) : IDisposable
 {
     readonly string cache = Directory.CreateTempSubdirectory("kernel-route-").FullName;

@@ -11,7 +11,7 @@ namespace ParameterSaliency.Tests;
 /// whole process's, so each measurement runs in a child process of its own (<see cref="Growth"/>), where no other test
 /// allocates meanwhile, and this class runs beside the others.
 /// </summary>
-[ExpectedSeconds(44)]
+[ExpectedSeconds(53)]
 public class MemoryTests
 {
     [Theory]

@@ -61,9 +61,9 @@ public abstract class NotebookExecution(Xunit.Abstractions.ITestOutputHelper log
     }
 }
 
-[ExpectedSeconds(51)]
+[ExpectedSeconds(43)]
 public sealed class Notebook03Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "03-case-study.ipynb"; }
-[ExpectedSeconds(195)]
+[ExpectedSeconds(100)]
 public sealed class Notebook05Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "05-fine-tuning.ipynb";
@@ -72,16 +72,16 @@ public sealed class Notebook05Tests(Xunit.Abstractions.ITestOutputHelper log) : 
     // index over them too (its 10,000-image one is built once for notebook 04, the solutions and the CLI's neighbours).
     public override string[] Parameters => ["evaluated=200", "randomSeeds=2", "sweepSeeds=2", "images=2000"];
 }
-[ExpectedSeconds(39)]
+[ExpectedSeconds(49)]
 public sealed class Notebook07Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log) { public override string Notebook => "07-failure-atlas.ipynb"; }
-[ExpectedSeconds(40)]
+[ExpectedSeconds(49)]
 public sealed class Notebook08Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "08-beyond-convolutions.ipynb";
     // The first 500 test images instead of 2,000 for the ViT's and the ResNet's indexes and the heads' Table 1, and 2 random draws instead of 10.
     public override string[] Parameters => ["Images=500", "randomSeeds=2"];
 }
-[ExpectedSeconds(65)]
+[ExpectedSeconds(73)]
 public sealed class Notebook09Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "09-can-it-be-trusted.ipynb";

@@ -9,6 +9,7 @@ namespace ParameterSaliency.Tests;
 /// array over 800 test images (200 a task: a shard's size changes nothing the merge does) and the merge as a job that depends on it (environment/cluster/slurm-stats.sh), against
 /// one pass in one process. The node has one CPU, so its tasks run one after another on one core and the test runs beside the others.
 /// </summary>
+[ExpectedSeconds(54)]
 public class SlurmStatisticsTests(ITestOutputHelper output)
 {
     [SkippableFact]

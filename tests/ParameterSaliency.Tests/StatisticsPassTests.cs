@@ -4,7 +4,7 @@ using ParameterSaliency.Serialization;
 namespace ParameterSaliency.Tests;
 
 /// <summary>Long statistics passes through the CLI: interrupted and resumed, and split over concurrent shard processes.</summary>
-[ExpectedSeconds(40)]
+[ExpectedSeconds(45)]
 public class StatisticsPassTests
 {
     static string Saliency => CommandLineTests.Saliency;

@@ -7,7 +7,6 @@ using ParameterSaliency.Saliency;
 namespace ParameterSaliency.Tests;
 
 /// <summary>Issue 15 end to end: <c>saliency train --schedule multistep</c> records its final learning rate, <c>finetune --step-from-model</c> steps with it.</summary>
-[ExpectedSeconds(53)]
 public class StepFromModelCommandTests
 {
     static string Saliency => CommandLineTests.Saliency;

@@ -9,7 +9,7 @@ namespace ParameterSaliency.Tests;
 /// and the embedded default (Fashion-MNIST's test split, the default model) inside the package. Its statistics must equal
 /// the repository's CLI's on the same images. The pack compresses ~450 MB on one core (14 s).
 /// </summary>
-[ExpectedSeconds(39)]
+[ExpectedSeconds(34)]
 public class ToolPackageTests(ITestOutputHelper output)
 {
     [Fact]

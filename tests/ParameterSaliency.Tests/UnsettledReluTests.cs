@@ -17,7 +17,6 @@ namespace ParameterSaliency.Tests;
 /// which oneDNN never touches. Run under every oneDNN ISA cap by <see cref="CpuIsaMatrixTests"/>.
 /// </summary>
 [Trait("Category", CpuIsaMatrixTests.Category)]
-[ExpectedSeconds(38)]
 public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : IClassFixture<FirstImages>
 {
     [Fact]
