@@ -22,6 +22,7 @@ public sealed class WorkbookSetting
     readonly Lazy<ImageDataset> data;
     readonly string? statisticsPath;
     readonly IReadOnlyDictionary<Aggregation, string> statisticsPaths;
+    readonly WorkbookSetting? whole; // FirstImages: the setting whose μ and σ this one uses
 
     internal WorkbookSetting(string modelPath, string dataset, string? arch, Normalization? normalization, int? resize, int? crop, string? statisticsPath, bool isDefault,
         IReadOnlyDictionary<Aggregation, string>? statisticsPaths = null)
@@ -42,6 +43,7 @@ public sealed class WorkbookSetting
         IsDefault = whole.IsDefault;
         statisticsPath = whole.statisticsPath;
         statisticsPaths = whole.statisticsPaths;
+        this.whole = whole;
         model = whole.model;
         data = new(() => whole.Data.Subset(Enumerable.Range(0, count).ToArray(), $"{whole.Data.Name}[0:{count}]"));
     }
@@ -49,7 +51,8 @@ public sealed class WorkbookSetting
     /// <summary>
     /// The same model on the first <paramref name="count"/> images of <see cref="Data"/>, or this setting itself when
     /// the data set has no more: a smaller run of a notebook (a test, a first look), with classification and index caches of its
-    /// own. μ and σ stay the committed ones of the whole data set where the setting has them; otherwise they are computed over these images.
+    /// own. μ and σ stay those of the whole data set (the same files, read or computed over every image), as the paper
+    /// standardizes with the validation set's: a subset never writes its own into them.
     /// </summary>
     /// <param name="count">How many images, from the first, at least 1.</param>
     public WorkbookSetting FirstImages(int count)
@@ -73,7 +76,7 @@ public sealed class WorkbookSetting
     /// Where μ and σ of <see cref="Model"/> over <see cref="Data"/> are cached: the path given, else a file named by the
     /// model and data set in the workbook's <c>artifacts/cache/</c> (outside a checkout: the user cache).
     /// </summary>
-    public string StatisticsPath => statisticsPath ?? Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.statistics.safetensors");
+    public string StatisticsPath => whole?.StatisticsPath ?? statisticsPath ?? Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.statistics.safetensors");
 
     /// <summary>
     /// Where μ and σ of the <paramref name="aggregation"/> profiles are cached: the committed file of that aggregation when
@@ -82,7 +85,8 @@ public sealed class WorkbookSetting
     /// </summary>
     /// <param name="aggregation">Filter-, neuron- or head-wise (or any other aggregation).</param>
     public string StatisticsPathFor(Aggregation aggregation) =>
-        statisticsPaths.TryGetValue(aggregation, out var committed) ? committed
+        whole is not null ? whole.StatisticsPathFor(aggregation)
+        : statisticsPaths.TryGetValue(aggregation, out var committed) ? committed
         : aggregation == ProfilerOptions.DefaultAggregationFor(Model.Model) ? StatisticsPath
         : Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.{aggregation}.statistics.safetensors");
 
@@ -98,7 +102,7 @@ public sealed class WorkbookSetting
     /// <param name="profiler">Profiler of <see cref="Model"/> that computes s when the cache cannot be used; its aggregation picks the file (<see cref="StatisticsPathFor"/>).</param>
     /// <param name="progress">Receives the progress of the pass over <see cref="Data"/> when μ, σ are computed; null: none.</param>
     public SaliencyStatistics Statistics(SaliencyProfiler profiler, IProgress<PassProgress>? progress = null) =>
-        SaliencyStatistics.LoadOrCompute(StatisticsPathFor(profiler.Layout.Aggregation), profiler, Data, progress);
+        whole is not null ? whole.Statistics(profiler, progress) : SaliencyStatistics.LoadOrCompute(StatisticsPathFor(profiler.Layout.Aggregation), profiler, Data, progress);
 
     /// <summary>Where the classification of <see cref="Data"/> by <see cref="Model"/> is cached (<see cref="Evaluation"/>).</summary>
     public string EvaluationPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.evaluation.safetensors");
