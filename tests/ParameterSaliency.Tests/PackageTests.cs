@@ -158,6 +158,7 @@ public class PackageTests
         {
             if (projects.All(project => File.Exists(Path.Combine(feed, $"{project}.{version}.nupkg")))) return (feed, version);
             RemoveOlderTestVersionsFromNuGetCache(projects, $"{PackedVersion}-test-", version);
+            RemoveOlderFeeds(feed);
             foreach (string project in projects)
             {
                 var (exitCode, output, error) = Workbook.RunProgram("dotnet",
@@ -179,6 +180,27 @@ public class PackageTests
             if (!Directory.Exists(folder)) continue;
             foreach (string old in Directory.GetDirectories(folder, prefix + "*").Where(old => Path.GetFileName(old) != current))
                 Directory.Delete(old, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Removes the other versions' feeds beside <paramref name="feed"/> that are more than an hour old (a run that is still
+    /// using its feed is spared): each build packs a new version, and the tool's feed alone is 136 MB.
+    /// </summary>
+    internal static void RemoveOlderFeeds(string feed)
+    {
+        var versions = new DirectoryInfo(Path.GetDirectoryName(feed)!);
+        if (!versions.Exists) return;
+        foreach (var old in versions.GetDirectories().Where(d => d.FullName != Path.GetFullPath(feed) && d.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-1)))
+        {
+            try
+            {
+                old.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // another run removed it first, or still holds a file open: left for the next run
+            }
         }
     }
 

@@ -24,6 +24,7 @@ public class ToolPackageTests(ITestOutputHelper output)
         if (!File.Exists(Path.Combine(feed, $"ParameterSaliency.Cli.{version}.nupkg")))
         {
             PackageTests.RemoveOlderTestVersionsFromNuGetCache(["ParameterSaliency.Cli"], "0.11.0-tool-", version);
+            PackageTests.RemoveOlderFeeds(feed);
             var pack = Workbook.RunProgram("dotnet", $"pack lib/ParameterSaliency.Cli -c {Workbook.Configuration} --no-build -p:Version={version} -o \"{feed}\"");
             Assert.True(pack.ExitCode == 0, $"dotnet pack failed:\n{pack.Output}\n{pack.Error}");
         }

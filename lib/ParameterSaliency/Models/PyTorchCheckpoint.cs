@@ -94,6 +94,35 @@ public static class PyTorchCheckpoint
         return copy;
     }
 
+    /// <summary>
+    /// Runs <paramref name="read"/> with the garbage collector held off where it can be (a no-GC region sized for the file).
+    /// PyBridge builds each tensor as <c>as_strided</c> of a temporary tensor it does not keep: a collection during that
+    /// native call can finalise the temporary and free it under libtorch, which then fails with "There were no tensor
+    /// arguments to this function" (seen once in a suite run, 2026-12-07, reading torchvision's DenseNet-121). Without a
+    /// collection nothing allocated during the read can be finalised. When a region cannot be had (the file is too large,
+    /// another thread holds one) or other threads' allocations end it early, the read runs as before.
+    /// </summary>
+    static T WithoutCollection<T>(long fileBytes, Func<T> read)
+    {
+        bool held;
+        try
+        {
+            held = GC.TryStartNoGCRegion(2 * fileBytes + (64L << 20));
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
+        {
+            held = false;
+        }
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            if (held && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        }
+    }
+
     /// <summary>The state dict of a <c>torch.save</c> file, unwrapped (nesting under <c>state_dict</c>/<c>model</c>, <c>module.</c> prefixes). The caller disposes the tensors.</summary>
     /// <param name="path">A zip-format <c>torch.save</c> file holding a state dict.</param>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
@@ -107,7 +136,7 @@ public static class PyTorchCheckpoint
         Hashtable content;
         try
         {
-            content = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(path);
+            content = WithoutCollection(new FileInfo(path).Length, () => TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(path));
         }
         catch (Exception e) when (e is Razorvine.Pickle.PickleException or InvalidCastException or InvalidOperationException or NotImplementedException)
         {
