@@ -41,8 +41,7 @@ public sealed class WorkbookSetting
         ModelPath = whole.ModelPath;
         Dataset = $"{whole.Dataset}[0:{count}]";
         IsDefault = whole.IsDefault;
-        statisticsPath = whole.statisticsPath;
-        statisticsPaths = whole.statisticsPaths;
+        statisticsPaths = new Dictionary<Aggregation, string>(); // μ and σ: the whole setting's (see StatisticsPathFor)
         this.whole = whole;
         model = whole.model;
         data = new(() => whole.Data.Subset(Enumerable.Range(0, count).ToArray(), $"{whole.Data.Name}[0:{count}]"));

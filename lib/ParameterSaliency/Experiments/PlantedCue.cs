@@ -66,6 +66,29 @@ public sealed record PlantedCue
         return stamped.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The images the marker turns into <see cref="CueClass"/>: predicted so stamped and not so unstamped. Every stamped image
+    /// is classified; unstamped, only those the stamp sends to the cue class, since no other can have been turned.
+    /// </summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="unstamped">Images [N, C, H, W] as they are.</param>
+    /// <param name="stamped">The same images with the marker (<see cref="Stamp"/>).</param>
+    /// <returns>The positions turned, ascending, and each image's unstamped prediction (-1 where it was not needed).</returns>
+    internal (int[] Turned, int[] Unstamped) Turned(nn.Module<Tensor, Tensor> model, Tensor unstamped, Tensor stamped)
+    {
+        int[] after = Evaluation.Evaluator.Predict(model, stamped).Predictions;
+        int[] inCueClass = Enumerable.Range(0, after.Length).Where(i => after[i] == CueClass).ToArray();
+        var before = Enumerable.Repeat(-1, after.Length).ToArray();
+        if (inCueClass.Length > 0)
+        {
+            using var rows = tensor(inCueClass.Select(i => (long)i).ToArray());
+            using var unstampedInCueClass = unstamped.index_select(0, rows);
+            int[] predicted = Evaluation.Evaluator.Predict(model, unstampedInCueClass).Predictions;
+            for (int k = 0; k < inCueClass.Length; k++) before[inCueClass[k]] = predicted[k];
+        }
+        return (inCueClass.Where(i => before[i] != CueClass).ToArray(), before);
+    }
+
     /// <summary>Which training images carry the marker: a seeded draw per class share.</summary>
     /// <param name="labels">Class label y of every training image, in data-set order.</param>
     public bool[] ChooseStamped(IReadOnlyList<int> labels)

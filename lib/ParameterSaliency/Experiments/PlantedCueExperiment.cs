@@ -40,16 +40,7 @@ public static class PlantedCueExperiment
 
         using var candidateSet = test.Subset(candidates);
         using var stampedImages = cue.Stamp(candidateSet.Images, test.Normalization);
-        var after = Evaluator.Predict(model, stampedImages).Predictions;
-        // The unstamped prediction matters only where the stamp gives the cue class: predicted there alone (-1 elsewhere).
-        int[] cueAfterStamp = Enumerable.Range(0, candidates.Length).Where(i => after[i] == cue.CueClass).ToArray();
-        var before = Enumerable.Repeat(-1, candidates.Length).ToArray();
-        if (cueAfterStamp.Length > 0)
-        {
-            int[] unstamped = Evaluator.Predict(model, candidateSet.Images.index_select(0, tensor(cueAfterStamp.Select(i => (long)i).ToArray()))).Predictions;
-            for (int i = 0; i < cueAfterStamp.Length; i++) before[cueAfterStamp[i]] = unstamped[i];
-        }
-        var turned = cueAfterStamp.Where(i => before[i] != cue.CueClass).ToArray();
+        var (turned, before) = cue.Turned(model, candidateSet.Images, stampedImages);
         var used = turned.Take(maxImages ?? int.MaxValue).ToArray();
 
         var inputGradient = new InputGradient(model);

@@ -33,17 +33,7 @@ public sealed class CueLocalisationTest(IReadOnlyList<ExplanationMethod> methods
         int[] candidates = Enumerable.Range(0, test.Count).Where(i => test.LabelArray[i] != cue.CueClass).ToArray();
         using var unstamped = test.Subset(candidates);
         using var stamped = new ImageDataset(test.Name + " (cue stamped)", cue.Stamp(unstamped.Images, test.Normalization), unstamped.Labels.clone(), test.ClassNames, test.Normalization);
-        int[] after = Evaluator.Predict(cueModel, stamped.Images).Predictions;
-        // Only an image the stamp sends to the cue class can have been turned: classify those unstamped, not all of them.
-        int[] inCueClass = Enumerable.Range(0, candidates.Length).Where(i => after[i] == cue.CueClass).ToArray();
-        int[] before = [];
-        if (inCueClass.Length > 0)
-        {
-            using var rows = tensor(inCueClass.Select(i => (long)i).ToArray());
-            using var unstampedInCueClass = unstamped.Images.index_select(0, rows);
-            before = Evaluator.Predict(cueModel, unstampedInCueClass).Predictions;
-        }
-        int[] turned = inCueClass.Where((_, k) => before[k] != cue.CueClass).ToArray();
+        int[] turned = cue.Turned(cueModel, unstamped.Images, stamped.Images).Turned;
         int[] used = turned.Take(maxImages).ToArray();
         if (used.Length == 0) return (0, 0);
         int[] sources = used.Select(i => candidates[i]).ToArray();
