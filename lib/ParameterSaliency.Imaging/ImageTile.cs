@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.Imaging;
@@ -20,7 +21,8 @@ public sealed record ImageTile(byte[] Pixels, int Width, int Height, int Channel
         if (pixels.dim() != 3 || pixels.shape[0] is not (1 or 3))
             throw new ArgumentException($"Expected pixels [C, H, W] with C = 1 or 3; got [{string.Join(", ", pixels.shape)}].");
         using var scope = NewDisposeScope();
-        var bytes = pixels.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        using Scalar black = 0, white = 1, levels = 255; // held for the calls (PS0001)
+        var bytes = pixels.detach().cpu().clamp(black, white).mul(levels).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
         return new ImageTile(bytes.data<byte>().ToArray(), (int)pixels.shape[2], (int)pixels.shape[1], (int)pixels.shape[0], caption, highlight);
     }
 

@@ -3,6 +3,7 @@ using ParameterSaliency.Data;
 using ParameterSaliency.InputSpace;
 using ParameterSaliency.Models;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Tests;
 
@@ -55,8 +56,12 @@ public class BaselineTests
         long k = features.shape[1], h = features.shape[2], w = features.shape[3];
         var fc = model.named_parameters().First(p => p.name == "fc.weight").parameter;
         var cam = zeros(1, 1, h, w, ScalarType.Float64);
-        for (long c = 0; c < k; c++) cam += features[0, c] * fc[predicted, c].item<double>() / (h * w);
-        var expected = nn.functional.interpolate(cam.clamp_min(0), [12, 12], mode: InterpolationMode.Bilinear, align_corners: false).reshape(-1).data<double>().ToArray();
+        for (long c = 0; c < k; c++)
+        {
+            using Scalar weight = fc[predicted, c].item<double>() / (h * w);
+            cam += features[0, c] * weight;
+        }
+        var expected = nn.functional.interpolate(cam.clamp_min(Zero), [12, 12], mode: InterpolationMode.Bilinear, align_corners: false).reshape(-1).data<double>().ToArray();
         Assert.True(expected.Max() > 0, "the class map is zero everywhere: the comparison would prove little");
         for (int p = 0; p < 144; p++) Assert.Equal(expected[p], heatmap.Raw[p], 5);
         Assert.Equal(1f, heatmap.Heatmap.Max());

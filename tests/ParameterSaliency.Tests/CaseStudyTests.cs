@@ -1,3 +1,4 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
 using ParameterSaliency.InputSpace;
@@ -60,7 +61,7 @@ public class CaseStudyTests(DefaultModelFixture defaultModel) : IClassFixture<De
         // By hand: the same generator, the same draws, the inner map of each noisy copy for the clean image's class.
         var image = test.Images[7];
         int label = inner.Explain(test, 7).Label;
-        double spread = (image.max() - image.min()).item<float>() * 0.2;
+        using Scalar spread = (image.max() - image.min()).item<float>() * 0.2;
         var generator = new Generator(5);
         var sum = new double[smooth.Raw.Length];
         for (int copy = 0; copy < 3; copy++)

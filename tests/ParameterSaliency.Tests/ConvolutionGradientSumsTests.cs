@@ -71,9 +71,10 @@ public class ConvolutionGradientSumsTests(ITestOutputHelper output)
         // Through the engine's reduction, float32 filter means and the layer mean.
         var filterWise = PerSampleConvolution.FromSums(conv, actual, Aggregation.FilterWise);
         double patchLength = conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3];
-        Assert.True(((filterWise.to(ScalarType.Float64) - expected / patchLength).abs() / (expected / patchLength)).max().item<double>() < 1e-5);
+        using Scalar filterSize = patchLength, layerSize = expected.shape[1] * patchLength;
+        Assert.True(((filterWise.to(ScalarType.Float64) - expected / filterSize).abs() / (expected / filterSize)).max().item<double>() < 1e-5);
         var layerWise = PerSampleConvolution.FromSums(conv, actual, Aggregation.LayerWise);
-        var layerMean = expected.sum([1], keepdim: true) / (expected.shape[1] * patchLength);
+        var layerMean = expected.sum([1], keepdim: true) / layerSize;
         Assert.True(((layerWise.to(ScalarType.Float64) - layerMean).abs() / layerMean).max().item<double>() < 1e-5);
     }
 }

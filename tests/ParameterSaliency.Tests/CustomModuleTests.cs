@@ -11,7 +11,8 @@ public class CustomModuleTests
     /// <summary>The README's example: a hand-made first convolution (a bare 4-D parameter), a Conv2d, a linear head.</summary>
     sealed class TinyNet : nn.Module<Tensor, Tensor>
     {
-        private readonly Parameter kernel = new(randn(8, 1, 5, 5) * 0.1);
+        static readonly Scalar InitialScale = 0.1;
+        private readonly Parameter kernel = new(randn(8, 1, 5, 5) * InitialScale);
         private readonly Conv2d conv = nn.Conv2d(8, 16, 3, padding: 1);
         private readonly Linear head = nn.Linear(16, 10);
 

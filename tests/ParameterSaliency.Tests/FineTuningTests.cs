@@ -87,12 +87,13 @@ public class FineTuningTests
             var loss = nn.functional.cross_entropy(copy.call(data.Images.narrow(0, sample, 1)), data.Labels.narrow(0, sample, 1));
             var gradients = autograd.grad([loss], weights);
             int[] filters = experiment.Filters(sample, choice, seed: 3);
+            using Scalar stepSize = step;
             using (no_grad())
                 foreach (int f in filters)
                 {
                     var filter = layout.Filters[f];
                     int s = layout.Segments.ToList().FindIndex(g => g.Parameter == filter.Parameter);
-                    weights[s][filter.Channel].sub_(gradients[s][filter.Channel] * step);
+                    weights[s][filter.Channel].sub_(gradients[s][filter.Channel] * stepSize);
                 }
             var after = Evaluator.Predict(copy, data.Images).Predictions;
             int[] neighbours = index.Neighbors(sample, 6).Entries.Select(e => e.Index).ToArray();

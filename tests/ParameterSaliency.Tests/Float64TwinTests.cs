@@ -3,6 +3,7 @@ using ParameterSaliency.Models;
 using ParameterSaliency.Saliency;
 using TorchSharp;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Tests;
 
@@ -51,7 +52,7 @@ public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClas
             foreach (var (name, value) in model.state_dict()) copy.state_dict()[name].copy_(value);
         copy.eval();
         var open = new List<Tensor>();
-        var hooks = ReluKinks.ReluModules(copy).Select(relu => relu.register_forward_pre_hook((_, x) => { open.Add(x.gt(0).DetachFromDisposeScope()); return x; })).ToArray();
+        var hooks = ReluKinks.ReluModules(copy).Select(relu => relu.register_forward_pre_hook((_, x) => { open.Add(x.gt(Zero).DetachFromDisposeScope()); return x; })).ToArray();
         using (no_grad()) copy.call(images.to(ScalarType.Float64));
         foreach (var hook in hooks) hook.remove();
         return open;

@@ -72,7 +72,8 @@ public class GradCamTests
             activation = output.detach().clone().DetachFromDisposeScope();
             delta = zeros_like(output).requires_grad_(true).DetachFromDisposeScope();
             var shifted = output + delta;
-            if (shiftedChannel >= 0) shifted = shifted + nn.functional.one_hot(tensor((long)shiftedChannel), output.shape[1]).to(output.dtype).reshape(1, -1, 1, 1) * shift;
+            using Scalar shiftBy = shift;
+            if (shiftedChannel >= 0) shifted = shifted + nn.functional.one_hot(tensor((long)shiftedChannel), output.shape[1]).to(output.dtype).reshape(1, -1, 1, 1) * shiftBy;
             return shifted;
         }));
         var logits = model.call(image.unsqueeze(0));

@@ -1,3 +1,4 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using ParameterSaliency.Atlas;
 using ParameterSaliency.Evaluation;
@@ -77,7 +78,8 @@ public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<D
             Assert.Equal(all.Count(v => v >= observed - PermutationTest.TieTolerance) / (double)all.Length, pSubset[j], 12);
         }
         // A column that is the same for every row (a dead filter) is never significant.
-        var constant = cat([values, full(10, 1, 0.25, ScalarType.Float64)], 1);
+        using Scalar quarter = 0.25;
+        var constant = cat([values, full(10, 1, quarter, ScalarType.Float64)], 1);
         Assert.Equal(1.0, PermutationTest.TwoGroups(constant, a, b, 1000, 0).P[3], 12);
     }
 
@@ -99,7 +101,8 @@ public class HypothesisTests(DefaultModelFixture defaultModel) : IClassFixture<D
         {
             var directions = randn(3, 40, dtype: ScalarType.Float64);
             var labels = Enumerable.Range(0, 90).Select(i => i % 3).ToArray();
-            var points = directions.index_select(0, tensor(labels.Select(l => (long)l).ToArray())) * 3 + randn(90, 40, dtype: ScalarType.Float64);
+            using Scalar separation = 3;
+            var points = directions.index_select(0, tensor(labels.Select(l => (long)l).ToArray())) * separation + randn(90, 40, dtype: ScalarType.Float64);
             return (points, labels);
         });
         var silhouettes = Enumerable.Range(2, 5).ToDictionary(k => k, k => CosineKMeans.Silhouette(rows, CosineKMeans.Fit(rows, k, seed: 1).Assignment));

@@ -1,3 +1,4 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using static TorchSharp.torch;
 
@@ -33,7 +34,8 @@ public class ImageDatasetTests
     [Fact]
     public void Subset_copies_the_chosen_images()
     {
-        using var data = new ImageDataset("d", arange(2 * 16, dtype: ScalarType.Float32).reshape(2, 1, 4, 4), tensor(new long[] { 0, 1 }), TwoClasses, Normalization.FashionMnist);
+        using Scalar pixels = 2 * 16;
+        using var data = new ImageDataset("d", arange(pixels, dtype: ScalarType.Float32).reshape(2, 1, 4, 4), tensor(new long[] { 0, 1 }), TwoClasses, Normalization.FashionMnist);
         using var subset = data.Subset([1]);
         Assert.Equal(16f, subset.Images[0, 0, 0, 0].item<float>());
         Assert.Equal(1, subset.LabelArray[0]);

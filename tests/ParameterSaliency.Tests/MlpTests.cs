@@ -3,6 +3,7 @@ using ParameterSaliency.Saliency;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Tests;
 
@@ -40,13 +41,13 @@ public class MlpTests(ITestOutputHelper output)
         var weights = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().to(ScalarType.Float64));
         var x = images.flatten(1).to(ScalarType.Float64);
         var z1 = x.matmul(weights["layers.0.weight"].t()) + weights["layers.0.bias"];
-        var a1 = z1.clamp_min(0);
+        var a1 = z1.clamp_min(Zero);
         var z2 = a1.matmul(weights["layers.2.weight"].t()) + weights["layers.2.bias"];
-        var a2 = z2.clamp_min(0);
+        var a2 = z2.clamp_min(Zero);
         var y = a2.matmul(weights["fc.weight"].t()) + weights["fc.bias"];
         var delta3 = y.softmax(1) - nn.functional.one_hot(labels, 4).to(ScalarType.Float64);
-        var delta2 = delta3.matmul(weights["fc.weight"]) * z2.gt(0).to(ScalarType.Float64);
-        var delta1 = delta2.matmul(weights["layers.2.weight"]) * z1.gt(0).to(ScalarType.Float64);
+        var delta2 = delta3.matmul(weights["fc.weight"]) * z2.gt(Zero).to(ScalarType.Float64);
+        var delta1 = delta2.matmul(weights["layers.2.weight"]) * z1.gt(Zero).to(ScalarType.Float64);
         var expected = cat([delta1.abs() * x.abs().mean([1], keepdim: true), delta2.abs() * a1.abs().mean([1], keepdim: true)], 1);
 
         var errors = TinyModels.RowErrors(profiles.Values, expected);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 
 namespace ParameterSaliency.Tests;
@@ -64,7 +65,8 @@ public class NativeLibraryTests
     public void Libtorch_loads_and_computes()
     {
         Runtime.NativeTorch.EnsureLoaded();
-        using var x = TorchSharp.torch.arange(4f);
+        using Scalar four = 4f;
+        using var x = TorchSharp.torch.arange(four);
         Assert.Equal(6f, x.sum().item<float>());
     }
 }

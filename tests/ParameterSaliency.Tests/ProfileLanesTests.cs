@@ -114,8 +114,9 @@ public class ProfileLanesTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var setup = new Setup();
         setup.OnLanes().Check.Dispose();
+        using Scalar factor = 1.25;
         using (no_grad())
-            foreach (var parameter in setup.Saved.Model.parameters().Where(p => p.dim() == 4)) parameter.mul_(1.25);
+            foreach (var parameter in setup.Saved.Model.parameters().Where(p => p.dim() == 4)) parameter.mul_(factor);
         setup.Twin.Invalidate();
         var (lanes, check) = setup.OnLanes();
         using (check)

@@ -13,7 +13,8 @@ public class StatisticsTests
     [Fact]
     public void Accumulator_matches_a_naive_two_pass_float64_computation()
     {
-        using var values = Runtime.GlobalRandom.Seeded(3, () => (randn(37, 5) * tensor(new float[] { 1f, 1e-3f, 10f, 0f, 1e4f }) + 7f).to(ScalarType.Float32));
+        using Scalar offset = 7f;
+        using var values = Runtime.GlobalRandom.Seeded(3, () => (randn(37, 5) * tensor(new float[] { 1f, 1e-3f, 10f, 0f, 1e4f }) + offset).to(ScalarType.Float32));
         var accumulator = new StatisticsAccumulator(5);
         foreach (var (start, length) in new[] { (0, 1), (1, 16), (17, 19), (36, 1) }) accumulator.Add(values.narrow(0, start, length));
         float[] data = values.data<float>().ToArray();

@@ -1,5 +1,7 @@
+using TorchSharp;
 using ParameterSaliency.Models;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Tests;
 
@@ -21,13 +23,14 @@ internal static class TinyModels
         var model = new ResNet(config);
         using (no_grad())
         {
+            using Scalar spread = 0.1, half = 0.5;
             foreach (var (name, buffer) in model.named_buffers())
             {
-                if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.copy_(randn_like(buffer) * 0.1);
-                if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.copy_(rand_like(buffer) + 0.5);
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.copy_(randn_like(buffer) * spread);
+                if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.copy_(rand_like(buffer) + half);
             }
             foreach (var (name, parameter) in model.named_parameters())
-                if (name.Contains("bn") || name.Contains("downsample.1")) parameter.copy_(parameter + randn_like(parameter) * 0.1);
+                if (name.Contains("bn") || name.Contains("downsample.1")) parameter.copy_(parameter + randn_like(parameter) * spread);
         }
         model.eval();
         return model;
@@ -50,7 +53,7 @@ internal static class TinyModels
         using var scope = NewDisposeScope();
         var e = expected.to(ScalarType.Float64).reshape(expected.shape[0], -1);
         var a = actual.to(ScalarType.Float64).reshape(actual.shape[0], -1);
-        return ((a - e).abs().sum(1) / e.abs().sum(1).clamp_min(1e-300)).nan_to_num(double.PositiveInfinity).data<double>().ToArray();
+        return ((a - e).abs().sum(1) / e.abs().sum(1).clamp_min(Tiny)).nan_to_num(double.PositiveInfinity).data<double>().ToArray();
     }
 
     /// <summary>
@@ -103,12 +106,13 @@ internal static class TinyModels
         using var scope = NewDisposeScope();
         var e = expected.to(ScalarType.Float64).reshape(expected.shape[0], -1);
         var a = actual.to(ScalarType.Float64).reshape(actual.shape[0], -1);
-        var rowError = (e - a).abs().sum(1) / e.abs().sum(1).clamp_min(1e-300);
+        var rowError = (e - a).abs().sum(1) / e.abs().sum(1).clamp_min(Tiny);
         long worstRow = rowError.argmax().item<long>();
         Assert.True(rowError[worstRow].item<double>() <= Relative,
             $"{what}: row {worstRow} has relative L1 error {rowError[worstRow].item<double>():E2} > {Relative:E0}");
-        var large = e.abs() > e.abs().amax([1], keepdim: true) * 1e-2;
-        var entryError = ((e - a).abs() / e.abs().clamp_min(1e-300)).where(large, zeros_like(e));
+        using Scalar share = 1e-2;
+        var large = e.abs() > e.abs().amax([1], keepdim: true) * share;
+        var entryError = ((e - a).abs() / e.abs().clamp_min(Tiny)).where(large, zeros_like(e));
         long worst = entryError.argmax().item<long>();
         double worstError = entryError.flatten()[worst].item<double>();
         Assert.True(worstError <= EntryRelative,

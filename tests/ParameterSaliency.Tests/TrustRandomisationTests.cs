@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Globalization;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
@@ -75,7 +76,8 @@ public class TrustRandomisationTests
         using var transformer = Runtime.GlobalRandom.Seeded(5, () =>
         {
             var model = new VisionTransformer(vit);
-            using (no_grad()) foreach (var parameter in model.parameters()) parameter.add_(randn_like(parameter) * 0.01);
+            using Scalar noise = 0.01;
+            using (no_grad()) foreach (var parameter in model.parameters()) parameter.add_(randn_like(parameter) * noise);
             return model;
         });
         AssertRandomisesExactlyItsLayers(transformer, () => new VisionTransformer(vit),

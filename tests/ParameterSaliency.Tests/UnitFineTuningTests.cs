@@ -41,14 +41,15 @@ public class UnitFineTuningTests
         var after = tuner.WithStep(data, 1, [unit], step, () => model.parameters().Select(p => p.detach().clone()).ToArray());
 
         var owned = Owned(unitName, names);
+        using Scalar on = true, stepSize = step;
         for (int p = 0; p < names.Length; p++)
         {
             var changed = after[p].ne(before[p]);
             var expected = zeros_like(changed, dtype: ScalarType.Bool);
-            foreach (var (parameter, dimension, index) in owned.Where(o => o.Parameter == names[p])) expected.select(dimension, index).fill_(true);
+            foreach (var (parameter, dimension, index) in owned.Where(o => o.Parameter == names[p])) expected.select(dimension, index).fill_(on);
             Assert.True(changed.eq(expected).all().item<bool>(),
                 $"{names[p]}: {changed.sum().item<long>()} entries changed, {expected.sum().item<long>()} owned by {unitName}");
-            var stepped = before[p] - gradients[p] * step;
+            var stepped = before[p] - gradients[p] * stepSize;
             double stepError = (after[p] - stepped).abs().where(expected, zeros_like(stepped)).max().item<double>();
             Assert.True(stepError <= 1e-15, $"{names[p]}: the step differs from −η·∂L/∂θ by {stepError:E1}");
             Assert.True(model.parameters().ElementAt(p).eq(before[p]).all().item<bool>(), $"{names[p]} was not restored");

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Atlas;
 
@@ -48,7 +49,7 @@ public static class CosineKMeans
 
     /// <summary>Rows divided by their L2 norm (a zero row stays zero).</summary>
     /// <param name="rows">Rows to normalise, [N, D].</param>
-    public static Tensor Normalise(Tensor rows) => rows / rows.norm(1, keepdim: true).clamp_min(1e-300);
+    public static Tensor Normalise(Tensor rows) => rows / rows.norm(1, keepdim: true).clamp_min(Tiny);
 
     /// <summary>The mean silhouette with cosine distance 1 − cos: (b − a) / max(a, b) per row, a the mean distance to its own cluster, b to the nearest other.</summary>
     /// <param name="rows">Rows that were clustered, [N, D]; L2-normalised internally.</param>
@@ -59,7 +60,7 @@ public static class CosineKMeans
         var unit = Normalise(rows.to(ScalarType.Float64).cpu());
         int n = (int)unit.shape[0], k = assignment.Max() + 1;
         if (assignment.Count != n) throw new ArgumentException($"{assignment.Count} labels for {n} rows.");
-        double[] distance = (1 - matmul(unit, unit.t())).data<double>().ToArray();
+        double[] distance = (One - matmul(unit, unit.t())).data<double>().ToArray();
         int[] sizes = new int[k];
         foreach (int a in assignment) sizes[a]++;
         double total = 0;
@@ -80,7 +81,7 @@ public static class CosineKMeans
     {
         int n = (int)unit.shape[0];
         var chosen = new List<long> { random.Next(n) };
-        var nearest = (1 - matmul(unit, unit[chosen[0]].unsqueeze(1)).squeeze(1)).clamp_min(0);
+        var nearest = (One - matmul(unit, unit[chosen[0]].unsqueeze(1)).squeeze(1)).clamp_min(Zero);
         while (chosen.Count < k)
         {
             double[] weights = nearest.square().data<double>().ToArray();
@@ -95,7 +96,7 @@ public static class CosineKMeans
                 }
             pick = Math.Min(pick, n - 1);
             chosen.Add(pick);
-            nearest = minimum(nearest, (1 - matmul(unit, unit[pick].unsqueeze(1)).squeeze(1)).clamp_min(0));
+            nearest = minimum(nearest, (One - matmul(unit, unit[pick].unsqueeze(1)).squeeze(1)).clamp_min(Zero));
         }
         return unit.index_select(0, tensor(chosen.ToArray()));
     }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Data;
 
@@ -42,7 +43,7 @@ public static class Cifar10
         using var pixels = new MemoryStream();
         foreach (string file in FileNames(split)) ReadRecords(Path.Combine(located, file), labels, pixels);
         using var scope = NewDisposeScope();
-        var unit = tensor(pixels.ToArray(), ScalarType.Byte).reshape(labels.Count, 3, 32, 32).to_type(ScalarType.Float32).div_(255f);
+        var unit = tensor(pixels.ToArray(), ScalarType.Byte).reshape(labels.Count, 3, 32, 32).to_type(ScalarType.Float32).div_(ByteRange);
         var inputs = normalization.Apply(unit).MoveToOuterDisposeScope();
         var targets = tensor(labels.ToArray(), ScalarType.Byte).to_type(ScalarType.Int64).MoveToOuterDisposeScope();
         return new ImageDataset($"cifar10:{split.ToString().ToLowerInvariant()}", inputs, targets, ClassNames, normalization);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Data;
 
@@ -53,7 +54,7 @@ public static class FashionMnist
         if (images.Count != labels.Length)
             throw new InvalidDataException($"'{imagesPath}' holds {images.Count} images but '{labelsPath}' holds {labels.Length} labels.");
         using var scope = NewDisposeScope();
-        var unit = tensor(images.Pixels, ScalarType.Byte).reshape(images.Count, 1, images.Rows, images.Columns).to_type(ScalarType.Float32).div_(255f);
+        var unit = tensor(images.Pixels, ScalarType.Byte).reshape(images.Count, 1, images.Rows, images.Columns).to_type(ScalarType.Float32).div_(ByteRange);
         var inputs = Normalization.FashionMnist.Apply(unit).MoveToOuterDisposeScope();
         var targets = tensor(labels, ScalarType.Byte).to_type(ScalarType.Int64).MoveToOuterDisposeScope();
         return new ImageDataset($"fashion-mnist:{split.ToString().ToLowerInvariant()}", inputs, targets, ClassNames, Normalization.FashionMnist);

@@ -1,5 +1,6 @@
 using SkiaSharp;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Data;
 
@@ -117,7 +118,7 @@ public sealed class ImageFolder
         int channels = normalization.Channels;
         byte[] all = new byte[planes.Count * planes[0].Length];
         for (int i = 0; i < planes.Count; i++) planes[i].CopyTo(all, i * planes[0].Length);
-        var unit = tensor(all, ScalarType.Byte).reshape(planes.Count, channels, shape!.Value.Height, shape.Value.Width).to_type(ScalarType.Float32).div_(255f);
+        var unit = tensor(all, ScalarType.Byte).reshape(planes.Count, channels, shape!.Value.Height, shape.Value.Width).to_type(ScalarType.Float32).div_(ByteRange);
         var inputs = normalization.Apply(unit).MoveToOuterDisposeScope();
         var targets = tensor(labels.ToArray(), ScalarType.Int64).MoveToOuterDisposeScope();
         return new ImageDataset($"folder:{Root}", inputs, targets, Classes, normalization);

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Data;
 
@@ -44,7 +45,7 @@ public sealed record Normalization(float[] Mean, float[] Std)
     {
         using var scope = NewDisposeScope();
         var (mean, std) = Shaped(modelInputs.device);
-        return (modelInputs * std + mean).clamp(0, 1).MoveToOuterDisposeScope();
+        return (modelInputs * std + mean).clamp(Zero, One).MoveToOuterDisposeScope();
     }
 
     (Tensor Mean, Tensor Std) Shaped(Device device) =>

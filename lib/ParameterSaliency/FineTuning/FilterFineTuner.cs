@@ -1,3 +1,4 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
 using ParameterSaliency.Saliency;
@@ -72,7 +73,8 @@ public sealed class FilterFineTuner
                     var original = weight.index_select(dimension, indices);
                     var gradient = Saliency.LoopEngine.GradientOrZero(gradients[t], weight).index_select(dimension, indices);
                     saved.Add((weight, dimension, indices.MoveToOuterDisposeScope(), original.MoveToOuterDisposeScope()));
-                    weight.index_copy_(dimension, indices, original - gradient * stepSize);
+                    using Scalar step = stepSize;
+                    weight.index_copy_(dimension, indices, original - gradient * step);
                 }
             }
             return evaluate();

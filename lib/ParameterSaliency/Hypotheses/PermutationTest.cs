@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.Hypotheses;
@@ -74,12 +75,13 @@ public static class PermutationTest
             ? Enumerable.Range(0, 1 << n).Select(mask => Signs((ulong)mask))
             : Enumerable.Range(0, permutations).Select(_ => Enumerable.Range(0, n).Select(_ => random.Next(2) == 0 ? 1.0 : -1.0).ToArray());
         var sumOfSquares = differences.square().sum([0]);
-        var tolerance = 1e-9 * differences.abs().amax([0]) + 1e-300;
+        using Scalar relative = 1e-9, floor = 1e-300, count = n, degrees = n - 1, zero = 0;
+        var tolerance = relative * differences.abs().amax([0]) + floor;
         Tensor PairedT(Tensor signs)
         {
-            var mean = matmul(signs, differences) / n;                              // [B, F]
-            var variance = ((sumOfSquares.unsqueeze(0) - mean.square() * n) / (n - 1)).clamp_min(0);
-            return mean / (variance / n + tolerance.square().unsqueeze(0)).sqrt();
+            var mean = matmul(signs, differences) / count;                          // [B, F]
+            var variance = ((sumOfSquares.unsqueeze(0) - mean.square() * count) / degrees).clamp_min(zero);
+            return mean / (variance / count + tolerance.square().unsqueeze(0)).sqrt();
         }
         var (_, p) = Run(PairedT, Signs(0), flips, exact, twoSided: true);
         return (differences.mean([0]).data<double>().ToArray(), p);
@@ -112,24 +114,31 @@ public static class PermutationTest
     {
         readonly Tensor squares = rows.square();
         readonly int n = (int)rows.shape[0];
-        public Tensor Tolerance { get; } = 1e-9 * rows.abs().amax([0]) + 1e-300;
+        public Tensor Tolerance { get; } = Relative(rows.abs().amax([0]));
+
+        static Tensor Relative(Tensor largest)
+        {
+            using Scalar relative = 1e-9, floor = 1e-300;
+            return relative * largest + floor;
+        }
 
         public Tensor Of(Tensor membership)
         {
-            var inB = 1 - membership;
-            int nb = n - na;
-            var meanA = matmul(membership, rows) / na;
-            var meanB = matmul(inB, rows) / nb;
-            var varianceA = ((matmul(membership, squares) - meanA.square() * na) / (na - 1)).clamp_min(0);
-            var varianceB = ((matmul(inB, squares) - meanB.square() * nb) / (nb - 1)).clamp_min(0);
-            return (meanA - meanB) / (varianceA / na + varianceB / nb + Tolerance.square().unsqueeze(0)).sqrt();
+            using Scalar one = 1, zero = 0, countA = na, countB = n - na, degreesA = na - 1, degreesB = n - na - 1;
+            var inB = one - membership;
+            var meanA = matmul(membership, rows) / countA;
+            var meanB = matmul(inB, rows) / countB;
+            var varianceA = ((matmul(membership, squares) - meanA.square() * countA) / degreesA).clamp_min(zero);
+            var varianceB = ((matmul(inB, squares) - meanB.square() * countB) / degreesB).clamp_min(zero);
+            return (meanA - meanB) / (varianceA / countA + varianceB / countB + Tolerance.square().unsqueeze(0)).sqrt();
         }
 
         public double[] Difference(double[] membership)
         {
             using var scope = NewDisposeScope();
+            using Scalar one = 1, countA = na, countB = n - na;
             var m = tensor(membership, ScalarType.Float64).unsqueeze(0);
-            return (matmul(m, rows) / na - matmul(1 - m, rows) / (n - na))[0].data<double>().ToArray();
+            return (matmul(m, rows) / countA - matmul(one - m, rows) / countB)[0].data<double>().ToArray();
         }
     }
 
@@ -139,7 +148,8 @@ public static class PermutationTest
         var observed = statistic(tensor(observedLabels, ScalarType.Float64).unsqueeze(0))[0];
         // Ties count as extreme, within rounding: a column that is the same for every image (a filter dead on all of them)
         // has statistics that differ only by rounding, and gets p = 1.
-        var threshold = (twoSided ? observed.abs() : observed) - TieTolerance;
+        using Scalar tie = TieTolerance, one = 1;
+        var threshold = (twoSided ? observed.abs() : observed) - tie;
         var extreme = zeros(observed.shape, ScalarType.Float64);
         int total = 0;
         foreach (var chunk in relabellings.Chunk(Batch))
@@ -151,8 +161,9 @@ public static class PermutationTest
             extreme.add_(statistics.ge(threshold.unsqueeze(0)).to(ScalarType.Float64).sum([0]));
             total += chunk.Length;
         }
-        var p = exact ? extreme / total : (extreme + 1) / (total + 1);
-        return (observed.data<double>().ToArray(), p.clamp_max(1).data<double>().ToArray());
+        using Scalar draws = total, drawsAndObserved = total + 1;
+        var p = exact ? extreme / draws : (extreme + one) / drawsAndObserved;
+        return (observed.data<double>().ToArray(), p.clamp_max(one).data<double>().ToArray());
     }
 
     static IEnumerable<int[]> RandomSubsets(int n, int k, int count, int seed)

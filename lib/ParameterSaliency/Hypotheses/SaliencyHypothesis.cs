@@ -1,7 +1,9 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using ParameterSaliency.Saliency;
 using ParameterSaliency.Trust;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Hypotheses;
 
@@ -169,9 +171,10 @@ public sealed class SaliencyHypothesis
         var x = a.to(ScalarType.Float64);
         var y = b.to(ScalarType.Float64);
         long na = x.shape[0], nb = y.shape[0];
-        var pooled = ((na > 1 ? x.var([0]) * (na - 1) : zeros(x.shape[1], ScalarType.Float64)) + (nb > 1 ? y.var([0]) * (nb - 1) : zeros(y.shape[1], ScalarType.Float64))) / Math.Max(1, na + nb - 2);
+        using Scalar degreesA = na - 1, degreesB = nb - 1, degrees = Math.Max(1, na + nb - 2);
+        var pooled = ((na > 1 ? x.var([0]) * degreesA : zeros(x.shape[1], ScalarType.Float64)) + (nb > 1 ? y.var([0]) * degreesB : zeros(y.shape[1], ScalarType.Float64))) / degrees;
         var sd = pooled.sqrt();
-        return ((x.mean([0]) - y.mean([0])) / sd.where(sd.gt(0), ones_like(sd)) * sd.gt(0)).data<double>().ToArray();
+        return ((x.mean([0]) - y.mean([0])) / sd.where(sd.gt(Zero), ones_like(sd)) * sd.gt(Zero)).data<double>().ToArray();
     }
 
     static double[] PairedEffect(Tensor a, Tensor b)
@@ -180,6 +183,6 @@ public sealed class SaliencyHypothesis
         var d = (a - b).to(ScalarType.Float64);
         if (d.shape[0] < 2) return new double[d.shape[1]];
         var sd = d.std([0]);
-        return (d.mean([0]) / sd.where(sd.gt(0), ones_like(sd)) * sd.gt(0)).data<double>().ToArray();
+        return (d.mean([0]) / sd.where(sd.gt(Zero), ones_like(sd)) * sd.gt(Zero)).data<double>().ToArray();
     }
 }

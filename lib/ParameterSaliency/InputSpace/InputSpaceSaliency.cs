@@ -1,3 +1,4 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using ParameterSaliency.Saliency;
 using static TorchSharp.torch;
@@ -187,8 +188,9 @@ public sealed class InputSpaceSaliency : IInputExplainer
     {
         using var scope = NewDisposeScope();
         var factor = ones_like(z);
+        using Scalar boost = Options.Boost;
         for (int n = 0; n < boosted.Length; n++)
-            factor[n].index_fill_(0, tensor(boosted[n].Select(b => (long)b).ToArray(), device: z.device), Options.Boost);
+            factor[n].index_fill_(0, tensor(boosted[n].Select(b => (long)b).ToArray(), device: z.device), boost);
         var target = z.detach() * factor;
         var similarity = nn.functional.cosine_similarity(z, target, dim: 1).sum();
         return autograd.grad([similarity], [x], retain_graph: retainGraph)[0].detach().MoveToOuterDisposeScope();
@@ -199,7 +201,8 @@ public sealed class InputSpaceSaliency : IInputExplainer
     {
         using var scope = NewDisposeScope();
         long count = batch.shape[0];
-        var spread = (batch.reshape(count, -1).amax([1]) - batch.reshape(count, -1).amin([1])).reshape(count, 1, 1, 1) * Options.SmoothGradNoise;
+        using Scalar noiseScale = Options.SmoothGradNoise, copyCount = Options.SmoothGradCopies;
+        var spread = (batch.reshape(count, -1).amax([1]) - batch.reshape(count, -1).amin([1])).reshape(count, 1, 1, 1) * noiseScale;
         var generator = new Generator((ulong)Options.SmoothGradSeed);
         var sum = zeros_like(batch);
         for (int copy = 0; copy < Options.SmoothGradCopies; copy++)
@@ -208,7 +211,7 @@ public sealed class InputSpaceSaliency : IInputExplainer
             var noise = randn([1, .. batch.shape[1..]], batch.dtype, generator: generator).to(batch.device) * spread;
             sum.add_(BatchCosineGradient(batch + noise, labels, boosted));
         }
-        return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();
+        return (sum / copyCount).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -260,7 +263,8 @@ public sealed class InputSpaceSaliency : IInputExplainer
         var x = batch.detach().requires_grad_(true);
         var z = profile.Standardized(x, labels);
         var factor = ones_like(z);
-        factor.index_fill_(0, tensor(boosted.Select(b => (long)b).ToArray(), device: z.device), Options.Boost);
+        using Scalar boost = Options.Boost;
+        factor.index_fill_(0, tensor(boosted.Select(b => (long)b).ToArray(), device: z.device), boost);
         var target = z.detach() * factor;
         var similarity = nn.functional.cosine_similarity(z.unsqueeze(0), target.unsqueeze(0), dim: 1).sum();
         return autograd.grad([similarity], [x])[0].detach().MoveToOuterDisposeScope();
@@ -274,7 +278,8 @@ public sealed class InputSpaceSaliency : IInputExplainer
     Tensor SmoothGradient(Tensor batch, Tensor labels, int[] boosted)
     {
         using var scope = NewDisposeScope();
-        double spread = (batch.max() - batch.min()).to(ScalarType.Float64).item<double>() * Options.SmoothGradNoise;
+        using Scalar spread = (batch.max() - batch.min()).to(ScalarType.Float64).item<double>() * Options.SmoothGradNoise,
+                     copyCount = Options.SmoothGradCopies;
         var generator = new Generator((ulong)Options.SmoothGradSeed);
         var sum = zeros_like(batch);
         int perPass = profile.CanBatch ? ImagesPerPass : 1;
@@ -288,7 +293,7 @@ public sealed class InputSpaceSaliency : IInputExplainer
                 : BatchCosineGradient(noisy, labels.expand(copies), Enumerable.Repeat(boosted, copies).ToArray());
             sum.add_(gradients.sum([0], keepdim: true));
         }
-        return (sum / Options.SmoothGradCopies).MoveToOuterDisposeScope();
+        return (sum / copyCount).MoveToOuterDisposeScope();
     }
 
     /// <summary>Validates one image and label and makes them a batch of one on the model's device and precision.</summary>

@@ -1,6 +1,8 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using ParameterSaliency.Saliency;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.InputSpace;
 
@@ -36,6 +38,9 @@ public sealed record InversionOptions
 /// </summary>
 public sealed class SaliencyInversion
 {
+    // Adam's β1 = 0.9, β2 = 0.999 (the moments' decays and weights) and ε = 1e-8, held for the process (see HeldScalars).
+    static readonly Scalar FirstDecay = 0.9, FirstWeight = 0.1, SecondDecay = 0.999, SecondWeight = 0.001, Epsilon = 1e-8;
+
     readonly InputSpaceSaliency heatmaps;
     readonly Normalization normalization;
 
@@ -94,7 +99,7 @@ public sealed class SaliencyInversion
             throw new ArgumentException($"The start image must be finite pixels [C, H, W]; got shape [{string.Join(", ", start.shape)}].");
         using var scope = NewDisposeScope();
         var (c, h, w) = start is null ? shape!.Value : ((int)start.shape[0], (int)start.shape[1], (int)start.shape[2]);
-        var initial = start?.to(ScalarType.Float32).cpu().clamp(0, 1) ?? rand([c, h, w], generator: new Generator((ulong)Options.Seed));
+        var initial = start?.to(ScalarType.Float32).cpu().clamp(Zero, One) ?? rand([c, h, w], generator: new Generator((ulong)Options.Seed));
         var (_, labels) = heatmaps.Prepare(normalization.Apply(initial.unsqueeze(0)).squeeze(0), label);
         var device = labels.device;
         var pixels = initial.unsqueeze(0).to(device).clone().requires_grad_(true);
@@ -109,16 +114,17 @@ public sealed class SaliencyInversion
             using var stepScope = NewDisposeScope();
             var x = normalization.Apply(pixels);
             var z = heatmaps.Profile.Standardized(x.to(heatmaps.ModelDType), labels);
-            var loss = 1 - nn.functional.cosine_similarity(z.to(ScalarType.Float32).unsqueeze(0), goal.unsqueeze(0), dim: 1).sum();
+            var loss = One - nn.functional.cosine_similarity(z.to(ScalarType.Float32).unsqueeze(0), goal.unsqueeze(0), dim: 1).sum();
             // The pixel gradient of the profile needs the double backward: the loss depends on x only through ∂L/∂θ.
             var gradient = autograd.grad([loss], [pixels])[0].detach();
             using (no_grad())
             {
-                firstMoment.mul_(0.9).add_(gradient, alpha: 0.1);
-                secondMoment.mul_(0.999).addcmul_(gradient, gradient, value: 0.001);
-                var corrected = firstMoment / (1 - Math.Pow(0.9, step));
-                var scale = (secondMoment / (1 - Math.Pow(0.999, step))).sqrt_().add_(1e-8);
-                pixels.sub_(corrected / scale * Options.LearningRate).clamp_(0, 1);
+                using Scalar firstCorrection = 1 - Math.Pow(0.9, step), secondCorrection = 1 - Math.Pow(0.999, step), rate = Options.LearningRate;
+                firstMoment.mul_(FirstDecay).add_(gradient, alpha: FirstWeight);
+                secondMoment.mul_(SecondDecay).addcmul_(gradient, gradient, value: SecondWeight);
+                var corrected = firstMoment / firstCorrection;
+                var scale = (secondMoment / secondCorrection).sqrt_().add_(Epsilon);
+                pixels.sub_(corrected / scale * rate).clamp_(Zero, One);
             }
             losses.Add(loss.item<float>());
             if ((Options.FrameEvery > 0 && step % Options.FrameEvery == 0) || step == Options.Steps) frames.Add(new InversionFrame(step, Flat(pixels)));

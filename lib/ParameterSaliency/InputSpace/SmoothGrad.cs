@@ -1,3 +1,4 @@
+using TorchSharp;
 using ParameterSaliency.Data;
 using static TorchSharp.torch;
 
@@ -57,7 +58,7 @@ public sealed class SmoothGrad : IInputExplainer
     {
         using var scope = NewDisposeScope();
         var image = input.detach();
-        double spread = (image.max() - image.min()).to(ScalarType.Float64).item<double>() * noise;
+        using Scalar spread = (image.max() - image.min()).to(ScalarType.Float64).item<double>() * noise;
         var generator = new Generator((ulong)seed);
         var raw = new double[clean.Raw.Length];
         var gradient = new double[clean.Gradient.Length];

@@ -44,12 +44,13 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long samples = x.shape[0], tokens = x.shape[1], hidden = x.shape[2], perHead = hidden / heads;
+        using Scalar scale = Math.Sqrt(perHead);
         var projected = nn.functional.linear(x, in_proj_weight, in_proj_bias);
         if (InProjectionHook is { } hook) projected = hook(x, projected);
         var qkv = projected.chunk(3, -1);
         Tensor Split(Tensor t) => t.reshape(samples, tokens, heads, perHead).transpose(1, 2); // [N, H, S, Dh]
         var (q, k, v) = (Split(qkv[0]), Split(qkv[1]), Split(qkv[2]));
-        var weights = (q / Math.Sqrt(perHead)).matmul(k.transpose(-2, -1)).softmax(-1);
+        var weights = (q / scale).matmul(k.transpose(-2, -1)).softmax(-1);
         var merged = weights.matmul(v).transpose(1, 2).reshape(samples, tokens, hidden);
         return out_proj.call(merged).MoveToOuterDisposeScope();
     }

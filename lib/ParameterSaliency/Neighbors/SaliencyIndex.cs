@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Globalization;
 using System.Security.Cryptography;
 using ParameterSaliency.Data;
@@ -19,6 +20,9 @@ namespace ParameterSaliency.Neighbors;
 /// </summary>
 public sealed class SaliencyIndex : IDisposable
 {
+    /// <summary>The smallest norm a vector is divided by: a zero vector stays zero.</summary>
+    static readonly Scalar NormFloor = 1e-30;
+
     /// <summary>Bumped whenever what an index file holds changes meaning; older caches are rebuilt.</summary>
     public const int FormatVersion = 1;
     const string Kind = "parameter-saliency-index";
@@ -31,7 +35,7 @@ public sealed class SaliencyIndex : IDisposable
         Space = space;
         DataName = dataName;
         using (var scope = NewDisposeScope())
-            Unit = (vectors.to(ScalarType.Float32) / vectors.to(ScalarType.Float32).norm(1, keepdim: true).clamp_min(1e-30)).cpu().MoveToOuterDisposeScope().DetachFromDisposeScope();
+            Unit = (vectors.to(ScalarType.Float32) / vectors.to(ScalarType.Float32).norm(1, keepdim: true).clamp_min(NormFloor)).cpu().MoveToOuterDisposeScope().DetachFromDisposeScope();
         Labels = labels;
         Fingerprints = fingerprints;
     }
@@ -194,7 +198,7 @@ public sealed class SaliencyIndex : IDisposable
         if (n < 1 || n > Count) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must lie in [1, {Count}].");
         using var scope = NewDisposeScope();
         var query = tensor(vector.ToArray());
-        var (values, indices) = Unit.matmul(query / query.norm().clamp_min(1e-30)).topk(n);
+        var (values, indices) = Unit.matmul(query / query.norm().clamp_min(NormFloor)).topk(n);
         long[] found = indices.data<long>().ToArray();
         float[] cosines = values.data<float>().ToArray();
         return new NeighborList(Space, null, found.Select((f, k) => new Neighbor((int)f, cosines[k], Labels[(int)f])).ToArray());

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -63,15 +64,16 @@ internal static class KernelProbe
         var generator = new Generator((ulong)(1000 + index));
         long outputSize = (probe.Size + 2 * (probe.Kernel / 2) - probe.Kernel) / probe.Stride + 1;
         var input = randn([probe.Batch, probe.InChannels, probe.Size, probe.Size], dtype: ScalarType.Float64, generator: generator);
+        using Scalar fanIn = Math.Sqrt(probe.InChannels * probe.Kernel * probe.Kernel), notANumber = double.NaN;
         var weight = randn([probe.OutChannels, probe.InChannels, probe.Kernel, probe.Kernel], dtype: ScalarType.Float64, generator: generator)
-                     / Math.Sqrt(probe.InChannels * probe.Kernel * probe.Kernel);
+                     / fanIn;
         var outputGradient = randn([probe.Batch, probe.OutChannels, outputSize, outputSize], dtype: ScalarType.Float64, generator: generator);
         var exact = Run(probe, input, weight, outputGradient);
         double worstOutput = 0, worstInput = 0, worstWeight = 0;
         for (int call = 0; call < 2; call++)
         {
             var single = Run(probe, input.to(ScalarType.Float32), weight.to(ScalarType.Float32), outputGradient.to(ScalarType.Float32));
-            if (fault == "wrong" && call == 1 && probe is { InChannels: 8, Size: 14 }) single.Input[0, 0, 0, 0].fill_(double.NaN);
+            if (fault == "wrong" && call == 1 && probe is { InChannels: 8, Size: 14 }) single.Input[0, 0, 0, 0].fill_(notANumber);
             worstOutput = Worse(worstOutput, Error(single.Output, exact.Output));
             worstInput = Worse(worstInput, Error(single.Input, exact.Input));
             worstWeight = Worse(worstWeight, Error(single.Weight, exact.Weight));

@@ -172,7 +172,8 @@ internal sealed class BatchedEngine
                 return outputGradient.sum([2, 3]);
             case BatchNorm2d norm when isWeight:
             {
-                var normalised = (input - norm.running_mean!.reshape(1, -1, 1, 1)) / (norm.running_var!.reshape(1, -1, 1, 1) + norm.eps).sqrt();
+                using Scalar epsilon = norm.eps;
+                var normalised = (input - norm.running_mean!.reshape(1, -1, 1, 1)) / (norm.running_var!.reshape(1, -1, 1, 1) + epsilon).sqrt();
                 return (outputGradient * normalised).sum([2, 3]);
             }
             case BatchNorm2d:

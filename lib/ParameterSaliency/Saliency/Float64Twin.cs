@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Saliency;
 
@@ -64,7 +65,7 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
             {
                 if (x.numel() != x.shape[0] * candidates.ValuesPerImage[call])
                     throw new InvalidOperationException($"The float64 twin's ReLU call {call + 1} has input [{string.Join(", ", x.shape)}], unlike the model's: the builder given to ExactReference.Register builds another architecture.");
-                if (keepWrong is not null) chunkMasks.Add(x.gt(0).DetachFromDisposeScope()); // the model's own scopes would free it before the chunk ends
+                if (keepWrong is not null) chunkMasks.Add(x.gt(Zero).DetachFromDisposeScope()); // the model's own scopes would free it before the chunk ends
                 long end = first + x.shape[0];
                 var entries = byCall[call].Where(entry => position[entry.Slot] >= first && position[entry.Slot] < end).ToArray();
                 if (entries.Length > 0)
@@ -104,7 +105,7 @@ internal sealed class Float64Twin(nn.Module<Tensor, Tensor> model, ProfileLayout
             Forward(images, expectedCalls: null, (call, first, x) =>
             {
                 if (call == 0) chunks.Add([]);
-                chunks[^1].Add(x.gt(0).DetachFromDisposeScope());
+                chunks[^1].Add(x.gt(Zero).DetachFromDisposeScope());
                 return true;
             });
             return Enumerable.Range(0, chunks[0].Count).Select(call => chunks.Count == 1 ? chunks[0][call].alias() : cat(chunks.Select(chunk => chunk[call]).ToArray(), 0)).ToList();

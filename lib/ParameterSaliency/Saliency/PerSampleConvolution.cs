@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -40,6 +41,7 @@ internal static class PerSampleConvolution
             long count = Math.Min(samplesPerChunk, samples - start);
             var patches = Patches(conv, input.narrow(0, start, count), outputGradient.shape[2], outputGradient.shape[3], differentiable);
             long channelsPerChunk = Math.Clamp(chunkElements / (count * patchLength), 1, outChannels);
+            using Scalar layerSize = outChannels * patchLength;
             var parts = new List<Tensor>();
             for (long channel = 0; channel < outChannels; channel += channelsPerChunk)
             {
@@ -50,7 +52,7 @@ internal static class PerSampleConvolution
                 {
                     Aggregation.FilterWise or Aggregation.NeuronWise => magnitude.mean([2]),
                     Aggregation.ParameterWise => magnitude.reshape(count, -1),
-                    _ => magnitude.sum([1, 2]).unsqueeze(1) / (outChannels * patchLength),
+                    _ => magnitude.sum([1, 2]).unsqueeze(1) / layerSize,
                 });
             }
             rows.Add(layout.Aggregation == Aggregation.LayerWise ? stack(parts).sum([0]) : cat(parts, 1));
@@ -69,7 +71,8 @@ internal static class PerSampleConvolution
     public static Tensor FromSums(Conv2d conv, Tensor sums, Aggregation aggregation)
     {
         long patchLength = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1];
-        return aggregation is Aggregation.FilterWise or Aggregation.NeuronWise ? sums / patchLength : sums.sum([1], keepdim: true) / (sums.shape[1] * patchLength);
+        using Scalar filterSize = patchLength, layerSize = sums.shape[1] * patchLength;
+        return aggregation is Aggregation.FilterWise or Aggregation.NeuronWise ? sums / filterSize : sums.sum([1], keepdim: true) / layerSize;
     }
 
     /// <summary>Input patches [n, in·kh·kw, H'·W'] (the order of the weight's flattened dimensions, and of libtorch's unfold).</summary>

@@ -1,4 +1,6 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Saliency;
 
@@ -13,7 +15,7 @@ namespace ParameterSaliency.Saliency;
 internal sealed class PinnedRelus : IDisposable
 {
     /// <summary>How far across zero a pinned input is moved (a normal float32, so flushing denormals cannot undo it).</summary>
-    const float Nudge = 1e-30f;
+    static readonly Scalar Nudge = 1e-30f;
 
     readonly List<IDisposable> removers = [];
     int calls;
@@ -35,11 +37,11 @@ internal sealed class PinnedRelus : IDisposable
                                                         "the builder given to ExactReference.Register builds another architecture.");
                 wanted = wanted.narrow(0, firstImage, x.shape[0]);
                 var value = x.detach();
-                var wrong = wanted.logical_xor(value.gt(0));
+                var wrong = wanted.logical_xor(value.gt(Zero));
                 // Most calls already agree with float64 everywhere: they pass unchanged, without the full-size arithmetic
                 // below (on ResNet-50 it made a pinned pass 1.3x as slow as a plain one).
                 if (!wrong.any().item<bool>()) return x;
-                var across = wanted.to(x.dtype).mul(2).sub(1).mul(value.abs().add(Nudge)); // ±(|x| + nudge), the side float64 chose
+                var across = wanted.to(x.dtype).mul(Two).sub(One).mul(value.abs().add(Nudge)); // ±(|x| + nudge), the side float64 chose
                 return x + where(wrong, across - value, zeros_like(value));
             }).remove));
     }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Saliency;
 
@@ -10,7 +11,7 @@ internal static class ProfileDifferences
     {
         using var scope = NewDisposeScope();
         var e = expected.to(ScalarType.Float64);
-        var errors = (actual.to(ScalarType.Float64) - e).abs().sum(1) / e.abs().sum(1).clamp_min(1e-300);
+        var errors = (actual.to(ScalarType.Float64) - e).abs().sum(1) / e.abs().sum(1).clamp_min(Tiny);
         return errors.nan_to_num(double.PositiveInfinity).data<double>().ToArray();
     }
 }

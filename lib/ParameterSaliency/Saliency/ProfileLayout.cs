@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -200,7 +201,8 @@ public sealed class ProfileLayout
                 long width = segment.Shape[1], heads = segment.Length, perHead = width / heads;
                 var queryKeyValueRows = magnitude.reshape(samples, 3, heads, perHead * width).sum([1, 3]);
                 var outputColumns = outProjectionGradient.abs().reshape(samples, width, heads, perHead).sum([1, 3]);
-                return (queryKeyValueRows + outputColumns) / (4.0 * perHead * width);
+                using Scalar entries = 4.0 * perHead * width;
+                return (queryKeyValueRows + outputColumns) / entries;
             }
             default:
                 return magnitude.reshape(samples, -1).mean([1], keepdim: true);
