@@ -53,12 +53,12 @@ internal sealed class DifferentiableProfile
         twin?.Invalidate(); // the model's weights may have changed since the last call
         var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout));
         var profiles = batched!.Differentiable(inputs, labels, check);
-        if (check.Rows.Count > 0 && twin is null)
-            Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {check.Rows.Count} of {inputs.shape[0]} images of this heatmap batch have a ReLU input float32 may not have settled; " +
+        if (check.Unverified.Count > 0)
+            Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {check.Unverified.Count} of {inputs.shape[0]} images of this heatmap batch have a ReLU input float32 may not have settled; " +
                                              "register a float64 twin with ExactReference.Register to have them recomputed.");
-        else if (check.Rows.Count > 0)
+        if (check.Wrong.Count > 0)
         {
-            var rows = tensor(check.Rows.Select(r => (long)r).ToArray(), device: inputs.device);
+            var rows = tensor(check.Wrong.Select(r => (long)r).ToArray(), device: inputs.device);
             profiles = profiles.index_copy(0, rows, twin!.Differentiable(inputs.index_select(0, rows), labels.index_select(0, rows)).to(profiles.dtype));
         }
         return Standardize(profiles).MoveToOuterDisposeScope();

@@ -102,7 +102,7 @@ internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayou
         }
         check.Include(firstCheck);
         check.Include(secondCheck);
-        check.Rows.Sort();
+        check.SortRows();
         PassesRun += passes;
         return results!;
     }

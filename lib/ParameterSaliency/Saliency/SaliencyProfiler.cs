@@ -135,8 +135,8 @@ public sealed class SaliencyProfiler
             }
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
             var profiles = cat(rows, 0);
-            // A check that found candidates built the twin if the model has one: its rows are recomputed, else reported.
-            List<int> float64Rows = twin is null ? [] : check.Rows, unsettledRows = twin is null ? check.Rows : [];
+            // Rows a twin proved wrong (the model's, or on the second lane its replica's) are recomputed; rows no twin could check are reported.
+            List<int> float64Rows = check.Wrong, unsettledRows = check.Unverified;
             if (float64Rows.Count > 0) profiles = Settle(profiles, images, labels, float64Rows, perPass, check);
             if (unsettledRows.Count > 0)
                 Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
@@ -170,7 +170,7 @@ public sealed class SaliencyProfiler
         var reference = loop.Profile(images.narrow(0, 0, comparedCount), labels.narrow(0, 0, comparedCount), loopCheck, firstRow);
         double loopSecondsPerImage = clock.Elapsed.TotalSeconds / comparedCount;
         // Rows either engine's check recomputes in float64 are settled later, whatever float32 gave them.
-        var settled = batchedCheck.Rows.Concat(loopCheck.Rows).Select(row => row - firstRow).ToHashSet();
+        var settled = batchedCheck.Unsettled.Concat(loopCheck.Unsettled).Select(row => row - firstRow).ToHashSet();
         var rowDifferences = ProfileDifferences.Rows(values.narrow(0, 0, comparedCount), reference);
         var compared = Enumerable.Range(0, rowDifferences.Length).Where(row => !settled.Contains(row)).ToArray();
         int worst = compared.Length == 0 ? -1 : compared.MaxBy(row => rowDifferences[row]);
@@ -245,7 +245,8 @@ public sealed class SaliencyProfiler
                 open = Enumerable.Range(0, kept[0]!.Length).Select(call => kept.Length == 1 ? kept[0]![call].alias() : cat(kept.Select(masks => masks![call]).ToArray(), 0)).ToList();
                 RowsSettledWithKeptMasks += kept.Length;
             }
-            else open = twin!.OpenMasks(passImages);
+            else open = (twin ??= Float64Twin.For(model, Layout) ?? throw new InvalidOperationException("Rows were proven wrong by a float64 twin, but none can be built for the model now."))
+                        .OpenMasks(passImages); // the masks were not kept, or the rows were found on the second lane
             foreach (var mask in kept.Where(masks => masks is not null).SelectMany(masks => masks!)) mask.Dispose();
             try
             {

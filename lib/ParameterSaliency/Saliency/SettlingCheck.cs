@@ -6,8 +6,8 @@ namespace ParameterSaliency.Saliency;
 /// The rows of one profiling call that float32 did not settle. The engines hand it each pass's
 /// <see cref="ReluKinks"/>: images with a ReLU input in the rounding band that carries a gradient are candidates; a
 /// float64 forward of the candidates by the model's twin (<see cref="ExactReference"/>) tells which ReLU masks float32
-/// actually got wrong, and those images' rows are recomputed under float64's ReLU masks by <see cref="SaliencyProfiler"/>. Without a
-/// twin every candidate is reported unsettled. A check given a mask budget keeps the float64 masks of the wrong rows that
+/// actually got wrong (<see cref="Wrong"/>), and those images' rows are recomputed under float64's ReLU masks by
+/// <see cref="SaliencyProfiler"/>. Without a twin a candidate is <see cref="Unverified"/>: kept in float32 and reported. A check given a mask budget keeps the float64 masks of the wrong rows that
 /// forward gave (up to that many bytes), so that recomputing them needs no second float64 forward.
 /// </summary>
 internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetBytes = 0) : IDisposable
@@ -22,8 +22,14 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
     readonly Dictionary<int, Tensor[]> masks = [];
     long maskBytes;
 
-    /// <summary>Rows (of the whole call) whose float32 masks differ from float64's, or, without a twin, every candidate.</summary>
-    public List<int> Rows { get; } = [];
+    /// <summary>Rows (of the whole call) whose float32 masks a float64 forward proved wrong: to be recomputed under float64's masks.</summary>
+    public List<int> Wrong { get; } = [];
+
+    /// <summary>Rows (of the whole call) that were candidates when no twin could check them (the model's architecture is not registered): kept in float32 and reported.</summary>
+    public List<int> Unverified { get; } = [];
+
+    /// <summary>The rows float32 did not settle: <see cref="Wrong"/> and <see cref="Unverified"/>.</summary>
+    public IEnumerable<int> Unsettled => Wrong.Concat(Unverified);
 
     /// <summary>How many images were candidates (checked against a float64 forward when there is a twin).</summary>
     public int Candidates { get; private set; }
@@ -37,7 +43,8 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
     /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling()"/>) to its own, and takes over its kept masks.</summary>
     public void Include(SettlingCheck sibling)
     {
-        Rows.AddRange(sibling.Rows);
+        Wrong.AddRange(sibling.Wrong);
+        Unverified.AddRange(sibling.Unverified);
         Candidates += sibling.Candidates;
         foreach (var (row, open) in sibling.masks) Keep(row, open);
         sibling.masks.Clear();
@@ -53,10 +60,21 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
         if (candidates.Length == 0) return;
         Candidates += candidates.Length;
         var exact = twin();
-        long[] wrong = exact is null ? candidates
-            : exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found,
-                                maskBudgetBytes > 0 ? (slot, open) => Keep(firstRow + (int)candidates[slot], open) : null).Select(slot => candidates[slot]).ToArray();
-        Rows.AddRange(wrong.Select(row => firstRow + (int)row));
+        if (exact is null)
+        {
+            Unverified.AddRange(candidates.Select(row => firstRow + (int)row));
+            return;
+        }
+        var wrong = exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found,
+                                      maskBudgetBytes > 0 ? (slot, open) => Keep(firstRow + (int)candidates[slot], open) : null);
+        Wrong.AddRange(wrong.Select(slot => firstRow + (int)candidates[slot]));
+    }
+
+    /// <summary>Sorts <see cref="Wrong"/> and <see cref="Unverified"/> (lanes add their passes' rows out of order).</summary>
+    public void SortRows()
+    {
+        Wrong.Sort();
+        Unverified.Sort();
     }
 
     /// <summary>
