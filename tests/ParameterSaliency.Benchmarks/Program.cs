@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 // functorch vmap(grad)) and against the training step of both frameworks, as ratios measured in one run; the engine
 // Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
 // once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
-//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --conv-algorithms | --kernel-routes | --vit]
+//   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --conv-algorithms | --kernel-routes | --vit
+//                                                                        | --guard-share | --guard-gate N]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
@@ -39,6 +40,23 @@ if (args.Contains("--kernel-routes"))
     Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores");
     Console.WriteLine();
     Console.WriteLine(KernelRoutes.Table());
+    return 0;
+}
+if (args.Contains("--guard-share"))
+{
+    // The settling check's share of a batched pass on the default model (about a minute).
+    Console.WriteLine(GuardShare.Table(images: 2048, runs: 5));
+    return 0;
+}
+if (args.Contains("--guard-gate"))
+{
+    // What flipping one ReLU mask in the rounding band does to a row, entry by entry, on the default model's first test images.
+    int count = int.Parse(args[Array.IndexOf(args, "--guard-gate") + 1]);
+    using var data = FashionMnist.Load(DataSplit.Test);
+    using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+    var entries = GuardGate.Measure(saved.Model, data, Enumerable.Range(0, count).ToArray(), line => Console.Error.WriteLine(line));
+    GuardGate.WriteCsv(entries, Path.Combine(folder, "guard-gate.csv"));
+    Console.WriteLine(GuardGate.Summary(entries, count));
     return 0;
 }
 if (args.Contains("--vit"))
