@@ -117,12 +117,19 @@ internal sealed class EngineOptions
 
     readonly Option<ProfileEngine> engine = new("--engine") { Description = "Per-sample gradient engine: Auto, Loop or Batched.", DefaultValueFactory = _ => ProfileEngine.Auto };
     readonly Option<int> batchSize = new("--batch-size") { Description = "Images per pass of the batched engine.", DefaultValueFactory = _ => new ProfilerOptions().BatchSize };
+    readonly Option<KinkGuard> guard = new("--guard")
+    {
+        Description = "Rows that hang on a ReLU input within float32 rounding of zero: Exact (checked in float64 and recomputed where float32 got a mask wrong) " +
+                      "or Flag (left in float32 and listed with how far each could move; no float64 forward).",
+        DefaultValueFactory = _ => KinkGuard.Exact,
+    };
 
     public void AddTo(Command command)
     {
         command.Options.Add(aggregation);
         command.Options.Add(engine);
         command.Options.Add(batchSize);
+        command.Options.Add(guard);
     }
 
     public ProfilerOptions From(ParseResult result) => new()
@@ -130,5 +137,6 @@ internal sealed class EngineOptions
         Aggregation = result.GetValue(aggregation) is { } name ? Aggregations[name] : null,
         Engine = result.GetValue(engine),
         BatchSize = result.GetValue(batchSize),
+        Guard = result.GetValue(guard),
     };
 }

@@ -36,6 +36,9 @@ internal static class ProfileCommand
                 ["labels"] = subset.Labels,
                 ["indices"] = tensor(chosen.Select(i => (long)i).ToArray()),
                 ["profiles"] = profiles.Values,
+                // Under --guard Flag: the rows that hang on a ReLU input within rounding of zero, and how far each could move (row-relative L1).
+                ["unsettled_rows"] = tensor(profiles.UnsettledRows.Select(row => (long)row).ToArray()),
+                ["unsettled_bounds"] = tensor(profiles.UnsettledBounds.ToArray(), ScalarType.Float64),
             };
             string? statisticsPath = result.GetValue(statistics);
             StandardizedProfiles? z = null;
@@ -51,6 +54,7 @@ internal static class ProfileCommand
                 ["kind"] = "parameter-saliency-profiles/1",
                 ["aggregation"] = profiler.Layout.Aggregation.ToString(),
                 ["engine"] = profiler.Engine.ToString(),
+                ["guard"] = profiler.Options.Guard.ToString(),
                 ["model"] = Path.GetFileName(saved.Path),
                 ["model_fingerprint"] = profiler.ModelFingerprint,
                 ["dataset"] = data.Name,
@@ -60,6 +64,9 @@ internal static class ProfileCommand
             SafeTensors.Write(outPath, tensors, metadata);
             z?.Dispose();
             Console.WriteLine($"Wrote {outPath}: {chosen.Length} {profiler.Layout.Aggregation} profiles of {profiler.Layout.Length} entries ({profiler.Engine} engine){(z is null ? "" : ", with z")}.");
+            if (profiles.UnsettledRows.Count > 0)
+                Console.WriteLine($"{profiles.UnsettledRows.Count} rows hang on a ReLU input within float32 rounding of zero and were not checked (unsettled_rows); " +
+                                  $"the largest could be {profiles.UnsettledBounds.Max():E1} from float64 (row-relative L1, unsettled_bounds).");
             return 0;
         });
         return command;

@@ -60,7 +60,7 @@ internal static class GuardShare
         var shares = plain.Zip(checkedRuns, (p, c) => (c - p) / p).Order().ToArray();
         return $"{images} test images, passes of {perPass}, batched engine, {get_num_threads()} torch threads, {runs} runs in turns: " +
                $"without the check {Median(plain):F2} s (median), with it {Median(checkedRuns):F2} s; the check's share of a pass {shares[shares.Length / 2]:P0} " +
-               $"(runs: {string.Join(", ", shares.Select(s => s.ToString("P0")))}), of which watching the ReLUs and finding the candidates " +
+               $"(runs: {string.Join(", ", shares.Select(s => s.ToString("P0")))}), of which watching the ReLUs and finding the candidates (all that KinkGuard.Flag does) " +
                $"{plain.Zip(watchOnly, (p, w) => (w - p) / p).Order().ElementAt(runs / 2):P0} (median); {last.Candidates} candidates checked in float64, {last.Wrong} recomputed";
     }
 }

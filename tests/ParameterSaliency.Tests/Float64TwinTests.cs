@@ -97,7 +97,7 @@ public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClas
                 entries.Add(new KinkEntry(call, slot, offset, wrong ? !open64 : open64));
             }
         }
-        return (new KinkCandidates(Enumerable.Range(0, Count).Select(i => (long)i).ToArray(), entries.ToArray(), perImage), planted);
+        return (new KinkCandidates(Enumerable.Range(0, Count).Select(i => (long)i).ToArray(), entries.ToArray(), perImage, new double[Count]), planted);
     }
 
     /// <summary>Candidates whose deepest calls are early, in the middle and late in the network, by image: what lets the twin's forwards stop early.</summary>
@@ -161,7 +161,7 @@ public class Float64TwinTests(Float64TwinTests.FirstImagesForward first) : IClas
         ExactReference.Register(model, () => Build(extraRelu: true));
         using var twin = Float64Twin.For(model, ProfileLayout.For(model, Aggregation.NeuronWise))!;
         var image = SharedData.TestSplit.Images.narrow(0, 0, 1);
-        var candidates = new KinkCandidates([0], [new KinkEntry(0, 0, 5, true)], [2 * 26 * 26]);
+        var candidates = new KinkCandidates([0], [new KinkEntry(0, 0, 5, true)], [2 * 26 * 26], [0]);
         var error = Assert.Throws<InvalidOperationException>(() => twin.MasksDiffer(image, candidates));
         Assert.Contains("builds another architecture", error.Message);
         Assert.Contains("more ReLUs", error.Message);

@@ -74,6 +74,28 @@ public class UnsettledReluTests(ITestOutputHelper output, FirstImages first) : I
         AssertEveryRowWithin1e3(TinyModels.RowErrors(first.Profiles.Values, float64), "PyTorch float64"); // no row excused
     }
 
+    [Fact]
+    public void Under_the_flag_guard_every_row_is_within_its_bound_of_float64()
+    {
+        // KinkGuard.Flag checks nothing in float64: every row it does not list must be within the budget of float64, and
+        // every row it lists within the bound it gives (beside float32 rounding), whichever masks these kernels got wrong.
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel, CPU);
+        var profiler = new SaliencyProfiler(saved.Model, new ProfilerOptions { Guard = KinkGuard.Flag });
+        using var profiles = profiler.Profile(SharedData.TestSplit, FirstImages.Indices);
+        var errors = TinyModels.RowErrors(profiles.Values, first.Float64.Values);
+        var bounds = profiles.UnsettledRows.Zip(profiles.UnsettledBounds).ToDictionary(p => p.First, p => p.Second);
+        double Allowed(int row) => (bounds.TryGetValue(row, out double bound) ? bound : ReluKinks.FlipBudget) + TinyModels.Relative;
+        var beyond1e3 = Enumerable.Range(0, errors.Length).Where(row => errors[row] > 1e-3).ToArray();
+        int tightest = Enumerable.Range(0, errors.Length).MaxBy(row => errors[row] / Allowed(row));
+        output.WriteLine($"Flag on {Runtime.CpuKernels.Policy.Kernels}: {profiles.UnsettledRows.Count} rows flagged (bounds up to {profiles.UnsettledBounds.DefaultIfEmpty().Max():E1}); " +
+                         $"rows beyond 1e-3: [{string.Join(", ", beyond1e3.Select(row => $"#{row} {errors[row]:E1} (bound {Allowed(row):E1})"))}]; " +
+                         $"closest to its bound: #{tightest} {errors[tightest]:E1} of {Allowed(tightest):E1}");
+        Assert.Empty(profiles.Float64MaskRows);
+        Assert.Equal(profiles.UnsettledRows.Count, profiles.UnsettledBounds.Count);
+        Assert.All(beyond1e3, row => Assert.Contains(row, profiles.UnsettledRows));
+        Assert.All(Enumerable.Range(0, errors.Length), row => Assert.True(errors[row] <= Allowed(row), $"image {row} is {errors[row]:E2} from float64, beyond its bound {Allowed(row):E2}"));
+    }
+
     void AssertEveryRowWithin1e3(double[] errors, string reference)
     {
         var profiles = first.Profiles;

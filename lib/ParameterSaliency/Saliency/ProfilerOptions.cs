@@ -36,6 +36,13 @@ public sealed record ProfilerOptions
     /// </summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>
+    /// Whether rows that hang on a ReLU input within float32 rounding of zero are checked in float64 and recomputed
+    /// (<see cref="KinkGuard.Exact"/>, the default) or left in float32 and flagged with how far they could move
+    /// (<see cref="KinkGuard.Flag"/>).
+    /// </summary>
+    public KinkGuard Guard { get; init; } = KinkGuard.Exact;
+
     /// <summary>For <see cref="Aggregation.LayerWise"/>: one entry for every parameter tensor, not only the 4-D ones.</summary>
     public bool LayerWiseAllTensors { get; init; }
 }

@@ -166,7 +166,8 @@ internal sealed class ReluKinks : IDisposable
         long[] images = shares.Where(pair => pair.Value > FlipBudget).Select(pair => (long)pair.Key).Order().ToArray();
         if (images.Length == 0) return KinkCandidates.None(valuesPerImage);
         var slot = images.Select((image, i) => (image, i)).ToDictionary(p => (int)p.image, p => p.i);
-        return new KinkCandidates(images, entries.Where(e => slot.ContainsKey(e.Image)).Select(e => new KinkEntry(e.Call, slot[e.Image], e.Offset, e.Open)).ToArray(), valuesPerImage);
+        return new KinkCandidates(images, entries.Where(e => slot.ContainsKey(e.Image)).Select(e => new KinkEntry(e.Call, slot[e.Image], e.Offset, e.Open)).ToArray(),
+                                  valuesPerImage, images.Select(image => shares[(int)image]).ToArray());
     }
 
     /// <summary>Removes the hooks and frees what they kept.</summary>

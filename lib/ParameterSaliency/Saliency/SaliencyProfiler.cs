@@ -103,7 +103,7 @@ public sealed class SaliencyProfiler
             long valuesPerImage = images.shape[1] * images.shape[2] * images.shape[3];
             int perPass = ImagesPerPass(valuesPerImage);
             twin?.Invalidate(); // the model's weights may have changed since the last call
-            using var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout), SettleMaskBudget);
+            using var check = new SettlingCheck(Options.Guard == KinkGuard.Exact ? () => twin ??= Float64Twin.For(model, Layout) : null, SettleMaskBudget);
             int passes = (count + perPass - 1) / perPass, done = 0;
             int PassSize(int pass) => Math.Min(perPass, count - pass * perPass);
             (Tensor Images, Tensor Labels) PassInputs(int pass) =>
@@ -138,10 +138,12 @@ public sealed class SaliencyProfiler
             // Rows a twin proved wrong (the model's, or on the second lane its replica's) are recomputed; rows no twin could check are reported.
             List<int> float64Rows = check.Wrong, unsettledRows = check.Unverified;
             if (float64Rows.Count > 0) profiles = Settle(profiles, images, labels, float64Rows, perPass, check);
-            if (unsettledRows.Count > 0)
+            if (unsettledRows.Count > 0 && Options.Guard == KinkGuard.Exact)
                 Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
                                                  "(register a float64 twin with ExactReference.Register to have them recomputed): rows " + string.Join(", ", unsettledRows.Take(10)) + (unsettledRows.Count > 10 ? ", ..." : ""));
-            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) { Float64MaskRows = float64Rows, UnsettledRows = unsettledRows, Float32Candidates = check.Candidates };
+            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) {
+                Float64MaskRows = float64Rows, UnsettledRows = unsettledRows, UnsettledBounds = unsettledRows.Select(row => check.Bounds[row]).ToArray(), Float32Candidates = check.Candidates,
+            };
         }
         finally
         {

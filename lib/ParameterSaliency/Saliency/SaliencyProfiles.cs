@@ -32,8 +32,19 @@ public sealed class SaliencyProfiles : IDisposable
     /// <summary>How many images had a ReLU input within rounding of zero that carries a gradient, and were checked against a float64 forward (or, without a twin, reported in <see cref="UnsettledRows"/>).</summary>
     public int Float32Candidates { get; init; }
 
-    /// <summary>Rows float32 may not have settled, of a model without a float64 twin (<see cref="ExactReference.Register"/>): these may differ from the exact profile by up to 1e-2.</summary>
+    /// <summary>
+    /// Rows float32 may not have settled and nothing checked: of a model without a float64 twin
+    /// (<see cref="ExactReference.Register"/>), or every such row under <see cref="KinkGuard.Flag"/>. How far each could be
+    /// from the exact profile is in <see cref="UnsettledBounds"/>.
+    /// </summary>
     public IReadOnlyList<int> UnsettledRows { get; init; } = [];
+
+    /// <summary>
+    /// For each of <see cref="UnsettledRows"/>, in order, about how far (row-relative L1, ||s − s_exact||₁ / ||s_exact||₁) it
+    /// could be from the exact profile if float32 got every ReLU input of its image in the rounding band wrong: the sum of
+    /// those inputs' gradient shares. A wrong mask moved a row by at most 0.93 times its share on the default model.
+    /// </summary>
+    public IReadOnlyList<double> UnsettledBounds { get; init; } = [];
 
     /// <summary>Number of images N.</summary>
     public int Count => Labels.Count;

@@ -10,7 +10,7 @@ namespace ParameterSaliency.Saliency;
 /// <see cref="SaliencyProfiler"/>. Without a twin a candidate is <see cref="Unverified"/>: kept in float32 and reported. A check given a mask budget keeps the float64 masks of the wrong rows that
 /// forward gave (up to that many bytes), so that recomputing them needs no second float64 forward.
 /// </summary>
-internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetBytes = 0) : IDisposable
+internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetBytes = 0) : IDisposable
 {
     /// <summary>
     /// The profiler's mask budget: most bytes of float64 masks kept for the wrong rows of one call (one byte per ReLU
@@ -28,6 +28,9 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
     /// <summary>Rows (of the whole call) that were candidates when no twin could check them (the model's architecture is not registered): kept in float32 and reported.</summary>
     public List<int> Unverified { get; } = [];
 
+    /// <summary>How far each of <see cref="Unverified"/> could be from float64 (row-relative L1): the sum of its inputs' gradient shares.</summary>
+    public Dictionary<int, double> Bounds { get; } = [];
+
     /// <summary>The rows float32 did not settle: <see cref="Wrong"/> and <see cref="Unverified"/>.</summary>
     public IEnumerable<int> Unsettled => Wrong.Concat(Unverified);
 
@@ -37,14 +40,18 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
     /// <summary>A check for a computation that may be discarded (the loop beside the batched engine on the first batch); dispose it.</summary>
     public SettlingCheck Sibling() => new(twin, maskBudgetBytes);
 
+    /// <summary>Whether candidates are checked against a float64 forward when a twin can be had (null twin: they are only flagged, <see cref="KinkGuard.Flag"/>).</summary>
+    public bool Verifies => twin is not null;
+
     /// <summary>A check with the same mask budget that asks <paramref name="otherTwin"/> (the twin of a replica of the model, for a pass that runs on it: <see cref="ProfileLanes"/>); dispose it.</summary>
-    public SettlingCheck Sibling(Func<Float64Twin?> otherTwin) => new(otherTwin, maskBudgetBytes);
+    public SettlingCheck Sibling(Func<Float64Twin?> otherTwin) => new(Verifies ? otherTwin : null, maskBudgetBytes);
 
     /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling()"/>) to its own, and takes over its kept masks.</summary>
     public void Include(SettlingCheck sibling)
     {
         Wrong.AddRange(sibling.Wrong);
         Unverified.AddRange(sibling.Unverified);
+        foreach (var (row, bound) in sibling.Bounds) Bounds[row] = bound;
         Candidates += sibling.Candidates;
         foreach (var (row, open) in sibling.masks) Keep(row, open);
         sibling.masks.Clear();
@@ -59,10 +66,14 @@ internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetByte
         long[] candidates = found.Images;
         if (candidates.Length == 0) return;
         Candidates += candidates.Length;
-        var exact = twin();
+        var exact = twin?.Invoke();
         if (exact is null)
         {
-            Unverified.AddRange(candidates.Select(row => firstRow + (int)row));
+            for (int slot = 0; slot < candidates.Length; slot++)
+            {
+                Unverified.Add(firstRow + (int)candidates[slot]);
+                Bounds[firstRow + (int)candidates[slot]] = found.Shares[slot];
+            }
             return;
         }
         var wrong = exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found,

@@ -25,6 +25,7 @@ internal sealed class StatisticsCheckpoint(string path, string key)
             .AppendLine(profiler.Layout.Aggregation.ToString())
             .AppendLine(profiler.Engine.ToString())
             .AppendLine(profiler.Options.BatchSize.ToString(CultureInfo.InvariantCulture))
+            .AppendLine(profiler.Options.Guard.ToString())
             .AppendLine(profiler.Layout.Length.ToString(CultureInfo.InvariantCulture))
             .AppendLine(data.Identity)
             .AppendLine(string.Join(",", chosen));
