@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 // Auto picks under every oneDNN ISA cap this processor supports (each in a child process); two processes computing at
 // once; `saliency stats` as a user runs it; heatmaps one at a time against batched; memory of statistics passes.
 //   dotnet run --project tests/ParameterSaliency.Benchmarks -c Release [-- --quick | --engines | --stats-vs-functorch | --conv-algorithms | --kernel-routes | --vit
-//                                                                        | --guard-share | --guard-gate N]
+//                                                                        | --guard-share | --guard-gate N | --resnet50-guard]
 WorkbookPaths.RegisterData();
 if (args.Contains("--isa-row")) return IsaRow.Print();
 if (args.Contains("--pass-memory")) return PassMemory.Child(args[Array.IndexOf(args, "--pass-memory") + 1], int.Parse(args[Array.IndexOf(args, "--pass-memory") + 2]));
@@ -46,6 +46,14 @@ if (args.Contains("--guard-share"))
 {
     // The settling check's share of a batched pass on the default model (about a minute).
     Console.WriteLine(GuardShare.Table(images: 2048, runs: 5));
+    return 0;
+}
+if (args.Contains("--resnet50-guard"))
+{
+    // The paper's ResNet-50 under KinkGuard.Exact and KinkGuard.Flag against PyTorch (a few minutes).
+    Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {CpuKernelPolicy.ProcessorName()}, {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
+    Console.WriteLine();
+    Console.WriteLine(ResNet50Guard.Row(folder, count: quick ? 4 : 8, repeats: 5));
     return 0;
 }
 if (args.Contains("--guard-gate"))
