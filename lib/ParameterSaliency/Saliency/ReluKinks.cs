@@ -35,10 +35,9 @@ internal sealed class ReluKinks : IDisposable
     /// other masks, and moved its row (relative L1) by at most 0.93 times its share (beside float32's rounding of the row,
     /// about 1e-6), 0.08-0.26 times in the deepest calls (the benchmark's <c>--guard-gate</c>; whether float32 flips an
     /// entry depends on the processor's kernels, what the flip does does not). So the rows of the images this leaves
-    /// unchecked are within about 2.5e-4 of float64 even if
-    /// every one of their entries in the band were on the wrong side (measured: 4.5e-5 at most). The gate this replaces,
-    /// a share of at least 0.002 per entry, checked 366 of those images and left entries whose flip moves a row by
-    /// 1.25e-3, beyond the 1e-3 every row is held to.
+    /// unchecked are within about 2.5e-4 of float64 even if every one of their entries in the band were on the wrong side
+    /// (measured: 4.5e-5 at most). The gate this replaces, a share of at least 0.002 per entry, checked 366 of those images
+    /// and left entries whose flip moves a row by 1.25e-3, beyond the 1e-3 every row is held to.
     /// </summary>
     public const double FlipBudget = 2.5e-4;
 
