@@ -88,6 +88,13 @@ public sealed class SaliencyStatistics
     /// <summary>What D was, e.g. <c>fashion-mnist:test</c> or <c>fashion-mnist:test[shard 1/4]</c>.</summary>
     public string DataName { get; }
 
+    /// <summary>
+    /// How the profiles behind μ and σ treated rows that hang on a ReLU input within float32 rounding of zero: checked in
+    /// float64 (<see cref="KinkGuard.Exact"/>, also every file that records nothing) or left in float32 (<see cref="KinkGuard.Flag"/>).
+    /// A cache computed under Flag is not used for a profiler that checks.
+    /// </summary>
+    public KinkGuard Guard { get; init; } = KinkGuard.Exact;
+
     /// <summary>One pass of <paramref name="profiler"/> over <paramref name="data"/> (the images at <paramref name="indices"/>, or all); memory stays flat whatever the size of D.</summary>
     /// <param name="profiler">Profiler whose model, layout and options compute the profiles s.</param>
     /// <param name="data">The validation set D.</param>
@@ -133,7 +140,10 @@ public sealed class SaliencyStatistics
                 sinceCheckpoint.Restart();
             }
         }
-        return new SaliencyStatistics(accumulator, profiler.Layout.EntryNames, profiler.Layout.Aggregation, profiler.ModelFingerprint, fingerprint, dataName ?? data.Name);
+        return new SaliencyStatistics(accumulator, profiler.Layout.EntryNames, profiler.Layout.Aggregation, profiler.ModelFingerprint, fingerprint, dataName ?? data.Name)
+        {
+            Guard = profiler.Options.Guard,
+        };
     }
 
     /// <summary>
@@ -178,6 +188,8 @@ public sealed class SaliencyStatistics
         {
             var cached = Load(path);
             cached.EnsureBelongsTo(profiler);
+            if (cached.Guard == KinkGuard.Flag && profiler.Options.Guard == KinkGuard.Exact)
+                throw new InvalidOperationException("they were computed with KinkGuard.Flag (rows near a ReLU kink left in float32), and this profiler checks those rows in float64");
             var expected = Fingerprint(data, indices ?? Enumerable.Range(0, data.Count).ToArray());
             if (cached.Data != expected)
                 throw new InvalidOperationException($"they were computed over other images ({cached.DataName}) than {data.Name}");
@@ -226,7 +238,10 @@ public sealed class SaliencyStatistics
             fingerprint = fingerprint.Merge(shard.Data);
         }
         return new SaliencyStatistics(accumulator, first.EntryNames, first.Aggregation, first.ModelFingerprint, fingerprint,
-            dataName ?? string.Join(" + ", shards.Select(s => s.DataName)));
+            dataName ?? string.Join(" + ", shards.Select(s => s.DataName)))
+        {
+            Guard = shards.Any(shard => shard.Guard == KinkGuard.Flag) ? KinkGuard.Flag : KinkGuard.Exact, // one unchecked shard leaves the whole unchecked
+        };
     }
 
     /// <summary>Throws <see cref="InvalidOperationException"/> unless these statistics were computed for <paramref name="profiler"/>'s model, aggregation and entries.</summary>
@@ -263,6 +278,7 @@ public sealed class SaliencyStatistics
             ["entry_names_sha256"] = NamesHash(EntryNames),
         };
         if (Aggregation != Aggregation.ParameterWise) metadata["entry_names"] = string.Join(",", EntryNames);
+        if (Guard != KinkGuard.Exact) metadata["guard"] = Guard.ToString(); // exact files stay as they were
         SafeTensors.Write(path, tensors, metadata);
     }
 
@@ -301,7 +317,10 @@ public sealed class SaliencyStatistics
         var recomputed = accumulator.SampleStd();
         int bad = Enumerable.Range(0, entries).FirstOrDefault(i => Math.Abs(recomputed[i] - std[i]) > 1e-9 * Math.Max(1e-30, std[i]) + 1e-300, -1);
         if (bad >= 0) throw new InvalidDataException($"{path}: std[{bad}] = {std[bad]:R} disagrees with m2 and count ({recomputed[bad]:R}): file damaged.");
-        return new SaliencyStatistics(accumulator, names, aggregation, Get("model_fingerprint"), DataFingerprint.Parse(Get("data_fingerprint")), Get("data"));
+        return new SaliencyStatistics(accumulator, names, aggregation, Get("model_fingerprint"), DataFingerprint.Parse(Get("data_fingerprint")), Get("data"))
+        {
+            Guard = content.Metadata.TryGetValue("guard", out var guard) && guard == nameof(KinkGuard.Flag) ? KinkGuard.Flag : KinkGuard.Exact,
+        };
     }
 
     static string NamesHash(IEnumerable<string> names) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", names))));
