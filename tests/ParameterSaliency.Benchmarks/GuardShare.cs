@@ -32,7 +32,7 @@ internal static class GuardShare
                 using var scope = NewDisposeScope();
                 engine.Profile(x.narrow(0, first, perPass), y.narrow(0, first, perPass), checkRows ? check : null, first);
             }
-            foreach (var chunk in check.Wrong.Chunk(perPass)) // as SaliencyProfiler.Settle: a pinned pass with the kept masks
+            foreach (var chunk in check.Wrong.ToArray().Chunk(perPass)) // as SaliencyProfiler.Settle: a pinned pass with the kept masks
             {
                 using var scope = NewDisposeScope();
                 var rows = tensor(chunk.Select(r => (long)r).ToArray());

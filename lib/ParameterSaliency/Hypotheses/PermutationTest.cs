@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static ParameterSaliency.Runtime.HeldScalars;
 
 namespace ParameterSaliency.Hypotheses;
 
@@ -75,12 +76,12 @@ public static class PermutationTest
             ? Enumerable.Range(0, 1 << n).Select(mask => Signs((ulong)mask))
             : Enumerable.Range(0, permutations).Select(_ => Enumerable.Range(0, n).Select(_ => random.Next(2) == 0 ? 1.0 : -1.0).ToArray());
         var sumOfSquares = differences.square().sum([0]);
-        using Scalar relative = 1e-9, floor = 1e-300, count = n, degrees = n - 1, zero = 0;
-        var tolerance = relative * differences.abs().amax([0]) + floor;
+        using Scalar relative = 1e-9, count = n, degrees = n - 1;
+        var tolerance = relative * differences.abs().amax([0]) + Tiny;
         Tensor PairedT(Tensor signs)
         {
             var mean = matmul(signs, differences) / count;                          // [B, F]
-            var variance = ((sumOfSquares.unsqueeze(0) - mean.square() * count) / degrees).clamp_min(zero);
+            var variance = ((sumOfSquares.unsqueeze(0) - mean.square() * count) / degrees).clamp_min(Zero);
             return mean / (variance / count + tolerance.square().unsqueeze(0)).sqrt();
         }
         var (_, p) = Run(PairedT, Signs(0), flips, exact, twoSided: true);
@@ -118,27 +119,27 @@ public static class PermutationTest
 
         static Tensor Relative(Tensor largest)
         {
-            using Scalar relative = 1e-9, floor = 1e-300;
-            return relative * largest + floor;
+            using Scalar relative = 1e-9;
+            return relative * largest + Tiny;
         }
 
         public Tensor Of(Tensor membership)
         {
-            using Scalar one = 1, zero = 0, countA = na, countB = n - na, degreesA = na - 1, degreesB = n - na - 1;
-            var inB = one - membership;
+            using Scalar countA = na, countB = n - na, degreesA = na - 1, degreesB = n - na - 1;
+            var inB = One - membership;
             var meanA = matmul(membership, rows) / countA;
             var meanB = matmul(inB, rows) / countB;
-            var varianceA = ((matmul(membership, squares) - meanA.square() * countA) / degreesA).clamp_min(zero);
-            var varianceB = ((matmul(inB, squares) - meanB.square() * countB) / degreesB).clamp_min(zero);
+            var varianceA = ((matmul(membership, squares) - meanA.square() * countA) / degreesA).clamp_min(Zero);
+            var varianceB = ((matmul(inB, squares) - meanB.square() * countB) / degreesB).clamp_min(Zero);
             return (meanA - meanB) / (varianceA / countA + varianceB / countB + Tolerance.square().unsqueeze(0)).sqrt();
         }
 
         public double[] Difference(double[] membership)
         {
             using var scope = NewDisposeScope();
-            using Scalar one = 1, countA = na, countB = n - na;
+            using Scalar countA = na, countB = n - na;
             var m = tensor(membership, ScalarType.Float64).unsqueeze(0);
-            return (matmul(m, rows) / countA - matmul(one - m, rows) / countB)[0].data<double>().ToArray();
+            return (matmul(m, rows) / countA - matmul(One - m, rows) / countB)[0].data<double>().ToArray();
         }
     }
 
@@ -148,7 +149,7 @@ public static class PermutationTest
         var observed = statistic(tensor(observedLabels, ScalarType.Float64).unsqueeze(0))[0];
         // Ties count as extreme, within rounding: a column that is the same for every image (a filter dead on all of them)
         // has statistics that differ only by rounding, and gets p = 1.
-        using Scalar tie = TieTolerance, one = 1;
+        using Scalar tie = TieTolerance;
         var threshold = (twoSided ? observed.abs() : observed) - tie;
         var extreme = zeros(observed.shape, ScalarType.Float64);
         int total = 0;
@@ -162,8 +163,8 @@ public static class PermutationTest
             total += chunk.Length;
         }
         using Scalar draws = total, drawsAndObserved = total + 1;
-        var p = exact ? extreme / draws : (extreme + one) / drawsAndObserved;
-        return (observed.data<double>().ToArray(), p.clamp_max(one).data<double>().ToArray());
+        var p = exact ? extreme / draws : (extreme + One) / drawsAndObserved;
+        return (observed.data<double>().ToArray(), p.clamp_max(One).data<double>().ToArray());
     }
 
     static IEnumerable<int[]> RandomSubsets(int n, int k, int count, int seed)

@@ -102,7 +102,6 @@ internal sealed class ProfileLanes(nn.Module<Tensor, Tensor> model, ProfileLayou
         }
         check.Include(firstCheck);
         check.Include(secondCheck);
-        check.SortRows();
         PassesRun += passes;
         return results!;
     }

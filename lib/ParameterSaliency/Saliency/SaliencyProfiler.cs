@@ -136,13 +136,14 @@ public sealed class SaliencyProfiler
             int[] labelArray = labels.cpu().to(ScalarType.Int64).data<long>().Select(l => (int)l).ToArray();
             var profiles = cat(rows, 0);
             // Rows a twin proved wrong (the model's, or on the second lane its replica's) are recomputed; rows no twin could check are reported.
-            List<int> float64Rows = check.Wrong, unsettledRows = check.Unverified;
+            List<int> float64Rows = [.. check.Wrong], unsettledRows = [.. check.Unverified.Keys];
             if (float64Rows.Count > 0) profiles = Settle(profiles, images, labels, float64Rows, perPass, check);
             if (unsettledRows.Count > 0 && Options.Guard == KinkGuard.Exact)
                 Runtime.Notices.Writer.WriteLine($"ParameterSaliency: {unsettledRows.Count} of {count} profiles have a ReLU input float32 cannot settle and stay in float32 " +
                                                  "(register a float64 twin with ExactReference.Register to have them recomputed): rows " + string.Join(", ", unsettledRows.Take(10)) + (unsettledRows.Count > 10 ? ", ..." : ""));
-            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices) {
-                Float64MaskRows = float64Rows, UnsettledRows = unsettledRows, UnsettledBounds = unsettledRows.Select(row => check.Bounds[row]).ToArray(), Float32Candidates = check.Candidates,
+            return new SaliencyProfiles(Layout, profiles, labelArray, sourceIndices)
+            {
+                Float64MaskRows = float64Rows, UnsettledRows = unsettledRows, UnsettledBounds = [.. check.Unverified.Values], Float32Candidates = check.Candidates,
             };
         }
         finally

@@ -22,17 +22,17 @@ internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetByt
     readonly Dictionary<int, Tensor[]> masks = [];
     long maskBytes;
 
-    /// <summary>Rows (of the whole call) whose float32 masks a float64 forward proved wrong: to be recomputed under float64's masks.</summary>
-    public List<int> Wrong { get; } = [];
+    /// <summary>Rows (of the whole call, ascending) whose float32 masks a float64 forward proved wrong: to be recomputed under float64's masks.</summary>
+    public SortedSet<int> Wrong { get; } = [];
 
-    /// <summary>Rows (of the whole call) that were candidates when no twin could check them (the model's architecture is not registered): kept in float32 and reported.</summary>
-    public List<int> Unverified { get; } = [];
-
-    /// <summary>How far each of <see cref="Unverified"/> could be from float64 (row-relative L1): the sum of its inputs' gradient shares.</summary>
-    public Dictionary<int, double> Bounds { get; } = [];
+    /// <summary>
+    /// Rows (of the whole call, ascending) that were candidates when nothing checked them (no twin, or <see cref="KinkGuard.Flag"/>),
+    /// each with how far it could be from float64 (row-relative L1): the sum of its inputs' gradient shares. Kept in float32 and reported.
+    /// </summary>
+    public SortedDictionary<int, double> Unverified { get; } = [];
 
     /// <summary>The rows float32 did not settle: <see cref="Wrong"/> and <see cref="Unverified"/>.</summary>
-    public IEnumerable<int> Unsettled => Wrong.Concat(Unverified);
+    public IEnumerable<int> Unsettled => Wrong.Concat(Unverified.Keys);
 
     /// <summary>How many images were candidates (checked against a float64 forward when there is a twin).</summary>
     public int Candidates { get; private set; }
@@ -49,9 +49,8 @@ internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetByt
     /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling()"/>) to its own, and takes over its kept masks.</summary>
     public void Include(SettlingCheck sibling)
     {
-        Wrong.AddRange(sibling.Wrong);
-        Unverified.AddRange(sibling.Unverified);
-        foreach (var (row, bound) in sibling.Bounds) Bounds[row] = bound;
+        Wrong.UnionWith(sibling.Wrong);
+        foreach (var (row, bound) in sibling.Unverified) Unverified[row] = bound;
         Candidates += sibling.Candidates;
         foreach (var (row, open) in sibling.masks) Keep(row, open);
         sibling.masks.Clear();
@@ -69,23 +68,12 @@ internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetByt
         var exact = twin?.Invoke();
         if (exact is null)
         {
-            for (int slot = 0; slot < candidates.Length; slot++)
-            {
-                Unverified.Add(firstRow + (int)candidates[slot]);
-                Bounds[firstRow + (int)candidates[slot]] = found.Shares[slot];
-            }
+            for (int slot = 0; slot < candidates.Length; slot++) Unverified[firstRow + (int)candidates[slot]] = found.Shares[slot];
             return;
         }
         var wrong = exact.MasksDiffer(images.index_select(0, tensor(candidates, device: images.device)), found,
                                       maskBudgetBytes > 0 ? (slot, open) => Keep(firstRow + (int)candidates[slot], open) : null);
-        Wrong.AddRange(wrong.Select(slot => firstRow + (int)candidates[slot]));
-    }
-
-    /// <summary>Sorts <see cref="Wrong"/> and <see cref="Unverified"/> (lanes add their passes' rows out of order).</summary>
-    public void SortRows()
-    {
-        Wrong.Sort();
-        Unverified.Sort();
+        Wrong.UnionWith(wrong.Select(slot => firstRow + (int)candidates[slot]));
     }
 
     /// <summary>
