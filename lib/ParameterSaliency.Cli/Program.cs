@@ -15,6 +15,7 @@ root.Subcommands.Add(PlantedCueCommand.Create());
 root.Subcommands.Add(NeighborsCommand.Create());
 root.Subcommands.Add(FineTuneCommand.Create());
 root.Subcommands.Add(AtlasCommand.Create());
+root.Subcommands.Add(ExploreCommand.Create());
 root.Subcommands.Add(SanityCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(CpuCommand.Create());

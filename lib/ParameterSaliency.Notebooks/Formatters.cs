@@ -61,6 +61,7 @@ public static class Formatters
         Add<Exercise.Verdict>(verdict => verdict.ToHtml());
         Add<TableView>(table => table.ToHtml());
         Add<FailureAtlas>(HtmlViews.Of);
+        Add<ExplorerPage>(page => page.ToHtml());
         Add<FilterComparison>(comparison => HtmlViews.Of(comparison), comparison => comparison.Summary);
         Add<FilterSetTest>(HtmlViews.Of);
         Add<Trust.SanityReport>(TrustCharts.Html, report => report.VerdictTable());

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ParameterSaliency.Data;
+using ParameterSaliency.Imaging;
+using ParameterSaliency.Models;
+using ParameterSaliency.Saliency;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace ParameterSaliency.Tests;
+
+/// <summary>
+/// The mistake explorer (<c>saliency explore</c>, <see cref="Explorer.Write"/>): what a reader clicks in a real browser,
+/// offline, against <c>saliency top</c>, <c>saliency neighbors</c> and a forward pass and profiles computed here; bad
+/// input; and the units of a Vision Transformer and of a PyTorch model on an image folder.
+/// </summary>
+[ExpectedSeconds(35)]
+public class ExplorerTests(ITestOutputHelper output)
+{
+    const string DefaultStats = "data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors";
+    const int Shown = 60, K = 10, Neighbours = 8;
+
+    [SkippableFact]
+    public void Clicking_a_mistake_a_cell_and_a_unit_shows_what_the_commands_and_an_independent_count_say()
+    {
+        Skip.If(BrowserCharts.WhyNot is not null, BrowserCharts.WhyNot);
+        string folder = Path.Combine(Workbook.Root, "artifacts", "explorer-test");
+        string page = Path.Combine(folder, "page");
+        Directory.CreateDirectory(folder);
+        var written = Workbook.Run(CommandLineTests.Saliency, $"explore --stats {DefaultStats} --most-mistakes {Shown} --correct-sample 200 -k {K} -n {Neighbours} --out \"{page}\"");
+        Assert.True(written.ExitCode == 0, written.Error);
+        output.WriteLine(written.Output.Trim());
+
+        // The first mistakes by a plain forward pass and argmax, and their most frequent (true, predicted) cell.
+        using var saved = ModelFile.Load(WorkbookPaths.DefaultModel);
+        var test = SharedData.TestSplit;
+        var mistakes = FirstMistakes(saved.Model, test, Shown);
+        var (cellTrue, cellPredicted) = mistakes.GroupBy(m => (m.True, m.Predicted)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+
+        var run = Workbook.RunProgram("node", $"explorer.mjs \"{Path.Combine(page, "index.html")}\" \"{Path.Combine(folder, "explorer")}\" {cellTrue} {cellPredicted}",
+            BrowserCharts.Folder, TimeSpan.FromMinutes(3));
+        var shown = BrowserCharts.LastJsonLine(run.Output);
+        output.WriteLine(shown.ToJsonString());
+        Assert.True(run.ExitCode == 0 && shown["errors"]!.AsArray().Count == 0, $"console errors: {shown["errors"]?.ToJsonString()}\n{run.Error}");
+        Assert.Empty(shown["refused"]!.AsArray());
+        Assert.True(shown["openMs"]!.GetValue<int>() < 4000, $"the page took {shown["openMs"]} ms to show its grid");
+        foreach (string view in new[] { "overview", "mistake", "unit" }) Assert.True(File.Exists(Path.Combine(folder, $"explorer-{view}.png")), $"no screenshot of the {view}");
+
+        int third = mistakes[2].Index;
+        Assert.Equal(third, shown["third"]!.GetValue<int>());
+        Assert.Equal(third, shown["panelIndex"]!.GetValue<int>());
+        Assert.Equal(mistakes[3].Index, shown["afterArrow"]!.GetValue<int>());
+        Assert.Equal([true, true, true, true], Ints<bool>(shown["maps"]));
+        Assert.Equal(Shown, shown["afterEscape"]!.GetValue<int>());
+
+        var top = Workbook.Run(CommandLineTests.Saliency, $"top --stats {DefaultStats} --index {third} -k {K}");
+        Assert.True(top.ExitCode == 0, top.Error);
+        string[] topNames = top.Output.Split('\n').Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length == 5 && int.TryParse(fields[0], out _)).Select(fields => fields[1]).ToArray();
+        Assert.Equal(K, topNames.Length);
+        Assert.Equal(topNames, Ints<string>(shown["topUnits"]));
+
+        var neighbours = Workbook.Run(CommandLineTests.Saliency, $"neighbors --stats {DefaultStats} --index {third} -n {Neighbours}");
+        Assert.True(neighbours.ExitCode == 0, neighbours.Error);
+        var (saliency, pixel) = NeighbourIndices(neighbours.Output);
+        Assert.Equal(saliency.Skip(1), Ints<int>(shown["saliencyNeighbours"]));
+        Assert.Equal(pixel.Skip(1), Ints<int>(shown["pixelNeighbours"]));
+
+        Assert.Equal(mistakes.Where(m => m.True == cellTrue && m.Predicted == cellPredicted).Select(m => m.Index), Ints<int>(shown["cellMistakes"]));
+
+        // The unit's panel against ŝ = (s − μ) / σ computed here in float64 and a plain sort of every shown mistake.
+        string unit = shown["unitName"]!.GetValue<string>();
+        Assert.Equal(topNames[0], unit);
+        var statistics = SaliencyStatistics.Load(Path.Combine(Workbook.Root, DefaultStats));
+        var carried = mistakes.Where(m => TopUnits(saved.Model, statistics, test, m.Index, K).Contains(unit)).Select(m => m.Index).ToArray();
+        Assert.Equal(carried, Ints<int>(shown["unitMistakes"]));
+    }
+
+    [Fact]
+    public void Bad_input_gets_one_line_and_exit_1_and_leaves_a_folder_as_it_was()
+    {
+        string folder = Directory.CreateTempSubdirectory("explorer-bad-").FullName;
+        try
+        {
+            string vitStats = Path.Combine(Workbook.Root, "data", "statistics", "fashion-vit-tiny.fashion-mnist-test.neurons.safetensors");
+            AssertOneLine(Workbook.Run(CommandLineTests.Saliency, $"explore --stats \"{vitStats}\" --out \"{Path.Combine(folder, "page")}\""), "statistics");
+
+            // Ten images the default model classifies correctly, one per class, as an image folder.
+            using var saved = ModelFile.Load(WorkbookPaths.DefaultModel);
+            var test = SharedData.TestSplit;
+            var predictions = Predictions(saved.Model, test, 200);
+            string images = Path.Combine(folder, "images");
+            for (int c = 0; c < 10; c++)
+            {
+                int i = Enumerable.Range(0, 200).First(j => test.LabelArray[j] == c && predictions[j] == c);
+                Directory.CreateDirectory(Path.Combine(images, $"{c}-{test.ClassNames[c].Replace('/', '-')}"));
+                using var pixels = test.Pixels(i);
+                File.WriteAllBytes(Path.Combine(images, $"{c}-{test.ClassNames[c].Replace('/', '-')}", $"{i}.png"), ImageTile.FromUnitTensor(pixels, "").ToPng());
+            }
+            AssertOneLine(Workbook.Run(CommandLineTests.Saliency, $"explore --stats {DefaultStats} --dataset \"folder:{images}\" --out \"{Path.Combine(folder, "page")}\""), "no mistake");
+
+            string file = Path.Combine(folder, "a-file");
+            File.WriteAllText(file, "not a folder");
+            AssertOneLine(Workbook.Run(CommandLineTests.Saliency, $"explore --stats {DefaultStats} --most-mistakes 5 --out \"{Path.Combine(file, "page")}\""), "Cannot write");
+
+            string someoneElses = Path.Combine(folder, "notes");
+            Directory.CreateDirectory(someoneElses);
+            File.WriteAllText(Path.Combine(someoneElses, "keep.txt"), "mine");
+            AssertOneLine(Workbook.Run(CommandLineTests.Saliency, $"explore --stats {DefaultStats} --most-mistakes 5 --out \"{someoneElses}\""), "not a mistake explorer's");
+            Assert.Equal(["keep.txt"], Directory.GetFileSystemEntries(someoneElses).Select(Path.GetFileName));
+            Assert.False(Directory.Exists(Path.Combine(folder, "page")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_vision_transformer_shows_its_heads_and_a_pytorch_model_on_an_image_folder_its_filters()
+    {
+        string folder = Directory.CreateTempSubdirectory("explorer-units-").FullName;
+        try
+        {
+            using var vit = ModelFile.Load(WorkbookPaths.VitModel);
+            using var data = SharedData.TestSplit.Subset(Enumerable.Range(0, 300).ToArray());
+            var heads = SaliencyStatistics.Load(WorkbookPaths.VitHeadStatistics);
+            var page = Explorer.Write(vit.Model, data, heads, Path.Combine(folder, "vit"), new ExplorerOptions { MostMistakes = 6, CorrectSample = 40, TopUnits = 5 });
+            output.WriteLine(page.ToString());
+            var overview = Script(Path.Combine(page.Folder, "data.js"), "window.EXPLORER_DATA = ");
+            var units = overview["units"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).ToArray();
+            Assert.All(units, name => Assert.Contains(".head[", name));
+            var first = overview["mistakes"]![0]!;
+            int image = first["i"]!.GetValue<int>();
+            Assert.Equal(TopUnits(vit.Model, heads, data, image, 5), first["top"]!.AsArray().Select(t => units[t![0]!.GetValue<int>()]).ToArray());
+            var chunk = Script(Path.Combine(page.Folder, "chunks", "mistakes-0.js"), "window.explorerChunk(0, ");
+            Assert.Equal(4, chunk[image.ToString(CultureInfo.InvariantCulture)]!["maps"]!.AsArray().Count(map => map is not null));
+
+            string own = Path.Combine(Workbook.Root, "data", "your-own-model");
+            var run = Workbook.Run(CommandLineTests.Saliency, $"explore --model \"{Path.Combine(own, "model.pth")}\" --arch resnet18-cifar --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 " +
+                $"--dataset \"folder:{Path.Combine(own, "images")}\" --correct-sample 40 --out \"{Path.Combine(folder, "own")}\"");
+            Assert.True(run.ExitCode == 0, run.Error);
+            var ownOverview = Script(Path.Combine(folder, "own", "data.js"), "window.EXPLORER_DATA = ");
+            using var pth = ModelFile.Load(Path.Combine(own, "model.pth"), arch: "resnet18-cifar", normalization: new Normalization([0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]));
+            using var images = DatasetCatalog.Load($"folder:{Path.Combine(own, "images")}", new ImageFolderOptions(null, null, pth.Normalization, false));
+            var predictions = Predictions(pth.Model, images, images.Count);
+            Assert.Equal(Enumerable.Range(0, images.Count).Where(i => predictions[i] != images.LabelArray[i]),
+                ownOverview["mistakes"]!.AsArray().Select(m => m!["i"]!.GetValue<int>()));
+            Assert.All(ownOverview["units"]!.AsArray(), u => Assert.Matches(@"\.weight\[\d+\]$", u!["name"]!.GetValue<string>()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> misclassified images, by argmax of the logits.</summary>
+    static List<(int Index, int True, int Predicted)> FirstMistakes(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
+    {
+        var found = new List<(int, int, int)>();
+        for (int start = 0; found.Count < count; start += 500)
+        {
+            using var part = data.Subset(Enumerable.Range(start, 500).ToArray());
+            int[] predicted = Predictions(model, part, 500);
+            for (int j = 0; j < 500 && found.Count < count; j++)
+                if (predicted[j] != data.LabelArray[start + j]) found.Add((start + j, data.LabelArray[start + j], predicted[j]));
+        }
+        return found;
+    }
+
+    static int[] Predictions(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.eval();
+        return model.call(data.Images.narrow(0, 0, count)).argmax(1).data<long>().Select(p => (int)p).ToArray();
+    }
+
+    /// <summary>The names of the <paramref name="k"/> largest entries of ŝ = (s − μ) / σ of one image, standardized here in float64.</summary>
+    static string[] TopUnits(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, ImageDataset data, int image, int k)
+    {
+        var profiler = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = statistics.Aggregation });
+        using var profiles = profiler.Profile(data, [image]);
+        double[] s = profiles.Values[0].to(ScalarType.Float64).data<double>().ToArray();
+        var z = s.Select((v, j) => (v - statistics.Mean[j]) / (statistics.Std[j] <= StandardizedProfiles.MinStd ? 1 : statistics.Std[j])).ToArray();
+        return Enumerable.Range(0, z.Length).OrderByDescending(j => z[j]).Take(k).Select(j => statistics.EntryNames[j]).ToArray();
+    }
+
+    static (int[] Saliency, int[] Pixel) NeighbourIndices(string text)
+    {
+        var lists = new List<List<int>>();
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.Contains("neighbours of #", StringComparison.Ordinal)) lists.Add([]);
+            else if (lists.Count > 0 && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var rank, var index, ..] && int.TryParse(rank, out _))
+                lists[^1].Add(int.Parse(index, CultureInfo.InvariantCulture));
+        }
+        Assert.Equal(2, lists.Count);
+        return (lists[0].ToArray(), lists[1].ToArray());
+    }
+
+    static T[] Ints<T>(JsonNode? array) => array!.AsArray().Select(v => v!.GetValue<T>()).ToArray();
+
+    static JsonNode Script(string path, string prefix)
+    {
+        string text = File.ReadAllText(path);
+        Assert.StartsWith(prefix, text);
+        return JsonNode.Parse(text[prefix.Length..].TrimEnd().TrimEnd(';').TrimEnd(')'))!;
+    }
+
+    void AssertOneLine((int ExitCode, string Output, string Error) run, string expected)
+    {
+        output.WriteLine(run.Error.Trim());
+        Assert.Equal(1, run.ExitCode);
+        var errors = run.Error.Split('\n').Where(line => line.StartsWith("saliency: error:", StringComparison.Ordinal)).ToArray();
+        Assert.True(errors.Length == 1, $"expected one error line, got:\n{run.Error}");
+        Assert.Contains(expected, errors[0], StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+}
