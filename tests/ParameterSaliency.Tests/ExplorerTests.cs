@@ -125,16 +125,46 @@ public class ExplorerTests(ITestOutputHelper output)
             using var vit = ModelFile.Load(WorkbookPaths.VitModel);
             using var data = SharedData.TestSplit.Subset(Enumerable.Range(0, 300).ToArray());
             var heads = SaliencyStatistics.Load(WorkbookPaths.VitHeadStatistics);
-            var page = Explorer.Write(vit.Model, data, heads, Path.Combine(folder, "vit"), new ExplorerOptions { MostMistakes = 6, CorrectSample = 40, TopUnits = 5 });
+            // A sanity run's per-image values, as 'saliency sanity' writes them: the page shows the trained model's (step 0).
+            string sanity = Path.Combine(folder, "sanity");
+            Directory.CreateDirectory(sanity);
+            File.WriteAllText(Path.Combine(sanity, "sanity.md"), "# sanity\n");
+            int measured = FirstMistakes(vit.Model, data, 1)[0].Index;
+            File.WriteAllText(Path.Combine(sanity, "images.csv"), "test,method,step,metric,image,value\n" +
+                $"deletion,\"boosted heatmap, top-10 (paper)\",0,auc,{measured},0.125\ndeletion,input gradient,1,auc,{measured},0.5\nrandom logit,input gradient,0,ssim,{measured + 1},0.25\n");
+
+            var page = Explorer.Write(vit.Model, data, heads, Path.Combine(folder, "vit"), new ExplorerOptions { MostMistakes = 6, CorrectSample = 40, TopUnits = 5, SanityFolder = sanity });
             output.WriteLine(page.ToString());
             var overview = Script(Path.Combine(page.Folder, "data.js"), "window.EXPLORER_DATA = ");
             var units = overview["units"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).ToArray();
             Assert.All(units, name => Assert.Contains(".head[", name));
             var first = overview["mistakes"]![0]!;
             int image = first["i"]!.GetValue<int>();
+            Assert.Equal(measured, image);
             Assert.Equal(TopUnits(vit.Model, heads, data, image, 5), first["top"]!.AsArray().Select(t => units[t![0]!.GetValue<int>()]).ToArray());
             var chunk = Script(Path.Combine(page.Folder, "chunks", "mistakes-0.js"), "window.explorerChunk(0, ");
-            Assert.Equal(4, chunk[image.ToString(CultureInfo.InvariantCulture)]!["maps"]!.AsArray().Count(map => map is not null));
+            var detail = chunk[image.ToString(CultureInfo.InvariantCulture)]!;
+            Assert.Equal(4, detail["maps"]!.AsArray().Count(map => map is not null));
+            Assert.Equal("[[\"deletion\",\"boosted heatmap, top-10 (paper)\",\"auc\",0.125]]", detail["sanity"]!.ToJsonString());
+            Assert.Equal("../sanity/sanity.md", overview["sanity"]!["link"]!.GetValue<string>());
+
+            // The unit panel's histograms and means against ŝ computed here, over the mistakes and the correct sample the page names.
+            var unit = overview["units"]![first["top"]![0]![0]!.GetValue<int>()]!;
+            int[] shownMistakes = overview["mistakes"]!.AsArray().Select(m => m!["i"]!.GetValue<int>()).ToArray();
+            int[] correct = Ints<int>(overview["correctIndices"]);
+            Assert.Equal(40, correct.Length);
+            Assert.All(correct, i => Assert.DoesNotContain(i, shownMistakes));
+            int entry = unit["entry"]!.GetValue<int>();
+            foreach (var (group, histogram, mean) in new[] { (shownMistakes, "hm", "mm"), (correct, "hc", "mc") })
+            {
+                double[] z = group.Select(i => Standardized(vit.Model, heads, data, i)[entry]).ToArray();
+                Assert.Equal(z.Average(), unit[mean]!.GetValue<double>(), 3);
+                var bins = overview["bins"]!;
+                int binCount = bins["count"]!.GetValue<int>();
+                long[] counts = new long[binCount];
+                foreach (double v in z) counts[Math.Clamp((int)Math.Floor((v - bins["lowest"]!.GetValue<double>()) / bins["width"]!.GetValue<double>()), 0, binCount - 1)]++;
+                Assert.Equal(counts, Ints<long>(unit[histogram]));
+            }
 
             string own = Path.Combine(Workbook.Root, "data", "your-own-model");
             var run = Workbook.Run(CommandLineTests.Saliency, $"explore --model \"{Path.Combine(own, "model.pth")}\" --arch resnet18-cifar --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 " +
@@ -158,11 +188,12 @@ public class ExplorerTests(ITestOutputHelper output)
     static List<(int Index, int True, int Predicted)> FirstMistakes(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
     {
         var found = new List<(int, int, int)>();
-        for (int start = 0; found.Count < count; start += 500)
+        for (int start = 0; found.Count < count && start < data.Count; start += 500)
         {
-            using var part = data.Subset(Enumerable.Range(start, 500).ToArray());
-            int[] predicted = Predictions(model, part, 500);
-            for (int j = 0; j < 500 && found.Count < count; j++)
+            int size = Math.Min(500, data.Count - start);
+            using var part = data.Subset(Enumerable.Range(start, size).ToArray());
+            int[] predicted = Predictions(model, part, size);
+            for (int j = 0; j < size && found.Count < count; j++)
                 if (predicted[j] != data.LabelArray[start + j]) found.Add((start + j, data.LabelArray[start + j], predicted[j]));
         }
         return found;
@@ -179,11 +210,17 @@ public class ExplorerTests(ITestOutputHelper output)
     /// <summary>The names of the <paramref name="k"/> largest entries of ŝ = (s − μ) / σ of one image, standardized here in float64.</summary>
     static string[] TopUnits(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, ImageDataset data, int image, int k)
     {
+        double[] z = Standardized(model, statistics, data, image);
+        return Enumerable.Range(0, z.Length).OrderByDescending(j => z[j]).Take(k).Select(j => statistics.EntryNames[j]).ToArray();
+    }
+
+    /// <summary>ŝ = (s − μ) / σ of one image, standardized here in float64 from its profile s.</summary>
+    static double[] Standardized(nn.Module<Tensor, Tensor> model, SaliencyStatistics statistics, ImageDataset data, int image)
+    {
         var profiler = new SaliencyProfiler(model, new ProfilerOptions { Aggregation = statistics.Aggregation });
         using var profiles = profiler.Profile(data, [image]);
         double[] s = profiles.Values[0].to(ScalarType.Float64).data<double>().ToArray();
-        var z = s.Select((v, j) => (v - statistics.Mean[j]) / (statistics.Std[j] <= StandardizedProfiles.MinStd ? 1 : statistics.Std[j])).ToArray();
-        return Enumerable.Range(0, z.Length).OrderByDescending(j => z[j]).Take(k).Select(j => statistics.EntryNames[j]).ToArray();
+        return s.Select((v, j) => (v - statistics.Mean[j]) / (statistics.Std[j] <= StandardizedProfiles.MinStd ? 1 : statistics.Std[j])).ToArray();
     }
 
     static (int[] Saliency, int[] Pixel) NeighbourIndices(string text)

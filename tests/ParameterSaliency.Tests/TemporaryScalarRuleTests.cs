@@ -7,6 +7,7 @@ using ParameterSaliency.Analyzers;
 namespace ParameterSaliency.Tests;
 
 /// <summary>
+/// PS0002, the rule against a constant 0 that C# turns into a ScalarType (<c>t.sum(0)</c> sums everything as bytes), and
 /// PS0001, the build's rule against TorchSharp Scalars that nothing holds during the native call (a collection can
 /// finalise them mid-call: notebook 07 failed twice in suite runs with "Unknown scalar type"). The rule runs on
 /// snippets here, so a rule that stopped firing fails this test instead of silently passing every build.
@@ -57,6 +58,22 @@ public class TemporaryScalarRuleTests
         Assert.Contains("'3'", diagnostics[0].GetMessage());
     }
 
+    [Theory]
+    [InlineData("var a = t.sum(0);")]
+    [InlineData("var a = t.to(ScalarType.Float64).sum(0);")]
+    [InlineData("ScalarType? type = 0; var a = t.sum(type);")]
+    public void A_constant_that_becomes_a_scalar_type_is_refused(string body) =>
+        Assert.Equal([ZeroAsScalarTypeAnalyzer.Id], Diagnose(body).Select(d => d.Id).Distinct().ToArray());
+
+    [Theory]
+    [InlineData("var a = t.sum(dim: 0);")]
+    [InlineData("var a = t.sum(0, keepdim: true);")]
+    [InlineData("var a = t.sum(1);")]
+    [InlineData("var a = t.sum(ScalarType.Float64);")]
+    [InlineData("var a = t.sum((ScalarType)0);")]
+    [InlineData("ScalarType? type = null; var a = t.sum(type);")]
+    public void A_dimension_or_a_named_scalar_type_passes(string body) => Assert.Empty(Diagnose(body));
+
     static Diagnostic[] Diagnose(string body, string members = "")
     {
         var source = Prelude + members + Method + body + "\n    }\n}\n";
@@ -68,7 +85,7 @@ public class TemporaryScalarRuleTests
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(errors.Length == 0, "the snippet does not compile: " + string.Join("; ", errors.Select(e => e.ToString())));
-        return compilation.WithAnalyzers([new TemporaryScalarAnalyzer()])
+        return compilation.WithAnalyzers([new TemporaryScalarAnalyzer(), new ZeroAsScalarTypeAnalyzer()])
             .GetAnalyzerDiagnosticsAsync().Result
             .ToArray();
     }

@@ -68,7 +68,7 @@ public static class Explorer
             : EvaluationCache.LoadOrEvaluate(options.EvaluationCache, model, data, counting);
         if (report.Misclassified.Count == 0) throw new ArgumentException($"The model classifies every one of the {data.Count} images of {data.Name} correctly: there is no mistake to explore.");
         int[] mistakes = report.Misclassified.Take(options.MostMistakes ?? int.MaxValue).ToArray();
-        if (mistakes.Length < report.Misclassified.Count) notes.Add($"The first {mistakes.Length} of {report.Misclassified.Count} mistakes (--most-mistakes).");
+        if (mistakes.Length < report.Misclassified.Count) notes.Add($"The first {mistakes.Length} of {report.Misclassified.Count} mistakes.");
         var random = new Random(options.Seed);
         int[] correct = Enumerable.Range(0, data.Count).Where(i => report.Labels[i] == report.Predictions[i]).ToArray();
         random.Shuffle(correct);
@@ -109,7 +109,7 @@ public static class Explorer
         }
         string? sanityLink = options.SanityFolder is null ? null
             : Path.GetRelativePath(staging.Target, Path.Combine(Path.GetFullPath(options.SanityFolder), "sanity.md")).Replace('\\', '/');
-        File.WriteAllText(staging.PathOf("data.js"), json.Overview(mistakes, profiles, atlas, units, sheets, heatmaps.Methods, correct.Length, sanityLink, sanity is not null));
+        File.WriteAllText(staging.PathOf("data.js"), json.Overview(mistakes, profiles, atlas, units, sheets, heatmaps.Methods, correct, sanityLink, sanity is not null));
         ExplorerAssets.WriteTo(staging.Staging);
         long bytes = new DirectoryInfo(staging.Staging).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         return new ExplorerPage(staging.Target, mistakes.Length, units.Count, atlas?.Clusters.Count ?? 0, bytes, clock.Elapsed, notes.Distinct().ToArray());

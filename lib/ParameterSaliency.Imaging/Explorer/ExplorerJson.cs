@@ -62,7 +62,7 @@ internal sealed class ExplorerJson(ImageDataset data, EvaluationReport report, P
 
     /// <summary><c>data.js</c>: the overview and every unit's panel.</summary>
     public string Overview(int[] mistakes, MistakeProfiles profiles, FailureModes? modes, List<ExplorerUnit> units, ThumbnailSheets sheets, string[] methods,
-        int correctImages, string? sanityLink, bool sanityRead)
+        IReadOnlyList<int> correctSample, string? sanityLink, bool sanityRead)
     {
         var modeOf = new Dictionary<int, int>();
         foreach (var cluster in modes?.Clusters ?? []) foreach (int image in cluster.Images) modeOf[image] = cluster.Number;
@@ -107,7 +107,8 @@ internal sealed class ExplorerJson(ImageDataset data, EvaluationReport report, P
                 ["largest"] = new JsonArray(u.Largest.Select(l => (JsonNode)new JsonArray(l.Image, Round(l.Z), report.Labels[l.Image], report.Predictions[l.Image])).ToArray()),
             }).ToArray()),
             ["bins"] = new JsonObject { ["lowest"] = UnitTally.Lowest, ["width"] = UnitTally.BinWidth, ["count"] = UnitTally.Bins },
-            ["correctSample"] = correctImages,
+            ["correctSample"] = correctSample.Count,
+            ["correctIndices"] = new JsonArray(correctSample.Select(i => (JsonNode)i).ToArray()),
             ["modesSummary"] = modes?.Summary,
             ["modes"] = new JsonArray((modes?.Clusters ?? []).Select(c => (JsonNode)new JsonObject
             {

@@ -42,7 +42,7 @@ internal sealed class UnitTally : IDisposable
         using Scalar lowest = Lowest, width = BinWidth, first = 0, last = Bins - 1;
         var bins = z.to(ScalarType.Float64).sub(lowest).div(width).floor().clamp(first, last).to(ScalarType.Int64).t().contiguous();
         counts.scatter_add_(1, bins, ones_like(bins));
-        sums.add_(z.to(ScalarType.Float64).sum(0));
+        sums.add_(z.to(ScalarType.Float64).sum(dim: 0));
         var rowsOf = tensor(indices.Select(i => (long)i).ToArray()).unsqueeze(1).expand(indices.Count, units);
         var values = topValues is null ? z.to(ScalarType.Float32) : cat([topValues, z.to(ScalarType.Float32)]);
         var owners = topImages is null ? rowsOf : cat([topImages, rowsOf]);
