@@ -130,7 +130,7 @@
     const total = h => h.reduce((a, b) => a + b, 0) || 1;
     const series = [[unit.hm, '#d9534f', `mistakes (${total(unit.hm)})`], [unit.hc, '#5b8bd9', `correct, sample of ${D.correctSample}`]];
     const max = Math.max(...series.flatMap(([h]) => h.map(c => c / total(h))), 1e-9);
-    const x = b => left + (width - left - 24) * b / n, y = v => (height - bottom) * (1 - v / max) + 4;
+    const x = b => left + (width - left - 24) * b / n, y = v => (height - bottom) * (1 - Math.sqrt(v / max)) + 4;
     const svg = el('svg:svg', { width, height: height + 8, role: 'img', 'aria-label': 'ŝ over mistakes and correct images' });
     for (const [h, colour] of series) {
       const points = h.map((c, b) => `${x(b)},${y(c / total(h))} ${x(b + 1)},${y(c / total(h))}`).join(' ');
@@ -141,9 +141,8 @@
       svg.append(el('svg:text', { x: x(b), y: height + 4, 'text-anchor': 'middle', 'font-size': 10, text: (b === 0 ? '≤' : b === n ? '≥' : '') + value }));
     }
     series.forEach(([, colour, label], s) => svg.append(el('svg:text', { x: width - 10, y: 14 + 14 * s, 'text-anchor': 'end', 'font-size': 11, fill: colour, text: label })));
-    svg.append(el('svg:text', { x: left - 4, y: height + 4, 'font-size': 10, 'text-anchor': 'end', text: 'ŝ' }));
-    svg.append(el('svg:text', { x: 4, y: 12, 'font-size': 10, text: 'share' }));
-    return svg;
+    return el('figure', { class: 'histogram' }, [svg, el('figcaption', { text: `ŝ of this ${D.unitNoun} in bins of ${D.bins.width} (the end bins gather everything beyond); ` +
+      'the height is the share of each group, on a square-root scale.' })]);
   }
 
   // ---- a mistake's panel --------------------------------------------------------------------------------------------
@@ -228,7 +227,7 @@
       el('h2', {}, [`${D.unitNoun} `, el('span', { id: 'unit-name', text: unit.name })]),
       el('p', { text: `Mean ŝ over the mistakes ${fixed(unit.mm, 2)}; over ${D.correctSample} correct images ${fixed(unit.mc, 2)}.` }),
       histogram(unit),
-      el('h3', { text: `In the top ${D.k} of ${carried.length} mistakes` }),
+      el('h3', { text: `${carried.length} mistake${carried.length === 1 ? ' has' : 's have'} it in their top ${D.k}` }),
       el('div', { id: 'unit-mistakes' }, carried.map(m => thumb(m.i, 42, '', `#${m.i}: ${name(m.t)} → ${name(m.p)}`, () => openMistake(m.i)))),
       el('h3', { text: 'Images of largest ŝ on it (among the mistakes and the correct sample)' }),
       el('div', { id: 'unit-largest' }, unit.largest.map(([i, z, t, p]) => el('figure', {}, [thumb(i, 48, t !== p ? 'wrong' : '', `#${i}`, byIndex.has(i) ? () => openMistake(i) : null),
