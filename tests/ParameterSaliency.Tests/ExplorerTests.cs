@@ -158,7 +158,7 @@ public class ExplorerTests(ITestOutputHelper output)
             foreach (var (group, histogram, mean) in new[] { (shownMistakes, "hm", "mm"), (correct, "hc", "mc") })
             {
                 double[] z = group.Select(i => Standardized(vit.Model, heads, data, i)[entry]).ToArray();
-                Assert.Equal(z.Average(), unit[mean]!.GetValue<double>(), 3);
+                Assert.InRange(unit[mean]!.GetValue<double>() - z.Average(), -1e-3, 1e-3);
                 var bins = overview["bins"]!;
                 int binCount = bins["count"]!.GetValue<int>();
                 long[] counts = new long[binCount];
@@ -177,11 +177,71 @@ public class ExplorerTests(ITestOutputHelper output)
             Assert.Equal(Enumerable.Range(0, images.Count).Where(i => predictions[i] != images.LabelArray[i]),
                 ownOverview["mistakes"]!.AsArray().Select(m => m!["i"]!.GetValue<int>()));
             Assert.All(ownOverview["units"]!.AsArray(), u => Assert.Matches(@"\.weight\[\d+\]$", u!["name"]!.GetValue<string>()));
+
+            // The images that excite a filter most, against its channel's mean output taken here one image at a time.
+            var excited = ownOverview["units"]!.AsArray().First(u => u!["excite"] is JsonArray)!;
+            string layer = excited["name"]!.GetValue<string>()[..excited["name"]!.GetValue<string>().IndexOf(".weight[", StringComparison.Ordinal)];
+            int channel = int.Parse(excited["name"]!.GetValue<string>().Split('[', ']')[1], CultureInfo.InvariantCulture);
+            int[] candidates = ownOverview["mistakes"]!.AsArray().Select(m => m!["i"]!.GetValue<int>()).Concat(Ints<int>(ownOverview["correctIndices"])).ToArray();
+            var means = candidates.ToDictionary(i => i, i => ChannelMean(pth.Model, layer, channel, images, i));
+            var expected = means.OrderByDescending(m => m.Value).Take(excited["excite"]!.AsArray().Count).ToArray();
+            Assert.Equal(expected.Select(m => m.Key), excited["excite"]!.AsArray().Select(e => e![0]!.GetValue<int>()));
+            Assert.All(excited["excite"]!.AsArray(), e => Assert.InRange(e![1]!.GetValue<double>() - means[e[0]!.GetValue<int>()], -2e-4, 2e-4)); // written to 4 decimals
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void An_mlp_without_a_spatial_layer_gets_three_maps_and_a_note()
+    {
+        string folder = Directory.CreateTempSubdirectory("explorer-mlp-").FullName;
+        try
+        {
+            manual_seed(7);
+            using var mlp = new Mlp(1, 28, [32], 10);
+            using var data = SharedData.TestSplit.Subset(Enumerable.Range(0, 200).ToArray());
+            var statistics = SaliencyStatistics.Compute(new SaliencyProfiler(mlp), data);
+            var page = Explorer.Write(mlp, data, statistics, folder, new ExplorerOptions { MostMistakes = 4, CorrectSample = 10 });
+            output.WriteLine(page.ToString());
+            Assert.Contains(page.Notes, note => note.StartsWith("No Grad-CAM", StringComparison.Ordinal));
+            Assert.Contains(page.Notes, note => note.StartsWith("No failure modes", StringComparison.Ordinal));
+            var overview = Script(Path.Combine(folder, "data.js"), "window.EXPLORER_DATA = ");
+            Assert.Equal("neuron", overview["unitNoun"]!.GetValue<string>());
+            Assert.Empty(overview["modes"]!.AsArray());
+            var chunk = Script(Path.Combine(folder, "chunks", "mistakes-0.js"), "window.explorerChunk(0, ");
+            Assert.All(chunk.AsObject(), entry => Assert.Equal([true, true, false, true], entry.Value!["maps"]!.AsArray().Select(map => map is not null).ToArray()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The mean over positions of channel <paramref name="channel"/> of module <paramref name="layer"/>'s output for one image.</summary>
+    static double ChannelMean(nn.Module<Tensor, Tensor> model, string layer, int channel, ImageDataset data, int image)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.eval();
+        var module = (nn.Module<Tensor, Tensor>)model.named_modules().Single(m => m.name == layer).module;
+        double mean = double.NaN;
+        var remover = module.register_forward_hook((m, input, result) =>
+        {
+            mean = result[0, channel].to(ScalarType.Float64).mean().item<double>();
+            return result;
+        });
+        try
+        {
+            model.call(data.Images.narrow(0, image, 1));
+        }
+        finally
+        {
+            remover.remove();
+        }
+        return mean;
     }
 
     /// <summary>The first <paramref name="count"/> misclassified images, by argmax of the logits.</summary>

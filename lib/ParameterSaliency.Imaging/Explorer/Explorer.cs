@@ -89,10 +89,13 @@ public static class Explorer
         var sanity = options.SanityFolder is null ? null : SanityValues.Read(options.SanityFolder);
         var json = new ExplorerJson(data, report, profiler.Layout, options, notes);
         var units = json.Units(profiles, atlas);
+        progress?.Report("the images that excite each filter most");
+        var excite = FilterActivations.Leaders(model, profiler.Layout, units.Select(u => u.Entry), data, mistakes.Concat(correct).Order().ToArray(), LargestPerUnit);
         var shown = new HashSet<int>(mistakes);
         shown.UnionWith(saliencyNeighbours.Concat(pixelNeighbours).SelectMany(list => list.Entries).Select(e => e.Index));
         shown.UnionWith(atlas?.Clusters.SelectMany(c => c.Typical) ?? []);
         shown.UnionWith(units.SelectMany(u => u.Largest).Select(l => l.Image));
+        shown.UnionWith(excite.Values.SelectMany(leaders => leaders).Select(l => l.Image));
         progress?.Report($"thumbnails of {shown.Count} images");
         var sheets = ThumbnailSheets.Of(data, shown);
         for (int s = 0; s < sheets.Sheets.Count; s++) File.WriteAllBytes(staging.PathOf($"thumbs-{s}.png"), sheets.Sheets[s]);
@@ -109,7 +112,7 @@ public static class Explorer
         }
         string? sanityLink = options.SanityFolder is null ? null
             : Path.GetRelativePath(staging.Target, Path.Combine(Path.GetFullPath(options.SanityFolder), "sanity.md")).Replace('\\', '/');
-        File.WriteAllText(staging.PathOf("data.js"), json.Overview(mistakes, profiles, atlas, units, sheets, heatmaps.Methods, correct, sanityLink, sanity is not null));
+        File.WriteAllText(staging.PathOf("data.js"), json.Overview(mistakes, profiles, atlas, units, excite, sheets, heatmaps.Methods, correct, sanityLink, sanity is not null));
         ExplorerAssets.WriteTo(staging.Staging);
         long bytes = new DirectoryInfo(staging.Staging).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         return new ExplorerPage(staging.Target, mistakes.Length, units.Count, atlas?.Clusters.Count ?? 0, bytes, clock.Elapsed, notes.Distinct().ToArray());

@@ -61,7 +61,8 @@ internal sealed class ExplorerJson(ImageDataset data, EvaluationReport report, P
         .Select(e => (JsonNode)new JsonArray(e.Index, Round(e.Similarity), report.Labels[e.Index], report.Predictions[e.Index])).ToArray());
 
     /// <summary><c>data.js</c>: the overview and every unit's panel.</summary>
-    public string Overview(int[] mistakes, MistakeProfiles profiles, FailureModes? modes, List<ExplorerUnit> units, ThumbnailSheets sheets, string[] methods,
+    public string Overview(int[] mistakes, MistakeProfiles profiles, FailureModes? modes, List<ExplorerUnit> units,
+        Dictionary<int, (int Image, float Mean)[]> excite, ThumbnailSheets sheets, string[] methods,
         IReadOnlyList<int> correctSample, string? sanityLink, bool sanityRead)
     {
         var modeOf = new Dictionary<int, int>();
@@ -105,6 +106,9 @@ internal sealed class ExplorerJson(ImageDataset data, EvaluationReport report, P
                 ["mm"] = Round(profiles.MistakeTally.Mean(u.Entry)),
                 ["mc"] = Round(profiles.CorrectTally.Mean(u.Entry)),
                 ["largest"] = new JsonArray(u.Largest.Select(l => (JsonNode)new JsonArray(l.Image, Round(l.Z), report.Labels[l.Image], report.Predictions[l.Image])).ToArray()),
+                ["excite"] = excite.TryGetValue(u.Entry, out var leaders)
+                    ? new JsonArray(leaders.Select(l => (JsonNode)new JsonArray(l.Image, Round(l.Mean), report.Labels[l.Image], report.Predictions[l.Image])).ToArray())
+                    : null,
             }).ToArray()),
             ["bins"] = new JsonObject { ["lowest"] = UnitTally.Lowest, ["width"] = UnitTally.BinWidth, ["count"] = UnitTally.Bins },
             ["correctSample"] = correctSample.Count,

@@ -22,6 +22,9 @@
     for (const child of [].concat(children || [])) if (child) node.append(child);
     return node;
   }
+  // Replaces (or extends) a node's children, leaving out the null ones (replaceChildren would write "null").
+  const fill = (node, ...children) => node.replaceChildren(...children.filter(c => c !== null && c !== undefined && c !== false));
+  const add = (node, ...children) => node.append(...children.filter(c => c !== null && c !== undefined && c !== false));
   const name = c => D.classes[c];
   const percent = p => (100 * p).toFixed(1) + '%';
   const fixed = (v, digits) => v === null || v === undefined ? '–' : v.toFixed(digits);
@@ -67,12 +70,12 @@
   function drawGrid() {
     state.order = ordered();
     const grid = $('grid');
-    grid.replaceChildren(...state.order.slice(0, state.shown).map(m => thumb(m.i, 42, m.i === state.current ? 'selected' : '',
+    fill(grid, ...state.order.slice(0, state.shown).map(m => thumb(m.i, 42, m.i === state.current ? 'selected' : '',
       `#${m.i}: ${name(m.t)} → ${name(m.p)} (${percent(m.pp)})`, () => openMistake(m.i))));
     $('grid-title').textContent = `Mistakes: ${state.order.length} of ${D.mistakes.length} shown` + (state.order.length > state.shown ? ` (first ${state.shown})` : '');
     $('more').hidden = state.order.length <= state.shown;
     const f = state.filter;
-    $('filter').replaceChildren(...(f ? [el('span', { text: f.kind === 'cell' ? `Filter: true ${name(f.t)}, predicted ${name(f.p)}` : `Filter: failure mode ${f.mode}` }),
+    fill($('filter'), ...(f ? [el('span', { text: f.kind === 'cell' ? `Filter: true ${name(f.t)}, predicted ${name(f.p)}` : `Filter: failure mode ${f.mode}` }),
       el('button', { text: 'clear', onclick: () => setFilter(null) })] : []));
     document.querySelectorAll('td.cell').forEach(td => td.classList.toggle('selected', !!f && f.kind === 'cell' && +td.dataset.true === f.t && +td.dataset.pred === f.p));
     document.querySelectorAll('#modes .mode').forEach(b => b.classList.toggle('selected', !!f && f.kind === 'mode' && +b.dataset.mode === f.mode));
@@ -96,7 +99,7 @@
         style: shown[t][p] ? `background: rgba(211, 51, 51, ${Math.min(0.85, 0.1 + shown[t][p] / 40)})` : null,
         onclick: shown[t][p] ? () => setFilter({ kind: 'cell', t, p }) : null,
       }))]));
-    $('confusion').replaceChildren(el('table', { class: 'confusion' }, [head, ...rows]));
+    fill($('confusion'), el('table', { class: 'confusion' }, [head, ...rows]));
   }
 
   function modeLabel(mode) {
@@ -105,7 +108,7 @@
 
   function drawModes() {
     const modes = D.modes.map(mode => el('button', { class: 'mode', 'data-mode': mode.n, text: modeLabel(mode), onclick: () => setFilter({ kind: 'mode', mode: mode.n }) }));
-    $('modes').replaceChildren(...(modes.length ? modes : [el('p', { class: 'placeholder', text: 'No failure modes (too few mistakes).' })]),
+    fill($('modes'), ...(modes.length ? modes : [el('p', { class: 'placeholder', text: 'No failure modes (too few mistakes).' })]),
       D.modesSummary ? el('p', { class: 'hint', text: D.modesSummary }) : null);
   }
 
@@ -163,7 +166,7 @@
     document.querySelectorAll('#grid .thumb').forEach(t => t.classList.toggle('selected', +t.dataset.index === index));
     const position = state.order.findIndex(o => o.i === index);
     const panel = $('detail');
-    panel.replaceChildren(
+    fill(panel, 
       el('div', { class: 'nav' }, [
         el('button', { text: '← previous', onclick: () => step(-1), disabled: position <= 0 ? 'disabled' : null }),
         el('button', { text: 'next →', onclick: () => step(1), disabled: position < 0 || position >= state.order.length - 1 ? 'disabled' : null }),
@@ -179,15 +182,15 @@
     try {
       detail = (await loadChunk(m.chunk))[index];
     } catch (error) {
-      $('neighbour-rows').replaceChildren(el('p', { text: String(error) }));
+      fill($('neighbour-rows'), el('p', { text: String(error) }));
       return;
     }
     if (state.current !== index) return;
-    $('maps').append(...detail.maps.map((src, k) => src ? el('figure', {}, [el('img', { src, width: 104, alt: D.methods[k] }), el('figcaption', { text: D.methods[k] })]) : null));
-    $('neighbour-rows').replaceChildren(
+    add($('maps'), ...detail.maps.map((src, k) => src ? el('figure', {}, [el('img', { src, width: 104, alt: D.methods[k] }), el('figcaption', { text: D.methods[k] })]) : null));
+    fill($('neighbour-rows'), 
       neighbourRow('saliency-neighbours', `${D.neighbours} nearest in saliency space (cosine of ŝ); red: misclassified, pink ring: misclassified the same way`, detail.sal, m),
       neighbourRow('pixel-neighbours', `${D.neighbours} nearest in pixel space`, detail.pix, m));
-    $('sanity').replaceChildren(...sanitySection(detail));
+    fill($('sanity'), ...sanitySection(detail));
   }
 
   function modeSection(m) {
@@ -223,7 +226,7 @@
     const unit = D.units[u];
     if (location.hash !== `#unit-${u}`) history.replaceState(null, '', `#unit-${u}`);
     const carried = D.mistakes.filter(m => m.top.some(([v]) => v === u));
-    $('detail').replaceChildren(
+    fill($('detail'), 
       el('h2', {}, [`${D.unitNoun} `, el('span', { id: 'unit-name', text: unit.name })]),
       el('p', { text: `Mean ŝ over the mistakes ${fixed(unit.mm, 2)}; over ${D.correctSample} correct images ${fixed(unit.mc, 2)}.` }),
       histogram(unit),
@@ -231,7 +234,10 @@
       el('div', { id: 'unit-mistakes' }, carried.map(m => thumb(m.i, 42, '', `#${m.i}: ${name(m.t)} → ${name(m.p)}`, () => openMistake(m.i)))),
       el('h3', { text: 'Images of largest ŝ on it (among the mistakes and the correct sample)' }),
       el('div', { id: 'unit-largest' }, unit.largest.map(([i, z, t, p]) => el('figure', {}, [thumb(i, 48, t !== p ? 'wrong' : '', `#${i}`, byIndex.has(i) ? () => openMistake(i) : null),
-        el('figcaption', { text: `#${i} ŝ ${z.toFixed(1)}` })]))));
+        el('figcaption', { text: `#${i} ŝ ${z.toFixed(1)}` })]))),
+      unit.excite ? el('h3', { text: 'Images that excite it most (largest mean output of its channel, among the same images)' }) : null,
+      unit.excite ? el('div', { id: 'unit-excite' }, unit.excite.map(([i, mean, t, p]) => el('figure', {}, [thumb(i, 48, t !== p ? 'wrong' : '', `#${i}`, byIndex.has(i) ? () => openMistake(i) : null),
+        el('figcaption', { text: `#${i} ${mean.toFixed(2)}` })]))) : null);
   }
 
   // ---- start --------------------------------------------------------------------------------------------------------
