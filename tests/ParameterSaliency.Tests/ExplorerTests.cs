@@ -52,6 +52,8 @@ public class ExplorerTests(ITestOutputHelper output)
         Assert.Equal(mistakes[3].Index, shown["afterArrow"]!.GetValue<int>());
         Assert.Equal([true, true, true, true], Ints<bool>(shown["maps"]));
         Assert.Equal(Shown, shown["afterEscape"]!.GetValue<int>());
+        Assert.Equal(mistakes.MaxBy(m => m.Confidence).Index, shown["mostConfident"]!.GetValue<int>());
+        Assert.Equal(mistakes.MinBy(m => m.Confidence).Index, shown["leastConfident"]!.GetValue<int>());
 
         var top = Workbook.Run(CommandLineTests.Saliency, $"top --stats {DefaultStats} --index {third} -k {K}");
         Assert.True(top.ExitCode == 0, top.Error);
@@ -70,7 +72,7 @@ public class ExplorerTests(ITestOutputHelper output)
 
         // The unit's panel against ŝ = (s − μ) / σ computed here in float64 and a plain sort of every shown mistake.
         string unit = shown["unitName"]!.GetValue<string>();
-        Assert.Equal(topNames[0], unit);
+        Assert.Equal(topNames[^1], unit);
         var statistics = SaliencyStatistics.Load(Path.Combine(Workbook.Root, DefaultStats));
         var carried = mistakes.Where(m => TopUnits(saved.Model, statistics, test, m.Index, K).Contains(unit)).Select(m => m.Index).ToArray();
         Assert.Equal(carried, Ints<int>(shown["unitMistakes"]));
@@ -244,27 +246,31 @@ public class ExplorerTests(ITestOutputHelper output)
         return mean;
     }
 
-    /// <summary>The first <paramref name="count"/> misclassified images, by argmax of the logits.</summary>
-    static List<(int Index, int True, int Predicted)> FirstMistakes(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
+    /// <summary>The first <paramref name="count"/> misclassified images, by argmax of the logits, with the softmax probability of the predicted class.</summary>
+    static List<(int Index, int True, int Predicted, double Confidence)> FirstMistakes(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
     {
-        var found = new List<(int, int, int)>();
+        var found = new List<(int, int, int, double)>();
         for (int start = 0; found.Count < count && start < data.Count; start += 500)
         {
             int size = Math.Min(500, data.Count - start);
             using var part = data.Subset(Enumerable.Range(start, size).ToArray());
-            int[] predicted = Predictions(model, part, size);
+            var (predicted, confidence) = Classify(model, part, size);
             for (int j = 0; j < size && found.Count < count; j++)
-                if (predicted[j] != data.LabelArray[start + j]) found.Add((start + j, data.LabelArray[start + j], predicted[j]));
+                if (predicted[j] != data.LabelArray[start + j]) found.Add((start + j, data.LabelArray[start + j], predicted[j], confidence[j]));
         }
         return found;
     }
 
-    static int[] Predictions(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
+    static int[] Predictions(nn.Module<Tensor, Tensor> model, ImageDataset data, int count) => Classify(model, data, count).Predicted;
+
+    static (int[] Predicted, double[] Confidence) Classify(nn.Module<Tensor, Tensor> model, ImageDataset data, int count)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         model.eval();
-        return model.call(data.Images.narrow(0, 0, count)).argmax(1).data<long>().Select(p => (int)p).ToArray();
+        var probabilities = nn.functional.softmax(model.call(data.Images.narrow(0, 0, count)).to(ScalarType.Float64), 1);
+        var (confidence, predicted) = probabilities.max(1);
+        return (predicted.data<long>().Select(p => (int)p).ToArray(), confidence.data<double>().ToArray());
     }
 
     /// <summary>The names of the <paramref name="k"/> largest entries of ŝ = (s − μ) / σ of one image, standardized here in float64.</summary>

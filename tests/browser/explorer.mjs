@@ -40,10 +40,11 @@ try {
   await page.waitForFunction(third => +document.querySelector('#panel-index').textContent !== third, {}, result.third);
   result.afterArrow = await page.$eval('#panel-index', node => +node.textContent);
 
-  // A unit's panel: the first of the third mistake's top units.
+  // A unit's panel: the last of the third mistake's top units (rank k, where an off-by-one in k would show).
   await thumbs[2].click();
   await page.waitForSelector('#top-units .unit');
-  await page.click('#top-units .unit');
+  const units = await page.$$('#top-units .unit');
+  await units[units.length - 1].click();
   await page.waitForSelector('#unit-name');
   result.unitName = await page.$eval('#unit-name', node => node.textContent);
   result.unitMistakes = await page.$$eval('#unit-mistakes .thumb', nodes => nodes.map(n => +n.dataset.index));
@@ -55,6 +56,12 @@ try {
   result.cellMistakes = await page.$$eval('#grid .thumb', nodes => nodes.map(n => +n.dataset.index));
   await page.keyboard.press('Escape');
   result.afterEscape = await page.$$eval('#grid .thumb', nodes => nodes.length);
+
+  // Sorting: the most confident mistake first, then the least confident.
+  await page.select('#sort', 'confidence');
+  result.mostConfident = await page.$eval('#grid .thumb', node => +node.dataset.index);
+  await page.select('#sort', 'unsure');
+  result.leastConfident = await page.$eval('#grid .thumb', node => +node.dataset.index);
 } catch (error) {
   result.errors.push(`script: ${error}`);
 } finally {
