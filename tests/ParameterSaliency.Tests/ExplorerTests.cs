@@ -14,7 +14,7 @@ namespace ParameterSaliency.Tests;
 /// offline, against <c>saliency top</c>, <c>saliency neighbors</c> and a forward pass and profiles computed here; bad
 /// input; and the units of a Vision Transformer and of a PyTorch model on an image folder.
 /// </summary>
-[ExpectedSeconds(35)]
+[ExpectedSeconds(43)]
 public class ExplorerTests(ITestOutputHelper output)
 {
     const string DefaultStats = "data/statistics/fashion-resnet18-w16.fashion-mnist-test.safetensors";

@@ -72,7 +72,7 @@ public sealed class Notebook05Tests(Xunit.Abstractions.ITestOutputHelper log) : 
     // index over them too (its 10,000-image one is built once for notebook 04, the solutions and the CLI's neighbours).
     public override string[] Parameters => ["evaluated=200", "randomSeeds=2", "sweepSeeds=2", "images=2000"];
 }
-[ExpectedSeconds(55)]
+[ExpectedSeconds(61)]
 public sealed class Notebook07Tests(Xunit.Abstractions.ITestOutputHelper log) : NotebookExecution(log)
 {
     public override string Notebook => "07-failure-atlas.ipynb";
