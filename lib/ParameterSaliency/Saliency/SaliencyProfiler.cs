@@ -103,7 +103,7 @@ public sealed class SaliencyProfiler
             long valuesPerImage = images.shape[1] * images.shape[2] * images.shape[3];
             int perPass = ImagesPerPass(valuesPerImage);
             twin?.Invalidate(); // the model's weights may have changed since the last call
-            using var check = new SettlingCheck(Options.Guard == KinkGuard.Exact ? () => twin ??= Float64Twin.For(model, Layout) : null, SettleMaskBudget);
+            using var check = new SettlingCheck(() => twin ??= Float64Twin.For(model, Layout), SettleMaskBudget) { Guard = Options.Guard };
             int passes = (count + perPass - 1) / perPass, done = 0;
             int PassSize(int pass) => Math.Min(perPass, count - pass * perPass);
             (Tensor Images, Tensor Labels) PassInputs(int pass) =>

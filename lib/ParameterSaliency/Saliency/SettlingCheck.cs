@@ -7,10 +7,10 @@ namespace ParameterSaliency.Saliency;
 /// <see cref="ReluKinks"/>: images with a ReLU input in the rounding band that carries a gradient are candidates; a
 /// float64 forward of the candidates by the model's twin (<see cref="ExactReference"/>) tells which ReLU masks float32
 /// actually got wrong (<see cref="Wrong"/>), and those images' rows are recomputed under float64's ReLU masks by
-/// <see cref="SaliencyProfiler"/>. Without a twin a candidate is <see cref="Unverified"/>: kept in float32 and reported. A check given a mask budget keeps the float64 masks of the wrong rows that
+/// <see cref="SaliencyProfiler"/>. Without a twin, or under <see cref="KinkGuard.Flag"/>, a candidate is <see cref="Unverified"/>: kept in float32 and reported. A check given a mask budget keeps the float64 masks of the wrong rows that
 /// forward gave (up to that many bytes), so that recomputing them needs no second float64 forward.
 /// </summary>
-internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetBytes = 0) : IDisposable
+internal sealed class SettlingCheck(Func<Float64Twin?> twin, long maskBudgetBytes = 0) : IDisposable
 {
     /// <summary>
     /// The profiler's mask budget: most bytes of float64 masks kept for the wrong rows of one call (one byte per ReLU
@@ -21,6 +21,9 @@ internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetByt
 
     readonly Dictionary<int, Tensor[]> masks = [];
     long maskBytes;
+
+    /// <summary>Whether candidates are checked against a float64 forward (<see cref="KinkGuard.Exact"/>, the default) or only flagged.</summary>
+    public KinkGuard Guard { get; init; } = KinkGuard.Exact;
 
     /// <summary>Rows (of the whole call, ascending) whose float32 masks a float64 forward proved wrong: to be recomputed under float64's masks.</summary>
     public SortedSet<int> Wrong { get; } = [];
@@ -38,13 +41,10 @@ internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetByt
     public int Candidates { get; private set; }
 
     /// <summary>A check for a computation that may be discarded (the loop beside the batched engine on the first batch); dispose it.</summary>
-    public SettlingCheck Sibling() => new(twin, maskBudgetBytes);
-
-    /// <summary>Whether candidates are checked against a float64 forward when a twin can be had (null twin: they are only flagged, <see cref="KinkGuard.Flag"/>).</summary>
-    public bool Verifies => twin is not null;
+    public SettlingCheck Sibling() => new(twin, maskBudgetBytes) { Guard = Guard };
 
     /// <summary>A check with the same mask budget that asks <paramref name="otherTwin"/> (the twin of a replica of the model, for a pass that runs on it: <see cref="ProfileLanes"/>); dispose it.</summary>
-    public SettlingCheck Sibling(Func<Float64Twin?> otherTwin) => new(Verifies ? otherTwin : null, maskBudgetBytes);
+    public SettlingCheck Sibling(Func<Float64Twin?> otherTwin) => new(otherTwin, maskBudgetBytes) { Guard = Guard };
 
     /// <summary>Adds the findings of <paramref name="sibling"/> (see <see cref="Sibling()"/>) to its own, and takes over its kept masks.</summary>
     public void Include(SettlingCheck sibling)
@@ -65,7 +65,7 @@ internal sealed class SettlingCheck(Func<Float64Twin?>? twin, long maskBudgetByt
         long[] candidates = found.Images;
         if (candidates.Length == 0) return;
         Candidates += candidates.Length;
-        var exact = twin?.Invoke();
+        var exact = Guard == KinkGuard.Exact ? twin() : null;
         if (exact is null)
         {
             for (int slot = 0; slot < candidates.Length; slot++) Unverified[firstRow + (int)candidates[slot]] = found.Shares[slot];
