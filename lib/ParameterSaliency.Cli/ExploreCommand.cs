@@ -65,7 +65,7 @@ internal static class ExploreCommand
             if (full == Path.GetFullPath(WorkbookPaths.DefaultModel)) return SaliencyStatistics.Load(WorkbookPaths.DefaultStatistics);
             if (full == Path.GetFullPath(WorkbookPaths.VitModel)) return SaliencyStatistics.Load(WorkbookPaths.VitNeuronStatistics);
         }
-        string cache = Path.Combine(WorkbookPaths.Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{data.Name.Replace(':', '-').Replace('/', '-')}.statistics.safetensors");
+        string cache = WorkbookPaths.StatisticsCache(modelPath, data.Name);
         Console.Error.WriteLine($"explore: no --stats; μ and σ over {data.Name} from {cache} (computed once when missing or stale)");
         return SaliencyStatistics.LoadOrCompute(cache, new SaliencyProfiler(saved.Model), data, CommonOptions.PassProgress());
     }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using ParameterSaliency.Data;
 using ParameterSaliency.Evaluation;
 using ParameterSaliency.Models;
@@ -75,7 +73,7 @@ public sealed class WorkbookSetting
     /// Where μ and σ of <see cref="Model"/> over <see cref="Data"/> are cached: the path given, else a file named by the
     /// model and data set in the workbook's <c>artifacts/cache/</c> (outside a checkout: the user cache).
     /// </summary>
-    public string StatisticsPath => whole?.StatisticsPath ?? statisticsPath ?? Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.statistics.safetensors");
+    public string StatisticsPath => whole?.StatisticsPath ?? statisticsPath ?? Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{WorkbookPaths.CacheName(Data.Name)}.statistics.safetensors");
 
     /// <summary>
     /// Where μ and σ of the <paramref name="aggregation"/> profiles are cached: the committed file of that aggregation when
@@ -87,7 +85,7 @@ public sealed class WorkbookSetting
         whole is not null ? whole.StatisticsPathFor(aggregation)
         : statisticsPaths.TryGetValue(aggregation, out var committed) ? committed
         : aggregation == ProfilerOptions.DefaultAggregationFor(Model.Model) ? StatisticsPath
-        : Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.{aggregation}.statistics.safetensors");
+        : Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{WorkbookPaths.CacheName(Data.Name)}.{aggregation}.statistics.safetensors");
 
     /// <summary>Where the saliency index of <see cref="Model"/> over <see cref="Data"/> is cached (the model's default aggregation).</summary>
     public string SaliencyIndexPath => SaliencyIndexPathFor(ProfilerOptions.DefaultAggregationFor(Model.Model));
@@ -95,7 +93,7 @@ public sealed class WorkbookSetting
     /// <summary>Where the saliency index of <see cref="Model"/>'s <paramref name="aggregation"/> profiles over <see cref="Data"/> is cached.</summary>
     /// <param name="aggregation">The aggregation of the indexed profiles.</param>
     public string SaliencyIndexPathFor(Aggregation aggregation) => Path.Combine(CacheFolder,
-        $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}{(aggregation == ProfilerOptions.DefaultAggregationFor(Model.Model) ? "" : "." + aggregation)}.saliency-index.safetensors");
+        $"{Path.GetFileNameWithoutExtension(ModelPath)}.{WorkbookPaths.CacheName(Data.Name)}{(aggregation == ProfilerOptions.DefaultAggregationFor(Model.Model) ? "" : "." + aggregation)}.saliency-index.safetensors");
 
     /// <summary>μ and σ over <see cref="Data"/> of the profiler's aggregation, from the cache when it belongs to this model and these images, else computed once and cached.</summary>
     /// <param name="profiler">Profiler of <see cref="Model"/> that computes s when the cache cannot be used; its aggregation picks the file (<see cref="StatisticsPathFor"/>).</param>
@@ -104,7 +102,7 @@ public sealed class WorkbookSetting
         whole is not null ? whole.Statistics(profiler, progress) : SaliencyStatistics.LoadOrCompute(StatisticsPathFor(profiler.Layout.Aggregation), profiler, Data, progress);
 
     /// <summary>Where the classification of <see cref="Data"/> by <see cref="Model"/> is cached (<see cref="Evaluation"/>).</summary>
-    public string EvaluationPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{Slug(Data.Name)}.evaluation.safetensors");
+    public string EvaluationPath => Path.Combine(CacheFolder, $"{Path.GetFileNameWithoutExtension(ModelPath)}.{WorkbookPaths.CacheName(Data.Name)}.evaluation.safetensors");
 
     /// <summary>How <see cref="Model"/> classifies <see cref="Data"/>: from the cache when it belongs to these weights and these images, else classified once and cached (<see cref="EvaluationCache"/>).</summary>
     /// <param name="progress">Receives (images done, images in all) while classifying; null: none.</param>
@@ -112,15 +110,6 @@ public sealed class WorkbookSetting
         EvaluationCache.LoadOrEvaluate(EvaluationPath, Model.Model, Data, progress);
 
     static string CacheFolder => WorkbookPaths.RootIfFound is not null ? Path.Combine(WorkbookPaths.Artifacts, "cache") : Path.Combine(UserCache.Folder, "notebooks");
-
-    /// <summary>A file-name-safe form of a data-set name: readable, and unique by a short hash for folders.</summary>
-    static string Slug(string name)
-    {
-        string readable = new(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
-        if (readable.Length <= 40 && !name.StartsWith("folder:", StringComparison.Ordinal)) return readable;
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..8];
-        return readable[^Math.Min(32, readable.Length)..].TrimStart('-') + "-" + hash;
-    }
 
     internal string ToHtml() =>
         "<table><tr><th>model</th><th>architecture</th><th>data</th><th>images</th><th>classes</th><th>μ, σ cache</th></tr>" +

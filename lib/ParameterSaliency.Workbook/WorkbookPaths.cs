@@ -66,15 +66,32 @@ public static class WorkbookPaths
     /// Where the saliency index of <paramref name="modelPath"/>'s model over <paramref name="dataset"/> is cached
     /// (<c>artifacts/cache/</c>, not committed: 48 MB for the default; rebuilt in about a minute).
     /// </summary>
-    public static string SaliencyIndexCache(string modelPath, string dataset) =>
-        Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{dataset.Replace(':', '-')}.saliency-index.safetensors");
+    public static string SaliencyIndexCache(string modelPath, string dataset) => CacheFile(modelPath, dataset, "saliency-index");
 
     /// <summary>
     /// Where the classification of <paramref name="dataset"/> by <paramref name="modelPath"/>'s model is cached
     /// (<c>artifacts/cache/</c>, beside the saliency index; the file the notebooks use for the same model and data).
     /// </summary>
-    public static string EvaluationCache(string modelPath, string dataset) =>
-        Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{dataset.Replace(':', '-')}.evaluation.safetensors");
+    public static string EvaluationCache(string modelPath, string dataset) => CacheFile(modelPath, dataset, "evaluation");
+
+    /// <summary>Where μ, σ of <paramref name="modelPath"/>'s model over <paramref name="dataset"/> are cached when no statistics file is given (<c>artifacts/cache/</c>).</summary>
+    public static string StatisticsCache(string modelPath, string dataset) => CacheFile(modelPath, dataset, "statistics");
+
+    /// <summary>
+    /// A file-name-safe form of a data-set name for cache files: readable (<c>fashion-mnist:test</c> becomes
+    /// <c>fashion-mnist-test</c>), and for image folders and long names the end of it and a short hash of the whole, so
+    /// that a folder's absolute path makes neither subfolders nor clashes.
+    /// </summary>
+    public static string CacheName(string dataset)
+    {
+        string readable = new(dataset.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        if (readable.Length <= 40 && !dataset.StartsWith("folder:", StringComparison.Ordinal)) return readable;
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataset)))[..8];
+        return readable[^Math.Min(32, readable.Length)..].TrimStart('-') + "-" + hash;
+    }
+
+    static string CacheFile(string modelPath, string dataset, string kind) =>
+        Path.Combine(Artifacts, "cache", $"{Path.GetFileNameWithoutExtension(modelPath)}.{CacheName(dataset)}.{kind}.safetensors");
 
     /// <summary>The committed Fashion-MNIST files (<c>data/fashion-mnist/</c>: the test split; the train split when fetched).</summary>
     public static string FashionMnistFolder => Path.Combine(Data, "fashion-mnist");
