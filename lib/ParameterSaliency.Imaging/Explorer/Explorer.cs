@@ -22,8 +22,8 @@ namespace ParameterSaliency.Imaging;
 /// </summary>
 public static class Explorer
 {
-    /// <summary>Images of largest ŝ listed per unit.</summary>
-    const int LargestPerUnit = 8;
+    /// <summary>Images listed per unit: of largest ŝ, and for filters of largest activation.</summary>
+    internal const int LargestPerUnit = 8;
 
     /// <summary>
     /// Computes what the page shows and writes it to <paramref name="folder"/> (replaced only once every file is written;

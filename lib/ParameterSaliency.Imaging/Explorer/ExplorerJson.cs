@@ -31,7 +31,7 @@ internal sealed class ExplorerJson(ImageDataset data, EvaluationReport report, P
         foreach (int entry in entries)
         {
             unitOfEntry[entry] = units.Count;
-            var largest = profiles.MistakeTally.Largest(entry).Concat(profiles.CorrectTally.Largest(entry)).OrderByDescending(l => l.Z).Take(8).ToArray();
+            var largest = profiles.MistakeTally.Largest(entry).Concat(profiles.CorrectTally.Largest(entry)).OrderByDescending(l => l.Z).Take(Explorer.LargestPerUnit).ToArray();
             units.Add(new ExplorerUnit(units.Count, entry, layout.EntryName(entry), largest));
         }
         return units;

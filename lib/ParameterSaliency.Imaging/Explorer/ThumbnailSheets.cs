@@ -1,5 +1,4 @@
 using ParameterSaliency.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ParameterSaliency.Imaging;
@@ -51,14 +50,12 @@ internal sealed class ThumbnailSheets
                 var pixels = data.Normalization.Invert(data.Images.index_select(0, tensor(chunk.Select(i => (long)i).ToArray())).to(ScalarType.Float32));
                 if (channels != shown) pixels = pixels.narrow(1, 0, shown);
                 if (tileHeight != height || tileWidth != width) pixels = nn.functional.adaptive_avg_pool2d(pixels, [tileHeight, tileWidth]);
-                using Scalar black = 0, white = 1, levels = 255;
-                byte[] tiles = pixels.clamp(black, white).mul(levels).round().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
-                int tileBytes = tileHeight * tileWidth * shown;
                 for (int t = 0; t < chunk.Length; t++)
                 {
+                    byte[] tile = ImageTile.FromUnitTensor(pixels[t], "").Pixels;
                     int slot = start + t, left = slot % Columns * tileWidth, top = slot / Columns * tileHeight;
                     for (int y = 0; y < tileHeight; y++)
-                        Array.Copy(tiles, t * tileBytes + y * tileWidth * shown, bytes, ((top + y) * sheetWidth + left) * shown, tileWidth * shown);
+                        Array.Copy(tile, y * tileWidth * shown, bytes, ((top + y) * sheetWidth + left) * shown, tileWidth * shown);
                     sheets.slots[chunk[t]] = first + slot;
                 }
             }
