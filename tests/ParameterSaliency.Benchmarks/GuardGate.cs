@@ -90,7 +90,7 @@ internal static class GuardGate
             }
             else foreach (var mask in open) mask.Dispose();
             foreach (var input in inputs) input.Dispose();
-            if (entries.Select(e => e.Image).Distinct().Count() is var seen && (image + 1) % 128 == 0) log?.Invoke($"image {image + 1}: {entries.Count} entries in the band with a gradient on {seen} images");
+            if ((image + 1) % 128 == 0) log?.Invoke($"image {image + 1}: {entries.Count} entries in the band with a gradient on {entries.Select(e => e.Image).Distinct().Count()} images");
         }
         return entries;
     }

@@ -26,7 +26,7 @@ internal static class GuardShare
         (double Seconds, int Candidates, int Wrong) Run(bool checkRows, bool float64 = true)
         {
             var clock = Stopwatch.StartNew();
-            using var check = new SettlingCheck(() => float64 ? twin : null, SettlingCheck.MaskBudgetBytes);
+            using var check = new SettlingCheck(() => twin, SettlingCheck.MaskBudgetBytes) { Guard = float64 ? KinkGuard.Exact : KinkGuard.Flag };
             for (int first = 0; first < images; first += perPass)
             {
                 using var scope = NewDisposeScope();
